@@ -1,0 +1,1 @@
+"""The cloud hub: ingest, CRM, rules and the web API."""

@@ -1,0 +1,69 @@
+"""`storepulse …` subcommands. Imports are lazy so a store box needs only the edge extra."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="StorePulse: store-edge CRM.", no_args_is_help=True)
+edge_app = typer.Typer(help="The store gateway.", no_args_is_help=True)
+hub_app = typer.Typer(help="The cloud hub.", no_args_is_help=True)
+app.add_typer(edge_app, name="edge")
+app.add_typer(hub_app, name="hub")
+
+
+@edge_app.command("run")
+def edge_run(
+    config: Annotated[Path, typer.Option("--config", "-c", help="gateway TOML file")],
+) -> None:
+    """Run a gateway from its TOML config until interrupted."""
+    from edge.main import run_gateway
+
+    raise typer.Exit(run_gateway(config))
+
+
+@edge_app.command("check-config")
+def edge_check_config(
+    config: Annotated[Path, typer.Option("--config", "-c", help="gateway TOML file")],
+) -> None:
+    """Validate a gateway config and print the errors, naming each field."""
+    from edge.config import ConfigError, load_config
+
+    try:
+        load_config(config)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{config}: ok")
+
+
+@hub_app.command("serve")
+def hub_serve(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="hub TOML file")] = None,
+) -> None:
+    """Run the hub: MQTT ingest and the web API."""
+    from hub.main import run_hub
+
+    raise typer.Exit(run_hub(config))
+
+
+@hub_app.command("migrate")
+def hub_migrate(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="hub TOML file")] = None,
+) -> None:
+    """Create or upgrade the hub database schema (Alembic)."""
+    from hub.main import migrate
+
+    migrate(config)
+
+
+@app.command("demo")
+def demo(
+    check: Annotated[
+        bool, typer.Option("--check", help="run the scenario headless; exit 0 only if it passes")
+    ] = False,
+) -> None:
+    """Run the whole system on embedded defaults: in-process broker, hub on SQLite, one gateway."""
+    from storepulse.demo import run_demo
+
+    raise typer.Exit(run_demo(check=check))

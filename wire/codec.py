@@ -1,0 +1,70 @@
+"""Bytes <-> wire models. Decoding maps every failure to a WireError with a short reason."""
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from wire import SCHEMA_VERSION
+from wire.errors import WireError
+from wire.messages import Ack, CacheDelta, Command, EventBatch, GatewayStatus
+
+M = TypeVar("M", bound=BaseModel)
+MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+CommandAdapter: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def encode(message: BaseModel) -> bytes:
+    return message.model_dump_json(exclude_none=False).encode()
+
+
+def _load(payload: bytes) -> dict[str, Any]:
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise WireError("payload too large", f"{len(payload)} bytes")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WireError("invalid utf-8", str(exc)) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WireError("invalid json", str(exc)) from exc
+    if not isinstance(data, dict):
+        raise WireError("not a json object")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise WireError("unsupported schema_version", repr(version)[:40])
+    return data
+
+
+def _validate(model: type[M], data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise WireError("invalid message", f"{where}: {first['msg']}") from exc
+
+
+def decode_batch(payload: bytes) -> EventBatch:
+    return _validate(EventBatch, _load(payload))
+
+
+def decode_ack(payload: bytes) -> Ack:
+    return _validate(Ack, _load(payload))
+
+
+def decode_status(payload: bytes) -> GatewayStatus:
+    return _validate(GatewayStatus, _load(payload))
+
+
+def decode_cache_delta(payload: bytes) -> CacheDelta:
+    return _validate(CacheDelta, _load(payload))
+
+
+def decode_command(payload: bytes) -> Command:
+    data = _load(payload)
+    try:
+        return CommandAdapter.validate_python(data)
+    except ValidationError as exc:
+        raise WireError("invalid command", str(exc.errors()[0]["msg"])) from exc

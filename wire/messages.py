@@ -1,0 +1,140 @@
+"""Messages other than single events: batches, acks, status, cache deltas, commands."""
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from wire import SCHEMA_VERSION
+from wire.events import Event, GatewayId, Money, ShortText, UtcDatetime
+from wire.identity import Identifier
+
+MAX_BATCH_EVENTS = 1000
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+class EventBatch(_Message):
+    """One MQTT message on `.../events`: consecutive events of one outbox epoch."""
+
+    gateway_id: GatewayId
+    epoch: UUID = Field(description="made with the outbox file; a new file is a new epoch")
+    sent_at: UtcDatetime
+    events: list[Event] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
+
+    @model_validator(mode="after")
+    def _events_belong_to_sender(self) -> "EventBatch":
+        for event in self.events:
+            if event.gateway_id != self.gateway_id:
+                raise ValueError(f"event seq {event.seq} names gateway {event.gateway_id!r}")
+        return self
+
+
+class SeqRange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first: int = Field(ge=1)
+    last: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SeqRange":
+        if self.last < self.first:
+            raise ValueError("last < first")
+        return self
+
+
+class Ack(_Message):
+    """Hub -> gateway: these seqs of this epoch are settled (committed, or dead-lettered
+    with their reason kept at the hub) and may be deleted from the outbox."""
+
+    gateway_id: GatewayId
+    epoch: UUID
+    committed: list[SeqRange] = Field(default_factory=list)
+    dead_lettered: list[SeqRange] = Field(default_factory=list)
+
+
+class ReaderState(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: ShortText
+    kind: ShortText
+    state: Literal["up", "down", "error"]
+    detail: str = Field(default="", max_length=500)
+
+
+class GatewayStatus(_Message):
+    """Retained on `.../status`; the offline form is also the Last Will."""
+
+    gateway_id: GatewayId
+    state: Literal["online", "offline"]
+    version: ShortText = ""
+    epoch: UUID | None = None
+    clock: UtcDatetime | None = Field(default=None, description="gateway wall clock at send")
+    outbox_depth: int = Field(default=0, ge=0)
+    cache_version: int = Field(default=0, ge=0)
+    readers: list[ReaderState] = Field(default_factory=list)
+
+
+class PurchaseSummary(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: UtcDatetime
+    receipt_no: ShortText
+    summary: ShortText = Field(description="e.g. 'Amoxicillin 500mg x2, Vitamin C'")
+    total: Money
+    currency: str = "CNY"
+
+
+class TaskSummary(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task_id: ShortText
+    title: ShortText
+    due_at: UtcDatetime | None = None
+
+
+class CachedCustomer(BaseModel):
+    """What a gateway needs to greet a customer without asking the hub."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: ShortText
+    display_name: ShortText = Field(description="already masked by the hub, e.g. 'Wang *'")
+    identifiers: list[Identifier] = Field(min_length=1, max_length=50)
+    last_purchases: list[PurchaseSummary] = Field(default_factory=list, max_length=3)
+    tags: list[ShortText] = Field(default_factory=list, max_length=50)
+    open_tasks: list[TaskSummary] = Field(default_factory=list, max_length=20)
+    offers: list[ShortText] = Field(default_factory=list, max_length=10)
+    updated_at: UtcDatetime
+
+
+class CacheDelta(_Message):
+    """Hub -> gateway. Applied atomically, in version order; a gap asks for a resync."""
+
+    store_id: ShortText
+    version: int = Field(ge=1, description="hub-side version after this delta")
+    base_version: int = Field(ge=0, description="version this delta applies on; 0 = full")
+    upserts: list[CachedCustomer] = Field(default_factory=list, max_length=5000)
+    deletes: list[ShortText] = Field(default_factory=list, max_length=5000)
+
+
+class ResyncCache(_Message):
+    command: Literal["cache.resync"] = "cache.resync"
+
+
+class ShowPrompt(_Message):
+    command: Literal["prompt.show"] = "prompt.show"
+    title: ShortText
+    text: str = Field(max_length=2000)
+    customer_id: ShortText | None = None
+
+
+class RequestStatus(_Message):
+    command: Literal["status.request"] = "status.request"
+
+
+Command = Annotated[ResyncCache | ShowPrompt | RequestStatus, Field(discriminator="command")]
