@@ -17,9 +17,8 @@ if ! pg_up; then
     for _ in $(seq 1 30); do pg_up && break; sleep 1; done
 fi
 if pg_up; then
-    # Trust on loopback is what the dev machines use; tests connect as postgres.
-    su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='storepulse_test'\"" | grep -q 1 \
-        || su postgres -c "createdb storepulse_test" || true
+    # Tests connect as postgres:postgres over TCP; a password works under trust and scram alike.
+    su postgres -c "psql -qtAc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null || true
 else
     echo "services: PostgreSQL is not reachable on 127.0.0.1:5432" >&2
 fi

@@ -1,0 +1,25 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.mosquitto import MosquittoBroker
+from tests.support.postgres import postgres_available, scratch_database
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
+    """A private broker on a free loopback port, anonymous, for this test only."""
+    broker = MosquittoBroker(tmp_path / "broker").start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test. Fails (never skips) when there is no server:
+    `make test` starts one."""
+    if not postgres_available():
+        pytest.fail("PostgreSQL is not reachable; `make test` runs deploy/dev/services.sh")
+    with scratch_database() as url:
+        yield url
