@@ -1,0 +1,261 @@
+"""The durable outbox: every event is written here, fsynced, before anything may lose it.
+
+SQLite in WAL mode with `synchronous=FULL`, so a committed append survives kill -9 and
+power loss. Rows leave only when the hub acknowledges their seq (an application ack,
+not the broker's PUBACK).
+
+- `seq` is a per-gateway counter kept in the file (it never goes back, even when the
+  table is empty). The file also carries an `epoch`, a UUID made with it: a wiped or
+  replaced file starts a new epoch and the hub keys on (gateway, epoch, seq).
+- Events are stored as their encoded wire JSON, so a batch is built by joining bytes.
+
+Full-disk policy (`max_bytes`): nothing already stored is ever dropped, since it is
+unsent customer data. Above `low_priority_ratio` of the budget, low-priority events
+(`prompt.shown`, `reader.status`) are refused; at the budget, every new event is
+refused with `OutboxFull`. Refusals are counted by type and reported in the gateway
+status; what was refused is still shown to the clerk, only not uplinked.
+"""
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uuid6
+
+from edge.errors import OutboxFull
+from wire.events import Event, EventBody, make_event
+from wire.messages import SeqRange
+
+LOW_PRIORITY_TYPES = frozenset({"prompt.shown", "reader.status"})
+_SIZE_SQL = "SELECT coalesce(sum(length(payload)), 0) FROM events"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    source TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw BLOB NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    seq: int
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    depth: int
+    bytes: int
+    oldest_seq: int | None
+    next_seq: int
+    refused: dict[str, int]
+    dead_letters: int
+
+
+class Outbox:
+    """Thread-safe: readers append from their threads, the uplink reads and acks."""
+
+    def __init__(
+        self,
+        path: Path,
+        gateway_id: str,
+        max_bytes: int = 256 * 1024 * 1024,
+        low_priority_ratio: float = 0.9,
+    ) -> None:
+        self.path = path
+        self.gateway_id = gateway_id
+        self.max_bytes = max_bytes
+        self.low_priority_ratio = low_priority_ratio
+        self.refused: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._epoch: uuid.UUID | None = None
+        self._next_seq = 1
+        self._bytes = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(_SCHEMA)
+        with self._transaction(db):
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            if "epoch" not in meta:
+                meta = {"epoch": str(uuid.uuid4()), "next_seq": "1"}
+                db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        self._epoch = uuid.UUID(meta["epoch"])
+        self._next_seq = int(meta["next_seq"])
+        self._bytes = db.execute("SELECT coalesce(sum(length(payload)), 0) FROM events").fetchone()[
+            0
+        ]
+        self._db = db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def epoch(self) -> uuid.UUID:
+        if self._epoch is None:
+            raise RuntimeError("outbox is not open")
+        return self._epoch
+
+    # -- writing ---------------------------------------------------------------------
+
+    def append(self, body: EventBody, occurred_at: datetime | None = None) -> Event:
+        """Give the body the next seq and an id, store it durably, return the event."""
+        return self.append_many([(body, occurred_at or datetime.now(UTC))])[0]
+
+    def append_many(self, items: Iterable[tuple[EventBody, datetime]]) -> list[Event]:
+        """One fsync for many events (group commit); all or none are stored."""
+        db = self._conn()
+        with self._lock:
+            seq = self._next_seq
+            events: list[Event] = []
+            rows: list[tuple[int, str, bytes, float]] = []
+            added = 0
+            now = time.time()
+            for body, occurred_at in items:
+                event = make_event(
+                    body,
+                    event_id=uuid.UUID(str(uuid6.uuid7())),
+                    gateway_id=self.gateway_id,
+                    seq=seq,
+                    occurred_at=occurred_at,
+                )
+                payload = event.model_dump_json().encode()
+                self._check_budget(event.type, self._bytes + added + len(payload))
+                rows.append((seq, event.type, payload, now))
+                events.append(event)
+                added += len(payload)
+                seq += 1
+            if not rows:
+                return []
+            with self._transaction(db):
+                db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+                db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(seq),))
+            self._next_seq = seq
+            self._bytes += added
+            return events
+
+    def _check_budget(self, event_type: str, size_after: int) -> None:
+        low_priority = event_type in LOW_PRIORITY_TYPES
+        limit = self.max_bytes * (self.low_priority_ratio if low_priority else 1.0)
+        if size_after > limit:
+            self.refused[event_type] += 1
+            raise OutboxFull(
+                f"outbox at {self._bytes} of {self.max_bytes} bytes; refused a {event_type} event"
+            )
+
+    def dead_letter(self, source: str, reason: str, raw: bytes = b"") -> None:
+        """Keep bad input (a corrupt frame, a garbage card) with its reason, for diagnosis."""
+        db = self._conn()
+        with self._lock, self._transaction(db):
+            db.execute(
+                "INSERT INTO dead_letters (at, source, reason, raw) VALUES (?, ?, ?, ?)",
+                (time.time(), source, reason, raw[:65536]),
+            )
+
+    # -- reading and acks ------------------------------------------------------------
+
+    def pending(self, after_seq: int, max_events: int, max_bytes: int) -> list[PendingEvent]:
+        """Unacked events with seq > after_seq, oldest first, within the limits."""
+        db = self._conn()
+        with self._lock:
+            rows = db.execute(
+                "SELECT seq, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, max_events),
+            ).fetchall()
+        batch: list[PendingEvent] = []
+        size = 0
+        for seq, payload in rows:
+            if batch and size + len(payload) > max_bytes:
+                break
+            batch.append(PendingEvent(seq, payload))
+            size += len(payload)
+        return batch
+
+    def acknowledge(self, ranges: Iterable[SeqRange]) -> int:
+        """Delete the acknowledged seqs; returns how many rows went."""
+        db = self._conn()
+        removed = 0
+        with self._lock, self._transaction(db):
+            for seq_range in ranges:
+                freed = db.execute(
+                    "SELECT coalesce(sum(length(payload)), 0) FROM events WHERE seq BETWEEN ? AND ?",
+                    (seq_range.first, seq_range.last),
+                ).fetchone()[0]
+                cursor = db.execute(
+                    "DELETE FROM events WHERE seq BETWEEN ? AND ?",
+                    (seq_range.first, seq_range.last),
+                )
+                removed += cursor.rowcount
+                self._bytes -= freed
+        return removed
+
+    def stats(self) -> OutboxStats:
+        db = self._conn()
+        with self._lock:
+            depth, oldest = db.execute("SELECT count(*), min(seq) FROM events").fetchone()
+            dead = db.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+        return OutboxStats(
+            depth=depth,
+            bytes=self._bytes,
+            oldest_seq=oldest,
+            next_seq=self._next_seq,
+            refused=dict(self.refused),
+            dead_letters=dead,
+        )
+
+    def dead_letters(self, limit: int = 100) -> list[tuple[str, str, bytes]]:
+        db = self._conn()
+        with self._lock:
+            rows = db.execute(
+                "SELECT source, reason, raw FROM dead_letters ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [(source, reason, bytes(raw)) for source, reason, raw in rows]
+
+    # -- internals -------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("outbox is not open")
+        return self._db
+
+    @staticmethod
+    def _transaction(db: sqlite3.Connection) -> "_Transaction":
+        return _Transaction(db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error (autocommit connection)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")

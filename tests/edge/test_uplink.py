@@ -1,0 +1,98 @@
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from edge.outbox import Outbox
+from edge.uplink import Uplink, UplinkConfig
+from tests.support.ack_hub import AckingHub
+from tests.support.mosquitto import MosquittoBroker
+from wire.codec import decode_status
+from wire.events import CardTapped
+from wire.messages import CacheDelta, Command, GatewayStatus
+
+
+def _status_of(outbox: Outbox) -> Callable[[Literal["online", "offline"]], GatewayStatus]:
+    def status(state: Literal["online", "offline"]) -> GatewayStatus:
+        return GatewayStatus(
+            gateway_id=outbox.gateway_id, state=state, outbox_depth=outbox.stats().depth
+        )
+
+    return status
+
+
+def _fill(outbox: Outbox, count: int) -> None:
+    now = datetime.now(UTC)
+    taps = [(CardTapped(uid=f"{i:08X}", technology="T", reader="r"), now) for i in range(count)]
+    for start in range(0, count, 500):
+        outbox.append_many(taps[start : start + 500])
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.02)
+
+
+def _uplink(outbox: Outbox, port: int, **config: object) -> Uplink:
+    deltas: list[CacheDelta] = []
+    commands: list[Command] = []
+    return Uplink(
+        UplinkConfig(port=port, reconnect_min=1, reconnect_max=1, **config),  # type: ignore[arg-type]
+        outbox,
+        _status_of(outbox),
+        deltas.append,
+        commands.append,
+    )
+
+
+def test_events_are_deleted_only_after_the_hubs_ack(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    async def scenario() -> None:
+        outbox = Outbox(tmp_path / "o.db", "gw-1")
+        outbox.open()
+        _fill(outbox, 2000)
+        silent_hub = AckingHub(mosquitto.port, ack=False).start()
+        uplink = _uplink(outbox, mosquitto.port, ack_timeout=0.5, window=10)
+        await uplink.start()
+        await _until(lambda: len(silent_hub.distinct()) == 2000)
+        assert outbox.stats().depth == 2000, "no ack, nothing deleted"
+        silent_hub.stop()
+
+        hub = AckingHub(mosquitto.port).start()
+        await _until(lambda: outbox.stats().depth == 0)
+        await uplink.stop()
+        hub.stop()
+        assert hub.distinct() == {(outbox.epoch, seq) for seq in range(1, 2001)}
+        statuses = [decode_status(raw) for raw in silent_hub.statuses + hub.statuses]
+        assert statuses and statuses[0].state == "online"
+        assert statuses[-1].state == "offline", "a clean stop publishes offline"
+
+    asyncio.run(scenario())
+
+
+def test_broker_killed_mid_burst_loses_nothing(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
+    async def scenario() -> None:
+        outbox = Outbox(tmp_path / "o.db", "gw-1")
+        outbox.open()
+        hub = AckingHub(mosquitto.port).start()
+        uplink = _uplink(outbox, mosquitto.port)
+        await uplink.start()
+        _fill(outbox, 3000)
+        uplink.wake()
+        await _until(lambda: len(hub.distinct()) > 200)
+        mosquitto.kill()
+        _fill(outbox, 2000)  # captured while the broker is down
+        uplink.wake()
+        mosquitto.start()
+        await _until(lambda: outbox.stats().depth == 0, timeout=60)
+        await uplink.stop()
+        hub.stop()
+        expected = {(outbox.epoch, seq) for seq in range(1, 5001)}
+        assert hub.distinct() == expected
+
+    asyncio.run(scenario())

@@ -1,0 +1,72 @@
+"""A minimal stand-in for the hub's ingest, speaking only the wire contract: it records
+every (epoch, seq) it receives and acks each batch. For edge tests that need no database."""
+
+import threading
+import time
+from collections import Counter
+from uuid import UUID
+
+import paho.mqtt.client as mqtt
+
+from wire.codec import decode_batch, encode
+from wire.messages import Ack, SeqRange
+from wire.topics import Channel, hub_subscription, parse_topic, topic
+
+
+class AckingHub:
+    def __init__(self, port: int, ack: bool = True) -> None:
+        self.port = port
+        self.ack = ack
+        self.received: Counter[tuple[UUID, int]] = Counter()
+        self.statuses: list[bytes] = []
+        self._lock = threading.Lock()
+        self._client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id="test-hub", protocol=mqtt.MQTTv5
+        )
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+
+    def start(self) -> "AckingHub":
+        self._client.reconnect_delay_set(1, 1)
+        self._client.connect_async("127.0.0.1", self.port)
+        self._client.loop_start()
+        return self
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, *_: object) -> None:
+        client.subscribe(hub_subscription(Channel.EVENTS, None), qos=1)
+        client.subscribe(hub_subscription(Channel.STATUS, None), qos=1)
+
+    def _on_message(self, client: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        gateway_id, channel = parse_topic(message.topic)
+        if channel is Channel.STATUS:
+            self.statuses.append(bytes(message.payload))
+            return
+        batch = decode_batch(bytes(message.payload))
+        with self._lock:
+            for event in batch.events:
+                self.received[(batch.epoch, event.seq)] += 1
+        if self.ack:
+            seqs = [event.seq for event in batch.events]
+            ack = Ack(
+                gateway_id=gateway_id,
+                epoch=batch.epoch,
+                committed=[SeqRange(first=min(seqs), last=max(seqs))],
+            )
+            client.publish(topic(gateway_id, Channel.ACK), encode(ack), qos=1)
+
+    def distinct(self) -> set[tuple[UUID, int]]:
+        with self._lock:
+            return set(self.received)
+
+
+def wait_until(predicate: "object", timeout: float = 20.0, interval: float = 0.02) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"condition not met within {timeout}s")
