@@ -202,14 +202,9 @@ class Outbox:
         removed = 0
         with self._lock, self._transaction(db):
             for seq_range in ranges:
-                freed = db.execute(
-                    "SELECT coalesce(sum(length(payload)), 0) FROM events WHERE seq BETWEEN ? AND ?",
-                    (seq_range.first, seq_range.last),
-                ).fetchone()[0]
-                cursor = db.execute(
-                    "DELETE FROM events WHERE seq BETWEEN ? AND ?",
-                    (seq_range.first, seq_range.last),
-                )
+                bounds = (seq_range.first, seq_range.last)
+                freed = db.execute(_SIZE_SQL + " WHERE seq BETWEEN ? AND ?", bounds).fetchone()[0]
+                cursor = db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", bounds)
                 removed += cursor.rowcount
                 self._bytes -= freed
         return removed
