@@ -94,7 +94,8 @@ def main() -> None:
 
         count = args.lookups
         hits = [identifiers(rng.randrange(args.customers))[rng.randrange(4)] for _ in range(count)]
-        misses = [Identifier(kind=IdentifierKind.CARD_UID, value=f"FF{i:010X}") for i in range(count)]
+        unknown = IdentifierKind.CARD_UID
+        misses = [Identifier(kind=unknown, value=f"FF{i:010X}") for i in range(count)]
         hot = [hits[i % 50] for i in range(args.lookups)]  # the same 50 regulars over and over
 
         bare = sqlite3.connect(path)
