@@ -27,6 +27,7 @@ from pathlib import Path
 
 from prometheus_client import Counter
 
+from edge.cache.cache_file import open_cache_file
 from edge.cache.errors import CacheError, CacheVersionGap
 from wire.identity import Identifier
 from wire.messages import CachedCustomer, CacheDelta, PurchaseSummary
@@ -36,23 +37,6 @@ log = logging.getLogger(__name__)
 VERSION_GAPS = Counter("storepulse_cache_version_gaps_total", "Cache deltas refused for a gap")
 LOOKUPS = Counter("storepulse_cache_lookups_total", "Cache lookups", ["result"])
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS customers (
-    customer_id TEXT PRIMARY KEY,
-    doc TEXT NOT NULL,
-    updated_us INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS customers_by_age ON customers (updated_us, customer_id);
-CREATE TABLE IF NOT EXISTS identifiers (
-    kind TEXT NOT NULL,
-    value TEXT NOT NULL,
-    customer_id TEXT NOT NULL,
-    PRIMARY KEY (kind, value)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS identifiers_by_customer ON identifiers (customer_id);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('version', 0);
-"""
 _LOOKUP = (
     "SELECT c.doc FROM identifiers i JOIN customers c ON c.customer_id = i.customer_id "
     "WHERE i.kind = ? AND i.value = ?"
@@ -87,7 +71,7 @@ class CustomerCache:
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
         self._read_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # apply() holds it around _write()
         self._lru: OrderedDict[tuple[str, str], CachedCustomer] = OrderedDict()
         self._lru_lock = threading.Lock()
         self._generation = 0  # bumped on every commit; a read that raced a write is not cached
@@ -98,25 +82,9 @@ class CustomerCache:
     def open(self) -> "CustomerCache":
         if self._writer is not None:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            writer = self._connect()
-            writer.execute("PRAGMA journal_mode=WAL")
-            writer.executescript(_SCHEMA)
-            reader = self._connect()
-            version = writer.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        except sqlite3.Error as exc:
-            raise CacheError(f"cannot open customer cache {self.path}: {exc}") from exc
-        self._writer, self._reader, self._version = writer, reader, int(version[0])
+        self._writer, self._reader, self._version = open_cache_file(self.path)
         log.info("customer cache open path=%s version=%d", self.path, self._version)
         return self
-
-    def _connect(self) -> sqlite3.Connection:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves; one thread at a time via locks.
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA synchronous=NORMAL")  # a cache: the hub can always resend it
-        conn.execute("PRAGMA busy_timeout=5000")
-        return conn
 
     def close(self) -> None:
         with self._write_lock, self._read_lock:
@@ -194,22 +162,26 @@ class CustomerCache:
         when it does not follow the current version; the gateway then asks for a resync."""
         if delta.base_version == 0:
             return self.replace_all(delta.upserts, delta.version)
-        current = self._version
-        if delta.version <= current and delta.base_version < current:
-            log.info("cache delta %d already applied (at %d); ignored", delta.version, current)
-            return ApplyResult(version=current, applied=False, full=False)
-        if delta.base_version != current or delta.version <= delta.base_version:
-            VERSION_GAPS.inc()
-            raise CacheVersionGap(current, delta.base_version, delta.version)
 
         def work(conn: sqlite3.Connection) -> tuple[int, int]:
+            # Deletes first, then upserts: an id in both ends up present.
             for customer_id in delta.deletes:
                 conn.execute("DELETE FROM identifiers WHERE customer_id = ?", (customer_id,))
                 conn.execute("DELETE FROM customers WHERE customer_id = ?", (customer_id,))
             self._upsert_many(conn, delta.upserts)
             return len(delta.upserts), len(delta.deletes)
 
-        return self._write(work, delta.version, full=False)
+        with self._write_lock:  # the version check and the write are one step
+            current = self._version
+            if delta.version <= current and delta.base_version < current:
+                log.info("cache delta %d already applied (at %d); ignored", delta.version, current)
+                return ApplyResult(version=current, applied=False, full=False)
+            if delta.base_version != current or delta.version <= delta.base_version:
+                VERSION_GAPS.inc()
+                gap = CacheVersionGap(current, delta.base_version, delta.version)
+                log.warning("cache delta refused, resync needed: %s", gap)
+                raise gap
+            return self._write(work, delta.version, full=False)
 
     def replace_all(self, customers: Iterable[CachedCustomer], version: int) -> ApplyResult:
         """A full snapshot: everything is replaced in one transaction. Takes any iterable, so
@@ -297,7 +269,8 @@ class CustomerCache:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     upserted, deleted = work(conn)
-                    evicted = self._evict(conn)
+                    # version None = a local note: no customer added, nothing to evict
+                    evicted = self._evict(conn) if version is not None else 0
                     if version is not None:
                         conn.execute("UPDATE meta SET value = ? WHERE key = 'version'", (version,))
                     conn.execute("COMMIT")

@@ -199,8 +199,18 @@ def test_lookups_run_while_a_delta_is_applied_from_a_thread(tmp_path: Path) -> N
         assert cache.lookup(card(f"{2999:08X}")) is not None
 
 
-def test_corrupt_file_raises_cache_error(tmp_path: Path) -> None:
+def test_corrupt_file_is_moved_aside_and_replaced(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     path.write_bytes(b"this is not a database" * 100)
+    with CustomerCache(path) as cache:
+        assert cache.version == 0 and len(cache) == 0  # the gateway will ask for a snapshot
+        cache.apply(delta(0, 1, [customer(1)]))
+        assert cache.lookup(card("00000001")) is not None
+    aside = [p.name for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert len(aside) == 1 and aside[0].startswith("c.db.corrupt-")
+
+
+def test_unopenable_path_raises_cache_error(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
     with pytest.raises(CacheError):
-        CustomerCache(path).open()
+        CustomerCache(tmp_path / "dir.db").open()
