@@ -1,0 +1,284 @@
+"""The store device page: prompts pushed live to the clerk's browser (SSE), and the clerk's
+"Done" turned into a call the gateway makes a `prompt.acted` event of.
+
+`PromptBus` fans prompts out to every open page. It keeps the last `keep` prompts (and
+whether they were acted on) for a page that connects late or reconnects. Each subscriber has
+a bounded queue; one that falls `subscriber_limit` notices behind is dropped (its stream
+ends, the browser reconnects and gets the recent prompts again), so a stuck tablet can never
+block a publisher. `publish()` may be called from any thread.
+"""
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from uuid import UUID
+
+import uvicorn
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import Counter
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from edge.errors import EdgeError
+from edge.prompts import Prompt
+
+log = logging.getLogger(__name__)
+
+Action = Literal["done", "dismissed"]
+PromptState = Literal["open", "acting", "done", "dismissed"]
+OnActed = Callable[[UUID, Action, str | None], Awaitable[None]]
+STATIC_DIR = Path(__file__).parent / "static"
+
+PUBLISHED = Counter("storepulse_prompts_published_total", "Prompts published to store pages")
+DROPPED = Counter("storepulse_prompt_subscribers_dropped_total", "Slow store pages dropped")
+ACTED = Counter("storepulse_prompts_acted_total", "Prompts acted on by clerks", ["action"])
+BAD_REQUESTS = Counter("storepulse_store_page_bad_requests_total", "Invalid store page requests")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One server-sent event, serialised once for all subscribers."""
+
+    event: Literal["prompt", "acted"]
+    data: str
+
+
+def _prompt_notice(prompt: Prompt, state: PromptState) -> Notice:
+    shown = "open" if state == "acting" else state
+    body = prompt.model_dump_json()[:-1] + f',"state":"{shown}"}}'
+    return Notice("prompt", body)
+
+
+class Subscription:
+    """One page's queue; lives on the event loop that serves the page."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int) -> None:
+        self._loop = loop
+        self._limit = limit
+        self._items: deque[Notice] = deque()
+        self._ready = asyncio.Event()
+        self.closed = False
+
+    def post(self, notice: Notice | None) -> bool:
+        """Deliver (None = close) from any thread; False if the page's loop is gone."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._deliver(notice)
+            return True
+        try:
+            self._loop.call_soon_threadsafe(self._deliver, notice)
+        except RuntimeError:  # loop closed
+            return False
+        return True
+
+    def _deliver(self, notice: Notice | None) -> None:
+        if self.closed:
+            return
+        if notice is None or len(self._items) >= self._limit:
+            if notice is not None:
+                DROPPED.inc()
+                log.warning("store page fell %d prompts behind; dropped", self._limit)
+            self.closed = True
+            self._items.clear()
+        else:
+            self._items.append(notice)
+        self._ready.set()
+
+    async def next(self) -> Notice | None:
+        """The next notice, or None once this subscription is closed or dropped."""
+        while not self.closed:
+            if self._items:
+                return self._items.popleft()
+            self._ready.clear()
+            await self._ready.wait()
+        return None
+
+
+class PromptBus:
+    def __init__(self, keep: int = 100, subscriber_limit: int = 256) -> None:
+        self.keep = keep
+        self.subscriber_limit = subscriber_limit
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[UUID, tuple[Prompt, PromptState]] = OrderedDict()
+        self._subscribers: set[Subscription] = set()
+
+    def publish(self, prompt: Prompt) -> None:
+        with self._lock:
+            self._entries[prompt.prompt_id] = (prompt, "open")
+            while len(self._entries) > self.keep:
+                self._entries.popitem(last=False)
+        PUBLISHED.inc()
+        self._fan_out(_prompt_notice(prompt, "open"))
+
+    def recent(self) -> list[tuple[Prompt, PromptState]]:
+        """Kept prompts with their state, newest first."""
+        with self._lock:
+            return list(reversed(self._entries.values()))
+
+    def get(self, prompt_id: UUID) -> Prompt | None:
+        with self._lock:
+            entry = self._entries.get(prompt_id)
+        return entry[0] if entry else None
+
+    def subscribe(self) -> tuple[Subscription, list[Notice]]:
+        """Register a page (call on its event loop); returns it with the kept prompts,
+        oldest first, taken atomically so nothing published meanwhile is missed."""
+        subscription = Subscription(asyncio.get_running_loop(), self.subscriber_limit)
+        with self._lock:
+            self._subscribers.add(subscription)
+            backlog = [_prompt_notice(p, s) for p, s in self._entries.values()]
+        return subscription, backlog
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscribers.discard(subscription)
+        subscription.post(None)
+
+    def claim(self, prompt_id: UUID) -> Literal["claimed", "unknown", "taken"]:
+        """Mark a prompt as being acted on, so two clicks make one `prompt.acted`."""
+        with self._lock:
+            entry = self._entries.get(prompt_id)
+            if entry is None:
+                return "unknown"
+            if entry[1] != "open":
+                return "taken"
+            self._entries[prompt_id] = (entry[0], "acting")
+            return "claimed"
+
+    def release(self, prompt_id: UUID) -> None:
+        self._set_state(prompt_id, "open")
+
+    def settle(self, prompt_id: UUID, action: Action) -> None:
+        if self._set_state(prompt_id, action):
+            data = f'{{"prompt_id":"{prompt_id}","state":"{action}"}}'
+            self._fan_out(Notice("acted", data))
+
+    def _set_state(self, prompt_id: UUID, state: PromptState) -> bool:
+        with self._lock:
+            entry = self._entries.get(prompt_id)
+            if entry is not None:
+                self._entries[prompt_id] = (entry[0], state)
+        return entry is not None
+
+    def close(self) -> None:
+        """End every page's stream (at shutdown); pages reconnect to the next server."""
+        with self._lock:
+            subscribers, self._subscribers = self._subscribers, set()
+        for subscription in subscribers:
+            subscription.post(None)
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"subscribers": len(self._subscribers), "prompts": len(self._entries)}
+
+    def _fan_out(self, notice: Notice) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscription in subscribers:
+            if not subscription.post(notice) or subscription.closed:
+                with self._lock:
+                    self._subscribers.discard(subscription)
+
+
+class ActedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    staff_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class ActedResponse(BaseModel):
+    prompt_id: UUID
+    state: Action
+
+
+def build_store_app(
+    bus: PromptBus,
+    on_acted: OnActed,
+    health: Callable[[], dict[str, object]],
+    *,
+    ping_seconds: float = 15.0,
+    retry_ms: int = 2000,
+) -> FastAPI:
+    """The page's app. Callers may `include_router` more (the POS hooks) and serve it with
+    uvicorn on the address they choose (see `make_server`)."""
+    app = FastAPI(title="StorePulse store page", docs_url=None, redoc_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        BAD_REQUESTS.inc()
+        log.warning("bad store page request %s %s: %s", request.method, request.url.path, exc)
+        return await request_validation_exception_handler(request, exc)
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "store.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        return JSONResponse(health())
+
+    @app.get("/prompts/recent")
+    async def recent() -> Response:
+        body = ",".join(_prompt_notice(p, s).data for p, s in bus.recent())
+        return Response(f"[{body}]", media_type="application/json")
+
+    @app.get("/prompts/stream")
+    async def stream() -> EventSourceResponse:
+        return EventSourceResponse(_sse(bus, retry_ms), ping=ping_seconds, send_timeout=10)
+
+    @app.post("/prompts/{prompt_id}/acted", status_code=202)
+    async def acted(prompt_id: UUID, request: ActedRequest) -> ActedResponse:
+        claim = bus.claim(prompt_id)
+        if claim == "unknown":
+            raise HTTPException(404, "unknown prompt")
+        if claim == "taken":
+            raise HTTPException(409, "prompt already acted on")
+        try:
+            await on_acted(prompt_id, request.action, request.staff_id)
+        except EdgeError as exc:  # e.g. OutboxFull: the clerk may press again
+            bus.release(prompt_id)
+            log.error("prompt %s not recorded: %s", prompt_id, exc)
+            raise HTTPException(503, "could not record the action; try again") from exc
+        except BaseException:
+            bus.release(prompt_id)
+            raise
+        bus.settle(prompt_id, request.action)
+        ACTED.labels(request.action).inc()
+        return ActedResponse(prompt_id=prompt_id, state=request.action)
+
+    return app
+
+
+async def _sse(bus: PromptBus, retry_ms: int) -> AsyncIterator[ServerSentEvent]:
+    # Subscribing inside the generator: its `finally` always runs, so no page leaks.
+    subscription, backlog = bus.subscribe()
+    try:
+        yield ServerSentEvent(comment="storepulse", retry=retry_ms)
+        for kept in backlog:
+            yield ServerSentEvent(data=kept.data, event=kept.event)
+        while (notice := await subscription.next()) is not None:
+            yield ServerSentEvent(data=notice.data, event=notice.event)
+    finally:
+        bus.unsubscribe(subscription)
+
+
+def make_server(app: FastAPI, port: int, host: str = "127.0.0.1") -> uvicorn.Server:
+    """A uvicorn server for the page; the caller runs `await server.serve()`."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
+    )
+    return uvicorn.Server(config)

@@ -1,0 +1,140 @@
+import json
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+
+from edge.prompts import (
+    NEW_CUSTOMER_TITLE,
+    Prompt,
+    compose_prompt,
+    identifier_of,
+    identifiers_of,
+    mask_identifier,
+)
+from wire.events import (
+    CardTapped,
+    EventBody,
+    IdCardRead,
+    LineItem,
+    PosCheckout,
+    PosServiceLogged,
+    PromptActed,
+    ReaderStatus,
+)
+from wire.identity import Identifier, IdentifierKind
+from wire.messages import CachedCustomer, PurchaseSummary, TaskSummary
+
+NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+PID = UUID("0190a000-0000-7000-8000-000000000001")
+UID = "04A1B2C3D4E5F6"
+HASH = "ab" * 32
+MEMBER = Identifier(kind=IdentifierKind.MEMBER_NO, value="M000042")
+
+
+def purchases(n: int) -> list[PurchaseSummary]:
+    return [
+        PurchaseSummary(at=NOW, receipt_no=f"R{i}", summary=f"Vitamin C x{i}", total=1200 + i)
+        for i in range(n)
+    ]
+
+
+CUSTOMER = CachedCustomer(
+    customer_id="c42",
+    display_name="Wang *",
+    identifiers=[Identifier(kind=IdentifierKind.CARD_UID, value=UID), MEMBER],
+    last_purchases=purchases(3),
+    tags=["VIP", "refill due"],
+    open_tasks=[TaskSummary(task_id="t1", title="Call back about BP monitor")],
+    offers=["Double points today"],
+    updated_at=NOW,
+)
+TAP = CardTapped(uid=UID, technology="Type3Tag", reader="nfc-1", member_no="M000042")
+IDCARD = IdCardRead(card_hash=HASH, profile="cn-resident", reader="id-1")
+CHECKOUT = PosCheckout(
+    receipt_no="R9",
+    items=[LineItem(sku="A1", qty=1, unit_price=500)],
+    total=500,
+    member=MEMBER,
+    terminal="till-2",
+)
+
+
+def compose(body: EventBody, customer: CachedCustomer | None) -> Prompt | None:
+    return compose_prompt(body, customer, prompt_id=PID, now=NOW)
+
+
+def test_identifiers_of_each_event() -> None:
+    card = Identifier(kind=IdentifierKind.CARD_UID, value=UID)
+    assert identifiers_of(TAP) == [card, MEMBER]
+    assert identifier_of(TAP) == card
+    assert identifier_of(IDCARD) == Identifier(kind=IdentifierKind.ID_HASH, value=HASH)
+    assert identifier_of(CHECKOUT) == MEMBER
+    assert identifier_of(CHECKOUT.model_copy(update={"member": None})) is None
+    assert identifier_of(PosServiceLogged(service_type="bp", member=MEMBER)) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "trigger", "reader", "title"),
+    [
+        (TAP, "card.tapped", "nfc-1", "Member card"),
+        (IDCARD, "idcard.read", "id-1", "ID card"),
+        (CHECKOUT, "pos.checkout", "till-2", "Checkout"),
+    ],
+)
+def test_known_customer_prompt(body: EventBody, trigger: str, reader: str, title: str) -> None:
+    prompt = compose(body, CUSTOMER)
+    assert prompt is not None
+    assert (prompt.prompt_id, prompt.created_at, prompt.trigger) == (PID, NOW, trigger)
+    assert (prompt.reader, prompt.title, prompt.customer_id) == (reader, title, "c42")
+    assert prompt.display_name == "Wang *" and not prompt.is_new_customer
+    assert [p.receipt_no for p in prompt.last_purchases] == ["R0", "R1", "R2"]
+    assert prompt.tags == ["VIP", "refill due"]
+    assert prompt.open_tasks[0].title == "Call back about BP monitor"
+    assert prompt.offers == ["Double points today"]
+    assert prompt.identifier == identifier_of(body)
+
+
+def test_unknown_identifier_offers_membership() -> None:
+    prompt = compose(TAP, None)
+    assert prompt is not None
+    assert prompt.is_new_customer and prompt.customer_id is None
+    assert prompt.title == NEW_CUSTOMER_TITLE == "New customer — offer membership"
+    assert prompt.last_purchases == [] and prompt.tags == [] and prompt.offers == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        PosServiceLogged(service_type="bp check", member=MEMBER),
+        PromptActed(prompt_id=PID, action="done"),
+        ReaderStatus(reader="nfc-1", kind="nfc", state="down"),
+        CHECKOUT.model_copy(update={"member": None}),
+    ],
+)
+def test_other_events_make_no_prompt(body: EventBody) -> None:
+    assert compose(body, CUSTOMER) is None
+
+
+def test_card_uid_is_masked_and_never_dumped() -> None:
+    prompt = compose(TAP, CUSTOMER)
+    assert prompt is not None
+    assert prompt.identifier_label == "Card ••••E5F6"
+    dumped = prompt.model_dump_json()
+    assert UID not in dumped and "identifier_label" in dumped
+    assert "identifier" not in json.loads(dumped)
+    # the page's JSON round-trips to a prompt (without the raw identifier)
+    assert Prompt.model_validate_json(dumped) == prompt.model_copy(update={"identifier": None})
+
+
+def test_mask_identifier_kinds() -> None:
+    assert mask_identifier(MEMBER) == "Member ••••0042"
+    assert mask_identifier(Identifier(kind=IdentifierKind.ID_HASH, value=HASH)) == "ID card"
+    assert mask_identifier(Identifier(kind=IdentifierKind.PHONE_HASH, value=HASH)) == "Phone"
+
+
+def test_defaults_make_fresh_ids_and_aware_times() -> None:
+    first, second = compose_prompt(TAP, None), compose_prompt(TAP, None)
+    assert first is not None and second is not None
+    assert first.prompt_id != second.prompt_id and first.prompt_id.version == 7
+    assert first.created_at.tzinfo is not None
