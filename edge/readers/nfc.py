@@ -36,7 +36,6 @@ FrontendFactory = Callable[[str], Any]
 UID_LENGTHS = range(4, 11)  # bytes: 4/7/10-byte NFC-A UIDs, 8-byte FeliCa IDm, 4-byte NFC-B
 MAX_MEMBER_NO = 64
 POLL_GAP = 0.02  # between sense rounds: keeps a real reader from spinning, stop stays prompt
-HEALTHY_SESSION = 60.0  # a device up this long resets the reconnect backoff
 
 
 class NfcReaderConfig(BaseModel):
@@ -160,9 +159,9 @@ class NfcReader(ThreadedReader):
                 clf.close()
             if failure is None:
                 break  # stopped
-            if time.monotonic() - opened_at >= HEALTHY_SESSION:
-                backoff.reset()
-            self._set_state("down", failure)
+            if time.monotonic() - opened_at >= self.config.reconnect_max:
+                backoff.reset()  # it outlived the longest wait: a fresh failure, not flapping
+            self._set_state(*failure)
             stop.wait(backoff.next())
         self._set_state("down", "stopped", report=False)
 
@@ -178,8 +177,8 @@ class NfcReader(ThreadedReader):
         self._set_state("up", f"opened {self.config.device}")
         return clf
 
-    def _poll(self, clf: Any, stop: threading.Event) -> str | None:
-        """Read tags until stopped (None) or the device fails (a reason)."""
+    def _poll(self, clf: Any, stop: threading.Event) -> tuple[ReaderStateName, str] | None:
+        """Read tags until stopped (None) or the device fails (the state and why)."""
         rdwr = {
             "targets": self.config.sense_targets(),
             "iterations": 1,
@@ -193,10 +192,10 @@ class NfcReader(ThreadedReader):
             except Exception as exc:  # nfcpy raises assorted errors on garbage radio data
                 log.exception("nfc.connect_crashed", reader=self.name)
                 self.health.errors += 1
-                return f"nfcpy error: {_describe(exc)}"
+                return "error", f"nfcpy error: {_describe(exc)}"
             if result is False:  # nfcpy caught an IOError from the device and logged it
                 self.stats.device_failures += 1
-                return "device i/o error (see nfc.clf log)"
+                return "down", "device i/o error (see the nfc.clf log)"
         return None
 
     def _should_stop(self, stop: threading.Event) -> bool:
