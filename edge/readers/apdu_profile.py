@@ -57,10 +57,10 @@ class ApduProfile:
     def parse_number(self, data: bytes) -> str:
         if len(data) > self.max_length:
             raise CardRejected(f"number has {len(data)} bytes, at most {self.max_length} allowed")
-        try:
-            text = data.decode("ascii")
-        except UnicodeDecodeError:
-            raise CardRejected(f"{len(data)}-byte answer is not ASCII") from None
+        # Checked rather than caught: a UnicodeDecodeError would carry the raw bytes along.
+        if not data.isascii():
+            raise CardRejected(f"{len(data)}-byte answer is not ASCII")
+        text = data.decode("ascii")
         if not re.fullmatch(self.number_pattern, text):
             raise CardRejected(f"{len(data)}-byte answer does not match the {self.name} pattern")
         if self.check_digit == "gb11643" and not gb11643_valid(text):

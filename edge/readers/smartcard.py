@@ -83,14 +83,15 @@ class SmartCardReader(ThreadedReader):
         while not stop.is_set():
             try:
                 self._session(emit, stop)
-                return  # only returns cleanly on stop
+                return  # a session only ends cleanly on stop
             except ReaderError as exc:
+                if self._reported == "up":
+                    delay = BACKOFF_FIRST  # it was working: the first retry comes soon
                 self._report(emit, "down", str(exc))
                 log.warning("smartcard reader %s down, retry in %.1fs: %s", self.name, delay, exc)
             if stop.wait(delay):
                 return
-            # Grow the wait only while nothing comes back; a session that got "up" resets it.
-            delay = BACKOFF_FIRST if self.health.state == "up" else min(delay * 2, BACKOFF_MAX)
+            delay = min(delay * 2, BACKOFF_MAX)
 
     def _session(self, emit: Emit, stop: threading.Event) -> None:
         hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
@@ -143,7 +144,6 @@ class SmartCardReader(ThreadedReader):
             profile=self.profile.name,
             reader=self.name,
         )
-        del number
         emit(Observation(body=body))
         log.info("smartcard reader %s read a card (%s)", self.name, self.profile.name)
 
