@@ -94,6 +94,12 @@ class SmartCardReader(ThreadedReader):
             delay = min(delay * 2, BACKOFF_MAX)
 
     def _session(self, emit: Emit, stop: threading.Event) -> None:
+        try:
+            self._context_session(emit, stop)
+        except scard.error as exc:  # the only exception pyscard's C layer raises itself
+            raise ReaderError(f"pyscard failed: {exc}") from exc
+
+    def _context_session(self, emit: Emit, stop: threading.Event) -> None:
         hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if hresult != scard.SCARD_S_SUCCESS:
             raise _pcsc_error(hresult, "cannot reach pcscd")
