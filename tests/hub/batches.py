@@ -1,6 +1,7 @@
 """Builders of wire batches for hub tests."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from uuid6 import uuid7
@@ -21,7 +22,7 @@ T0 = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 def batch(
     gateway_id: str,
-    bodies: list[EventBody],
+    bodies: Sequence[EventBody],
     *,
     epoch: uuid.UUID | None = None,
     first_seq: int = 1,
