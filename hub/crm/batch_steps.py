@@ -68,7 +68,26 @@ def prior_outcomes(session: Session, batch: EventBatch, seqs: set[int]) -> dict[
 
 
 def apply_crm(session: Session, where: Where, events: list[Event], settled: Settled) -> None:
-    """Each event in its own savepoint, so one bad event is dead-lettered alone."""
+    """Optimistically the whole batch in one savepoint; if any event fails, roll that back
+    and redo event by event, each in its own savepoint, so a bad event is dead-lettered
+    alone. (A savepoint per event costs a round trip or two each on PostgreSQL.)"""
+    try:
+        with session.begin_nested():
+            changed: set[str] = set()
+            for event in events:
+                handler = HANDLERS.get(event.type)
+                if handler is not None:
+                    changed |= handler(session, where, event)
+    except (EventRejected, IntegrityError, DataError):
+        _apply_one_by_one(session, where, events, settled)
+    else:
+        settled.committed.update(e.seq for e in events)
+        settled.changed_customers |= changed
+
+
+def _apply_one_by_one(
+    session: Session, where: Where, events: list[Event], settled: Settled
+) -> None:
     for event in events:
         handler = HANDLERS.get(event.type)
         if handler is None:
