@@ -11,6 +11,15 @@ from sqlalchemy.orm import Session
 from hub.crm.identities import resolve
 from hub.db.models import Customer, Purchase, PurchaseItem, Touchpoint
 from hub.errors import EventRejected
+from wire.events import (
+    CardTappedEvent,
+    Event,
+    IdCardReadEvent,
+    LeadCapturedEvent,
+    PosCheckoutEvent,
+    PosServiceLoggedEvent,
+    PromptActedEvent,
+)
 from wire.identity import Identifier, IdentifierKind
 
 
@@ -24,7 +33,7 @@ class Where:
     now: datetime
 
 
-def _touch(session: Session, where: Where, event: Any, **fields: Any) -> None:
+def _touch(session: Session, where: Where, event: Event, **fields: Any) -> None:
     session.add(
         Touchpoint(
             tenant_id=where.tenant_id,
@@ -41,7 +50,7 @@ def _resolve(session: Session, where: Where, idents: list[Identifier]) -> tuple[
     return found.customer.id, ({found.customer.id} if found.changed else set())
 
 
-def card_tapped(session: Session, where: Where, event: Any) -> set[str]:
+def card_tapped(session: Session, where: Where, event: CardTappedEvent) -> set[str]:
     body = event.body
     idents = [Identifier(kind=IdentifierKind.CARD_UID, value=body.uid)]
     if body.member_no:  # the member number is the stronger claim; look it up first
@@ -59,7 +68,7 @@ def card_tapped(session: Session, where: Where, event: Any) -> set[str]:
     return changed
 
 
-def idcard_read(session: Session, where: Where, event: Any) -> set[str]:
+def idcard_read(session: Session, where: Where, event: IdCardReadEvent) -> set[str]:
     idents = [Identifier(kind=IdentifierKind.ID_HASH, value=event.body.card_hash)]
     customer_id, changed = _resolve(session, where, idents)
     _touch(
@@ -74,7 +83,7 @@ def idcard_read(session: Session, where: Where, event: Any) -> set[str]:
     return changed
 
 
-def pos_checkout(session: Session, where: Where, event: Any) -> set[str]:
+def pos_checkout(session: Session, where: Where, event: PosCheckoutEvent) -> set[str]:
     body = event.body
     customer_id, changed = _resolve(session, where, [body.member]) if body.member else (None, set())
     purchase = Purchase(
@@ -110,7 +119,7 @@ def pos_checkout(session: Session, where: Where, event: Any) -> set[str]:
     return changed | {customer_id}
 
 
-def service_logged(session: Session, where: Where, event: Any) -> set[str]:
+def service_logged(session: Session, where: Where, event: PosServiceLoggedEvent) -> set[str]:
     body = event.body
     customer_id, changed = _resolve(session, where, [body.member]) if body.member else (None, set())
     _touch(
@@ -126,7 +135,7 @@ def service_logged(session: Session, where: Where, event: Any) -> set[str]:
     return changed
 
 
-def prompt_acted(session: Session, where: Where, event: Any) -> set[str]:
+def prompt_acted(session: Session, where: Where, event: PromptActedEvent) -> set[str]:
     body = event.body
     if body.customer_id is not None:
         customer = session.get(Customer, body.customer_id)
@@ -145,7 +154,7 @@ def prompt_acted(session: Session, where: Where, event: Any) -> set[str]:
     return set()
 
 
-def lead_captured(session: Session, where: Where, event: Any) -> set[str]:
+def lead_captured(session: Session, where: Where, event: LeadCapturedEvent) -> set[str]:
     body = event.body
     customer_id, changed = (
         _resolve(session, where, [body.contact]) if body.contact else (None, set())
