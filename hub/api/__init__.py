@@ -1,1 +1,5 @@
-"""api package."""
+"""The hub's HTTP API (FastAPI)."""
+
+from hub.api.app import build_api
+
+__all__ = ["build_api"]

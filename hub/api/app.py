@@ -1,0 +1,29 @@
+"""The hub's web API. Built by a factory; nothing happens at import."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
+from hub.api.routes import customers, health, metrics, stores
+from hub.errors import NotFound, StorageError
+from hub.settings import HubSettings
+
+
+def build_api(settings: HubSettings, session_factory: sessionmaker[Session]) -> FastAPI:
+    app = FastAPI(title="StorePulse hub", version="0.1.0", docs_url="/docs")
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    for module in (health, customers, stores, metrics):
+        app.include_router(module.router)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(StorageError, _unavailable)
+    return app
+
+
+async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": f"not found: {exc}"})
+
+
+async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"detail": "storage unavailable"})

@@ -1,0 +1,38 @@
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+
+from hub.api.deps import PrincipalDep, SessionDep, SettingsDep
+from hub.api.schemas import GatewayOut, Problem
+from hub.crm.registry import GatewayHealth, store_gateways
+
+router = APIRouter(prefix="/stores", tags=["stores"])
+
+
+@router.get(
+    "/{store_id}/gateways", response_model=list[GatewayOut], responses={404: {"model": Problem}}
+)
+def list_gateways(
+    store_id: str, session: SessionDep, settings: SettingsDep, _who: PrincipalDep
+) -> list[GatewayOut]:
+    """Each gateway of the store; one silent for longer than the offline window is offline."""
+    now = datetime.now(UTC)
+    health = store_gateways(session, store_id, now, settings.gateway_offline_after_seconds)
+    return [_to_out(h) for h in health]
+
+
+def _to_out(h: GatewayHealth) -> GatewayOut:
+    g = h.gateway
+    return GatewayOut(
+        id=g.id,
+        store_id=g.store_id,
+        registry_status=g.status,
+        online=h.online,
+        stale=h.stale,
+        last_seen_at=g.last_seen_at,
+        version=g.version,
+        outbox_depth=g.outbox_depth,
+        cache_version=g.cache_version,
+        clock_skew_seconds=g.clock_skew_seconds,
+        skew_flagged=g.skew_flagged,
+    )

@@ -1,0 +1,83 @@
+"""API response shapes, separate from the ORM models they are built from."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Problem(_Out):
+    detail: str
+
+
+class Health(_Out):
+    status: str
+    database: str
+
+
+class IdentityOut(_Out):
+    kind: str
+    value_masked: str
+    since: datetime
+
+
+class ItemOut(_Out):
+    sku: str
+    name: str
+    qty: int
+    unit_price: int
+
+
+class PurchaseOut(_Out):
+    receipt_no: str
+    at: datetime
+    store_id: str
+    total: int
+    currency: str
+    staff_id: str | None
+    items: list[ItemOut]
+
+
+class TouchpointOut(_Out):
+    kind: str
+    channel: str
+    at: datetime
+    store_id: str
+    staff_id: str | None
+    detail: str
+
+
+class CustomerProfile(_Out):
+    id: str
+    name: str
+    display_name: str
+    phone_masked: str | None
+    status: str
+    home_store_id: str | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class Customer360(_Out):
+    profile: CustomerProfile
+    identities: list[IdentityOut]
+    purchases: list[PurchaseOut]
+    touchpoints: list[TouchpointOut]
+
+
+class GatewayOut(_Out):
+    id: str
+    store_id: str
+    registry_status: str  # active / revoked
+    online: bool  # reported online and heard from within the offline window
+    stale: bool  # reported online but silent for longer than the window
+    last_seen_at: datetime | None
+    version: str
+    outbox_depth: int | None
+    cache_version: int | None
+    clock_skew_seconds: float | None
+    skew_flagged: bool

@@ -1,0 +1,93 @@
+"""Demo data: a pharmacy chain in Shanghai. Raw ID numbers appear only here, to be hashed."""
+
+from typing import NamedTuple
+
+TENANT = ("tenant-demo", "康泰大药房 Kangtai Pharmacy")
+REGION = ("region-east", "华东区 East China")
+STORES = (
+    ("store-sh-xuhui", "徐汇天钥桥店 Xuhui Tianyaoqiao", "上海"),
+    ("store-sh-jingan", "静安南京西路店 Jing'an West Nanjing Rd", "上海"),
+)
+GATEWAYS = (("gw-demo-1", "store-sh-xuhui"), ("gw-demo-2", "store-sh-jingan"))
+
+# sku, name, unit price in fen
+PRODUCTS = (
+    ("6901234567011", "阿莫西林胶囊 0.25g*24", 1850),
+    ("6901234567028", "布洛芬缓释胶囊 0.3g*20", 2200),
+    ("6901234567035", "维生素C片 100mg*100", 990),
+    ("6901234567042", "苯磺酸氨氯地平片 5mg*28", 3560),
+    ("6901234567059", "二甲双胍缓释片 0.5g*30", 2890),
+    ("6901234567066", "复方甘草片 *100", 650),
+    ("6901234567073", "连花清瘟胶囊 0.35g*36", 2980),
+    ("6901234567080", "医用外科口罩 *10", 1500),
+    ("6901234567097", "血糖试纸 *50", 8800),
+    ("6901234567103", "氯雷他定片 10mg*6", 1980),
+)
+
+
+class DemoCustomer(NamedTuple):
+    id: str
+    name: str
+    phone: str  # E.164
+    store: int  # index into STORES
+    card_uid: str | None = None
+    member_no: str | None = None
+    id_number: str | None = None  # hashed with the tenant key before it is stored
+    tags: tuple[str, ...] = ()
+
+
+CUSTOMERS = (
+    DemoCustomer(
+        "cus-demo-01",
+        "王芳",
+        "+8613812345678",
+        0,
+        "01010501B00AC30B",
+        "M1001",
+        "310104198803154321",
+        ("高血压", "会员"),
+    ),
+    DemoCustomer(
+        "cus-demo-02", "李娜", "+8613911112222", 0, "04A1B2C3D4E5F6", None, None, ("糖尿病",)
+    ),
+    DemoCustomer("cus-demo-03", "张伟", "+8613700001111", 0, None, "M1002", "310105197612083017"),
+    DemoCustomer("cus-demo-04", "刘洋", "+8615800002222", 0, "04B7C8D9E0F112"),
+    DemoCustomer("cus-demo-05", "陈静", "+8618600003333", 0, None, "M1003", None, ("母婴",)),
+    DemoCustomer("cus-demo-06", "杨磊", "+8613600004444", 0, "0102030405060708"),
+    DemoCustomer("cus-demo-07", "赵敏", "+8615000005555", 0, None, None, "310106199001012345"),
+    DemoCustomer("cus-demo-08", "黄晓明", "+8613300006666", 0, "04C1D2E3F4A5B6", "M1004"),
+    DemoCustomer("cus-demo-09", "周杰", "+8617700007777", 0, None, "M1005", None, ("慢病",)),
+    DemoCustomer(
+        "cus-demo-10",
+        "吴秀英",
+        "+8613500008888",
+        0,
+        "01020304AABBCCDD",
+        None,
+        "310104195507154028",
+        ("高血压", "老年"),
+    ),
+    DemoCustomer("cus-demo-11", "徐丽", "+8613812340001", 1, "04D1E2F3A4B5C6", "M1006"),
+    DemoCustomer("cus-demo-12", "孙强", "+8613912340002", 1, None, "M1007", "310106198209093512"),
+    DemoCustomer("cus-demo-13", "马超", "+8615012340003", 1, "0A0B0C0D"),
+    DemoCustomer("cus-demo-14", "朱琳", "+8618612340004", 1, None, "M1008", None, ("会员",)),
+    DemoCustomer("cus-demo-15", "胡军", "+8613612340005", 1, "04E1F2A3B4C5D6"),
+    DemoCustomer(
+        "cus-demo-16", "郭美玲", "+8615812340006", 1, None, None, "310101197805203322", ("糖尿病",)
+    ),
+    DemoCustomer("cus-demo-17", "欧阳娜娜", "+8617712340007", 1, "04F1A2B3C4D5E6", "M1009"),
+    DemoCustomer("cus-demo-18", "林浩", "+8613312340008", 1, None, "M1010"),
+    DemoCustomer(
+        "cus-demo-19", "何雪", "+8613512340009", 1, "0102AABB11223344", None, None, ("母婴", "会员")
+    ),
+    DemoCustomer(
+        "cus-demo-20",
+        "高建国",
+        "+8613812340010",
+        1,
+        None,
+        "M1011",
+        "310110194910013019",
+        ("高血压", "老年", "慢病"),
+    ),
+)

@@ -1,0 +1,212 @@
+"""Ingest service: one transaction per event batch, exactly once per (gateway, epoch, seq)."""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import metrics
+from hub.crm import cache, registry
+from hub.crm.batch_steps import (
+    Settled,
+    apply_crm,
+    claim_keys,
+    dead_letter_events,
+    insert_raw,
+    prior_outcomes,
+    unique_events,
+)
+from hub.crm.event_handlers import Where
+from hub.crm.seq_ranges import compress
+from hub.db.events_storage import EventsLayout, detect_layout, prepare_months
+from hub.db.models import OUTCOME_DEAD, DeadLetter
+from hub.errors import RejectedError, StorageError
+from wire.codec import decode_batch, decode_status
+from wire.errors import WireError
+from wire.events import Event
+from wire.messages import Ack, CacheDelta, EventBatch
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class IngestOutcome:
+    """What one batch came to. `ack` is None only when the payload named no epoch."""
+
+    ack: Ack | None
+    committed: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    touched: dict[str, set[str]] = field(default_factory=dict)  # store -> changed customers
+    rejected: str | None = None  # reason, when the whole payload was dead-lettered
+
+
+class IngestService:
+    """The hub's write side for gateway traffic. Every public method is its own transaction;
+    database failures raise StorageError (do not ack: the gateway will re-send)."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], tenant_key: bytes, clock_skew_seconds: int
+    ) -> None:
+        self._sessions = session_factory
+        self._tenant_key = tenant_key  # for hashing raw identifiers the hub receives
+        self._skew_limit = clock_skew_seconds
+        self._layout: EventsLayout | None = None
+
+    def commit_batch(
+        self, topic_gateway_id: str, payload: bytes, received_at: datetime
+    ) -> IngestOutcome:
+        started = time.perf_counter()
+        try:
+            batch = decode_batch(payload)
+        except WireError as exc:
+            error = exc
+            self._transaction(
+                lambda s: _dead_letter(s, topic_gateway_id, "batch", error, payload, received_at)
+            )
+            return IngestOutcome(ack=None, rejected=exc.reason)
+        outcome = self._transaction(
+            lambda s: self._commit(s, topic_gateway_id, batch, payload, received_at)
+        )
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+        metrics.EVENTS.labels("committed").inc(outcome.committed)
+        metrics.EVENTS.labels("duplicate").inc(outcome.duplicates)
+        metrics.EVENTS.labels("dead_lettered").inc(outcome.dead_lettered)
+        return outcome
+
+    def record_status(
+        self,
+        topic_gateway_id: str,
+        payload: bytes,
+        received_at: datetime,
+        *,
+        retained: bool = False,
+    ) -> None:
+        """Apply a status message to the registry; bad or foreign ones are dead-lettered."""
+
+        def apply(session: Session) -> None:
+            try:
+                status = decode_status(payload)
+                gateway = registry.trusted_gateway(session, topic_gateway_id, status.gateway_id)
+            except (WireError, RejectedError) as exc:
+                _dead_letter(session, topic_gateway_id, "status", exc, payload, received_at)
+                return
+            registry.apply_status(gateway, status, received_at, self._skew_limit, retained)
+            metrics.STATUS_UPDATES.inc()
+
+        self._transaction(apply)
+
+    def cache_delta_for(self, store_id: str, customer_ids: set[str]) -> CacheDelta:
+        return self._transaction(lambda s: _delta(s, store_id, customer_ids, full=False))
+
+    def cache_snapshot(self, store_id: str) -> CacheDelta:
+        return self._transaction(
+            lambda s: _delta(s, store_id, set(cache.customers_of_store(s, store_id)), full=True)
+        )
+
+    def gateways_of_store(self, store_id: str) -> list[str]:
+        return self._transaction(lambda s: registry.gateways_of_store(s, store_id))
+
+    def _transaction(self, work: Callable[[Session], T]) -> T:
+        try:
+            with self._sessions.begin() as session:
+                return work(session)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"ingest transaction failed: {exc}") from exc
+
+    def _commit(
+        self,
+        session: Session,
+        topic_gateway_id: str,
+        batch: EventBatch,
+        payload: bytes,
+        received_at: datetime,
+    ) -> IngestOutcome:
+        try:
+            gateway = registry.trusted_gateway(session, topic_gateway_id, batch.gateway_id)
+        except RejectedError as exc:
+            _dead_letter(session, topic_gateway_id, "batch", exc, payload, received_at, batch)
+            seqs = {e.seq for e in batch.events}
+            ack = Ack(gateway_id=topic_gateway_id, epoch=batch.epoch, dead_lettered=compress(seqs))
+            return IngestOutcome(ack=ack, dead_lettered=len(seqs), rejected=exc.reason)
+        where = Where(gateway.tenant_id, gateway.store_id, gateway.id, received_at)
+        events, repeats = unique_events(batch)
+        settled = Settled(repeats=repeats)
+        new = claim_keys(session, batch, events, received_at)
+        settled.prior = prior_outcomes(session, batch, {e.seq for e in events} - new)
+        fresh = [e for e in events if e.seq in new]
+        apply_crm(session, where, fresh, settled)
+        self._prepare_months(session, fresh, received_at)
+        insert_raw(
+            session, where, batch, [e for e in fresh if e.seq in settled.committed], received_at
+        )
+        dead_letter_events(session, topic_gateway_id, batch, fresh, settled, received_at)
+        return _outcome(session, batch, settled)
+
+    def _prepare_months(self, session: Session, events: list[Event], now: datetime) -> None:
+        conn = session.connection()
+        if self._layout is None:
+            self._layout = detect_layout(conn)
+        occurred = [e.occurred_at for e in events]
+        created = prepare_months(conn, self._layout, occurred, now)
+        if created:
+            log.info("created event partitions %s", created)
+
+
+def _outcome(session: Session, batch: EventBatch, settled: Settled) -> IngestOutcome:
+    prior_dead = {s for s, o in settled.prior.items() if o == OUTCOME_DEAD}
+    prior_ok = set(settled.prior) - prior_dead
+    ack = Ack(
+        gateway_id=batch.gateway_id,
+        epoch=batch.epoch,
+        committed=compress(settled.committed | prior_ok),
+        dead_lettered=compress(set(settled.dead) | prior_dead),
+    )
+    return IngestOutcome(
+        ack=ack,
+        committed=len(settled.committed),
+        duplicates=len(settled.prior) + settled.repeats,
+        dead_lettered=len(settled.dead),
+        touched=cache.stores_caching(session, settled.changed_customers),
+    )
+
+
+def _delta(session: Session, store_id: str, customer_ids: set[str], *, full: bool) -> CacheDelta:
+    version = cache.bump_version(session, store_id, datetime.now(UTC))
+    entries = cache.cached_customers(session, customer_ids)
+    return CacheDelta(
+        store_id=store_id,
+        version=version,
+        base_version=0 if full else version - 1,
+        upserts=entries,
+    )
+
+
+def _dead_letter(
+    session: Session,
+    topic_gateway_id: str,
+    kind: str,
+    exc: WireError | RejectedError,
+    payload: bytes,
+    received_at: datetime,
+    batch: EventBatch | None = None,
+) -> None:
+    log.error("%s dead-lettered from %s: %s %s", kind, topic_gateway_id, exc.reason, exc.detail)
+    metrics.DEAD_LETTERS.labels(kind, exc.reason).inc()
+    session.add(
+        DeadLetter(
+            received_at=received_at,
+            gateway_id=topic_gateway_id,
+            kind=kind,
+            epoch=batch.epoch if batch else None,
+            reason=exc.reason,
+            detail=exc.detail[:2000],
+            payload=payload,
+        )
+    )

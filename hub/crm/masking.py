@@ -1,0 +1,36 @@
+"""How PII is shown outside the CRM core: names, phones, identifiers."""
+
+from wire.identity import IdentifierKind
+
+# Two-character Chinese family names; everything else takes one character.
+COMPOUND_SURNAMES = frozenset({"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐"})
+
+
+def mask_name(name: str) -> str:
+    """'Wang Fang' -> 'Wang *', '王芳' -> '王*', '欧阳娜娜' -> '欧阳*', '' -> 'Guest'."""
+    name = name.strip()
+    if not name:
+        return "Guest"
+    if " " in name:
+        return f"{name.split()[0]} *"
+    family = name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+    return f"{family}*"
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """'+8613812345678' -> '+86138****5678'."""
+    if not phone:
+        return None
+    if len(phone) <= 8:
+        return "*" * len(phone)
+    return f"{phone[:-8]}****{phone[-4:]}"
+
+
+def mask_identifier(kind: str, value: str) -> str:
+    """Enough to recognise, not enough to copy: hashes keep 8 hex digits."""
+    if kind in (IdentifierKind.ID_HASH, IdentifierKind.PHONE_HASH):
+        return f"{value[:8]}…"
+    if len(value) <= 4:
+        return "*" * len(value)
+    keep = 2 if len(value) <= 8 else 4
+    return f"{value[:keep]}{'*' * (len(value) - 2 * keep)}{value[-keep:]}"

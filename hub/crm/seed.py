@@ -1,0 +1,172 @@
+"""Demo data into an empty (or already seeded) database. Running it twice changes nothing."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.crm import demo_data as demo
+from hub.crm import registry
+from hub.db.models import (
+    Customer,
+    Gateway,
+    Identity,
+    Purchase,
+    PurchaseItem,
+    Region,
+    Store,
+    Tenant,
+    Touchpoint,
+)
+from wire.identity import IdentifierKind, keyed_hash
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    tenant_id: str
+    store_ids: list[str]
+    gateway_ids: list[str]
+    customers_created: int
+
+
+def seed_demo(
+    session_factory: sessionmaker[Session], tenant_key: bytes, now: datetime | None = None
+) -> SeedResult:
+    now = now or datetime.now(UTC)
+    with session_factory.begin() as session:
+        _org(session, now)
+        created = sum(
+            _customer(session, tenant_key, i, c, now) for i, c in enumerate(demo.CUSTOMERS)
+        )
+    return SeedResult(
+        tenant_id=demo.TENANT[0],
+        store_ids=[s[0] for s in demo.STORES],
+        gateway_ids=[g[0] for g in demo.GATEWAYS],
+        customers_created=created,
+    )
+
+
+def _org(session: Session, now: datetime) -> None:
+    tenant_id, tenant_name = demo.TENANT
+    if session.get(Tenant, tenant_id) is None:
+        session.add(Tenant(id=tenant_id, name=tenant_name, created_at=now))
+    region_id, region_name = demo.REGION
+    if session.get(Region, region_id) is None:
+        session.add(Region(id=region_id, tenant_id=tenant_id, name=region_name))
+    for store_id, name, city in demo.STORES:
+        if session.get(Store, store_id) is None:
+            session.add(
+                Store(id=store_id, tenant_id=tenant_id, region_id=region_id, name=name, city=city)
+            )
+    session.flush()
+    for gateway_id, store_id in demo.GATEWAYS:
+        if session.get(Gateway, gateway_id) is None:
+            registry.register_gateway(session, gateway_id, store_id, now)
+
+
+def _identities(tenant_key: bytes, c: demo.DemoCustomer) -> list[tuple[IdentifierKind, str]]:
+    found = [
+        (IdentifierKind.PHONE_HASH, keyed_hash(tenant_key, IdentifierKind.PHONE_HASH, c.phone))
+    ]
+    if c.card_uid:
+        found.append((IdentifierKind.CARD_UID, c.card_uid))
+    if c.member_no:
+        found.append((IdentifierKind.MEMBER_NO, c.member_no))
+    if c.id_number:
+        found.append(
+            (IdentifierKind.ID_HASH, keyed_hash(tenant_key, IdentifierKind.ID_HASH, c.id_number))
+        )
+    return found
+
+
+def _customer(
+    session: Session, tenant_key: bytes, index: int, c: demo.DemoCustomer, now: datetime
+) -> bool:
+    if session.get(Customer, c.id) is not None:
+        return False
+    tenant_id = demo.TENANT[0]
+    store_id = demo.STORES[c.store][0]
+    since = now - timedelta(days=400 - index)
+    session.add(
+        Customer(
+            id=c.id,
+            tenant_id=tenant_id,
+            name=c.name,
+            phone=c.phone,
+            home_store_id=store_id,
+            status="member",
+            tags=list(c.tags),
+            created_at=since,
+            updated_at=now,
+        )
+    )
+    for kind, value in _identities(tenant_key, c):
+        session.add(
+            Identity(
+                tenant_id=tenant_id,
+                customer_id=c.id,
+                kind=kind.value,
+                value=value,
+                created_at=since,
+            )
+        )
+    session.flush()
+    for k in range(2 + index % 4):
+        _purchase(session, index, k, c, store_id, now - timedelta(days=9 * k + index + 1, hours=k))
+    return True
+
+
+def _purchase(
+    session: Session, index: int, k: int, c: demo.DemoCustomer, store_id: str, at: datetime
+) -> None:
+    picks = [demo.PRODUCTS[(index + k + j * 3) % len(demo.PRODUCTS)] for j in range(1 + k % 3)]
+    items = [
+        PurchaseItem(sku=sku, name=name, qty=1 + (index + j) % 2, unit_price=price)
+        for j, (sku, name, price) in enumerate(picks)
+    ]
+    receipt = f"{store_id[-5:].upper()}-{index + 1:02d}{k + 1:02d}"
+    session.add(
+        Purchase(
+            tenant_id=demo.TENANT[0],
+            customer_id=c.id,
+            store_id=store_id,
+            receipt_no=receipt,
+            at=at,
+            total=sum(i.qty * i.unit_price for i in items),
+            currency="CNY",
+            staff_id="S01",
+            terminal="POS-1",
+            items=items,
+        )
+    )
+    session.add(
+        Touchpoint(
+            tenant_id=demo.TENANT[0],
+            customer_id=c.id,
+            store_id=store_id,
+            kind="checkout",
+            channel="pos",
+            at=at,
+            staff_id="S01",
+            detail=receipt,
+        )
+    )
+
+
+def register_gateway(
+    session_factory: sessionmaker[Session],
+    gateway_id: str,
+    store_id: str,
+    now: datetime | None = None,
+) -> None:
+    """Register a gateway for a store (or re-activate a revoked one). NotFound if no store."""
+    with session_factory.begin() as session:
+        registry.register_gateway(session, gateway_id, store_id, now or datetime.now(UTC))
+
+
+def revoke_gateway(
+    session_factory: sessionmaker[Session], gateway_id: str, now: datetime | None = None
+) -> None:
+    """Revoke a gateway: its batches and status messages are dead-lettered from now on."""
+    with session_factory.begin() as session:
+        registry.revoke_gateway(session, gateway_id, now or datetime.now(UTC))

@@ -1,0 +1,44 @@
+"""Which layout the `events` table has, and the per-layout steps ingest and reports need."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, text
+
+from hub.db import partitions, timescale
+
+
+class EventsLayout(StrEnum):
+    PLAIN = "plain"  # SQLite
+    PARTITIONED = "partitioned"  # PostgreSQL, monthly range partitions
+    HYPERTABLE = "hypertable"  # PostgreSQL + TimescaleDB
+
+
+def detect_layout(conn: Connection) -> EventsLayout:
+    if conn.dialect.name != "postgresql":
+        return EventsLayout.PLAIN
+    partitioned = conn.execute(
+        text(
+            "SELECT 1 FROM pg_partitioned_table t JOIN pg_class c ON c.oid = t.partrelid "
+            "WHERE c.relname = 'events'"
+        )
+    ).first()
+    return EventsLayout.PARTITIONED if partitioned else EventsLayout.HYPERTABLE
+
+
+def prepare_months(
+    conn: Connection, layout: EventsLayout, occurred: Iterable[datetime], now: datetime
+) -> list[str]:
+    """Make sure the rows about to be inserted have a month partition; returns new ones."""
+    if layout is not EventsLayout.PARTITIONED:
+        return []
+    return partitions.ensure_month_partitions(conn, partitions.months_to_prepare(occurred, now))
+
+
+def refresh_rollup(conn: Connection, layout: EventsLayout) -> None:
+    """Bring `events_daily` up to date (SQLite has no rollup view: nothing to do)."""
+    if layout is EventsLayout.PARTITIONED:
+        partitions.refresh_rollup(conn)
+    elif layout is EventsLayout.HYPERTABLE:
+        timescale.refresh_rollup(conn)

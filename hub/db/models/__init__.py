@@ -1,0 +1,34 @@
+"""Typed ORM models of the hub. API schemas live in hub/api/schemas.py, not here."""
+
+from hub.db.models.base import Base
+from hub.db.models.crm import Customer, Identity, Purchase, PurchaseItem, Touchpoint
+from hub.db.models.ingest import (
+    OUTCOME_COMMITTED,
+    OUTCOME_DEAD,
+    CacheVersion,
+    DeadLetter,
+    EventKey,
+    RawEvent,
+)
+from hub.db.models.org import GATEWAY_ACTIVE, GATEWAY_REVOKED, Gateway, Region, Store, Tenant
+
+__all__ = [
+    "GATEWAY_ACTIVE",
+    "GATEWAY_REVOKED",
+    "OUTCOME_COMMITTED",
+    "OUTCOME_DEAD",
+    "Base",
+    "CacheVersion",
+    "Customer",
+    "DeadLetter",
+    "EventKey",
+    "Gateway",
+    "Identity",
+    "Purchase",
+    "PurchaseItem",
+    "RawEvent",
+    "Region",
+    "Store",
+    "Tenant",
+    "Touchpoint",
+]

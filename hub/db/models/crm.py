@@ -1,0 +1,94 @@
+"""Customers, their identities, purchases and touchpoints."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db.models.base import Base
+from hub.db.types import JsonDoc, UtcDateTime
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)  # E.164
+    home_store_id: Mapped[str | None] = mapped_column(
+        ForeignKey("stores.id"), index=True, default=None
+    )
+    # "member" (known person) or "provisional" (first seen by an unknown identifier).
+    status: Mapped[str] = mapped_column(String(16), default="member")
+    tags: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    identities: Mapped[list["Identity"]] = relationship(
+        back_populates="customer", order_by="Identity.id"
+    )
+    purchases: Mapped[list["Purchase"]] = relationship(order_by="Purchase.at.desc()")
+    touchpoints: Mapped[list["Touchpoint"]] = relationship(order_by="Touchpoint.at.desc()")
+
+
+class Identity(Base):
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "value", name="uq_identities_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # wire.identity.IdentifierKind
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class Purchase(Base):
+    __tablename__ = "purchases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    gateway_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    event_id: Mapped[str | None] = mapped_column(String(36), unique=True, default=None)
+    receipt_no: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    total: Mapped[int] = mapped_column(BigInteger)  # minor units
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    staff_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    terminal: Mapped[str] = mapped_column(String(200), default="")
+
+    items: Mapped[list["PurchaseItem"]] = relationship(order_by="PurchaseItem.id")
+
+
+class PurchaseItem(Base):
+    __tablename__ = "purchase_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    qty: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+
+
+class Touchpoint(Base):
+    """One contact with a customer: kinds visit, checkout, service, prompt_acted, lead."""
+
+    __tablename__ = "touchpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))  # nfc, idcard, pos, store_device, ...
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    staff_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    detail: Mapped[str] = mapped_column(String(2000), default="")
+    event_id: Mapped[str | None] = mapped_column(String(36), default=None)

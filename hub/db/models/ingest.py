@@ -1,0 +1,67 @@
+"""What ingest writes: idempotency keys, raw events, dead letters, cache versions."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db.models.base import Base
+from hub.db.types import JsonDoc, UtcDateTime
+
+OUTCOME_COMMITTED = "committed"
+OUTCOME_DEAD = "dead_lettered"
+
+
+class EventKey(Base):
+    """The idempotency key (gateway, epoch, seq), unpartitioned so it can be unique on
+    its own: a partitioned table's unique keys must include the partition column."""
+
+    __tablename__ = "event_keys"
+
+    gateway_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    epoch: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RawEvent(Base):
+    """Every committed event as received. On PostgreSQL: monthly partitions on
+    occurred_at (or a Timescale hypertable); the primary key includes occurred_at."""
+
+    __tablename__ = "events"
+
+    gateway_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    epoch: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    body: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+
+
+class DeadLetter(Base):
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    gateway_id: Mapped[str] = mapped_column(String(64), index=True)  # from the topic
+    kind: Mapped[str] = mapped_column(String(16))  # batch, event, status
+    epoch: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    reason: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(String(2000), default="")
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CacheVersion(Base):
+    __tablename__ = "cache_versions"
+
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

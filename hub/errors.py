@@ -1,0 +1,34 @@
+"""The hub's error hierarchy. Third-party errors are mapped where they enter (`from exc`)."""
+
+
+class HubError(Exception):
+    """Base of every error the hub raises on purpose."""
+
+
+class ConfigError(HubError):
+    """The hub settings are missing or invalid; the message names each bad field."""
+
+
+class StorageError(HubError):
+    """The database could not be reached, migrated or set up."""
+
+
+class RejectedError(HubError):
+    """Input the hub refuses; `reason` is short and loggable, `detail` says what exactly."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class BatchRejected(RejectedError):
+    """A whole batch is refused (unknown, revoked or mismatched gateway)."""
+
+
+class EventRejected(RejectedError):
+    """One event could not be applied to the CRM (e.g. it names an unknown customer)."""
+
+
+class NotFound(HubError):
+    """A requested record does not exist."""

@@ -1,0 +1,20 @@
+"""Prometheus metrics of the hub, in the default registry (served at /metrics)."""
+
+from prometheus_client import Counter, Histogram
+
+EVENTS = Counter(
+    "storepulse_hub_events_total",
+    "Events seen by ingest, by outcome (committed, duplicate, dead_lettered).",
+    ["outcome"],
+)
+DEAD_LETTERS = Counter(
+    "storepulse_hub_dead_letters_total",
+    "Dead-letter records written, by kind (batch, event, status) and reason.",
+    ["kind", "reason"],
+)
+BATCH_SECONDS = Histogram(
+    "storepulse_hub_batch_seconds",
+    "Time to commit one event batch.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+STATUS_UPDATES = Counter("storepulse_hub_status_updates_total", "Gateway status messages applied.")

@@ -1,0 +1,75 @@
+"""The hub's one settings object: environment (`STOREPULSE_HUB_*`) over an optional TOML file."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hub.errors import ConfigError
+
+PLACEHOLDER_SECRETS = frozenset({"changeme", "changethis", "secret"})
+
+
+class HubSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STOREPULSE_HUB_", extra="forbid")
+
+    database_url: str = "sqlite:///var/hub.sqlite3"
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    mqtt_tls_ca: Path | None = None
+    mqtt_shared_group: Literal["hub"] | None = "hub"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=1, le=65535)
+    tenant_key: SecretStr = Field(description="HMAC key for identifier hashes; 16+ chars")
+    clock_skew_seconds: int = Field(default=120, ge=1)
+    gateway_offline_after_seconds: int = Field(default=180, ge=1)
+
+    @field_validator("tenant_key")
+    @classmethod
+    def _refuse_placeholder(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("is a placeholder; set a real key")
+        if len(secret) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment wins over the file, so a deployment can override one field.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(path: Path | None = None) -> HubSettings:
+    """Build the settings; raise ConfigError naming every bad field."""
+    if path is not None and not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+
+    class _FromFile(HubSettings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    try:
+        return _FromFile() if path is not None else HubSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"hub settings: {problems}") from exc
+    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(f"{path}: {exc}") from exc

@@ -1,0 +1,46 @@
+"""Hub tests run on both backends: a SQLite file and a scratch PostgreSQL database."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.crm.ingest import IngestService
+from hub.crm.seed import SeedResult, seed_demo
+from hub.db import make_engine, make_session_factory, migrate
+
+TENANT_KEY = b"test-tenant-key-0123456789"
+SKEW_LIMIT = 120
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    migrate(db_url)
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def seeded(sessions: sessionmaker[Session]) -> SeedResult:
+    return seed_demo(sessions, TENANT_KEY)
+
+
+@pytest.fixture
+def ingest(sessions: sessionmaker[Session], seeded: SeedResult) -> IngestService:
+    return IngestService(sessions, TENANT_KEY, SKEW_LIMIT)

@@ -1,0 +1,69 @@
+"""The customer 360 view, health, metrics and docs through FastAPI's TestClient."""
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.api import build_api
+from hub.crm.ingest import IngestService
+from hub.settings import HubSettings
+from tests.hub.batches import batch, checkout, payload
+from tests.hub.conftest import TENANT_KEY
+
+
+def _client(sessions: sessionmaker[Session]) -> TestClient:
+    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
+    return TestClient(build_api(settings, sessions))
+
+
+def test_checkout_with_member_is_visible_in_customer_view(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    now = datetime.now(UTC)
+    b = batch("gw-demo-1", [checkout("R-API-1", member="M1001", total=3700)], at=now)
+    out = ingest.commit_batch("gw-demo-1", payload(b), now)
+    assert out.committed == 1
+    assert out.touched == {"store-sh-xuhui": {"cus-demo-01"}}
+    with _client(sessions) as client:
+        response = client.get("/customers/cus-demo-01")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["profile"]["display_name"] == "王*"
+    assert body["profile"]["phone_masked"] == "+86138****5678"
+    purchase = next(p for p in body["purchases"] if p["receipt_no"] == "R-API-1")
+    assert purchase["total"] == 3700
+    assert purchase["items"] == [
+        {"sku": "6901234567011", "name": "阿莫西林胶囊 0.25g*24", "qty": 2, "unit_price": 1850}
+    ]
+    assert body["purchases"][0]["receipt_no"] == "R-API-1"  # newest first
+    kinds = {(t["kind"], t["detail"]) for t in body["touchpoints"]}
+    assert ("checkout", "R-API-1") in kinds
+    masked = {i["kind"]: i["value_masked"] for i in body["identities"]}
+    assert masked["card_uid"] == "0101********C30B"
+    assert masked["member_no"] == "M1*01"
+    assert masked["id_hash"].endswith("…") and len(masked["id_hash"]) == 9
+
+
+def test_unknown_customer_is_404_json(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    with _client(sessions) as client:
+        response = client.get("/customers/cus-nobody")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "not found: customer cus-nobody"}
+
+
+def test_health_metrics_and_docs(ingest: IngestService, sessions: sessionmaker[Session]) -> None:
+    ingest.commit_batch("gw-demo-1", b"{nope", datetime.now(UTC))
+    with _client(sessions) as client:
+        assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+        metrics = client.get("/metrics")
+        assert metrics.status_code == 200
+        assert (
+            'storepulse_hub_dead_letters_total{kind="batch",reason="invalid json"}' in metrics.text
+        )
+        assert client.get("/docs").status_code == 200
+        paths = client.get("/openapi.json").json()["paths"]
+        assert {"/healthz", "/customers/{customer_id}", "/stores/{store_id}/gateways"} <= set(paths)

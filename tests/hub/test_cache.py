@@ -1,0 +1,54 @@
+"""Cache deltas and snapshots for a store's gateways."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.crm.ingest import IngestService
+from tests.hub.batches import batch, checkout, payload, tap
+from wire.identity import Identifier, IdentifierKind
+
+
+def test_delta_carries_last_three_purchases_newest_first(ingest: IngestService) -> None:
+    now = datetime.now(UTC)
+    bodies = [checkout(f"R-C-{n}", member="M1001", total=1000 + n) for n in range(4)]
+    out = ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", bodies, at=now)), now)
+    customers = out.touched["store-sh-xuhui"]
+    assert customers == {"cus-demo-01"}
+
+    delta = ingest.cache_delta_for("store-sh-xuhui", customers)
+    assert delta.version == delta.base_version + 1
+    [entry] = delta.upserts
+    assert entry.customer_id == "cus-demo-01"
+    assert entry.display_name == "王*"
+    assert [p.receipt_no for p in entry.last_purchases] == ["R-C-3", "R-C-2", "R-C-1"]
+    assert entry.last_purchases[0].summary == "阿莫西林胶囊 0.25g*24 x2"
+    assert Identifier(kind=IdentifierKind.CARD_UID, value="01010501B00AC30B") in entry.identifiers
+    assert Identifier(kind=IdentifierKind.MEMBER_NO, value="M1001") in entry.identifiers
+    assert set(entry.tags) == {"高血压", "会员"}
+
+    following = ingest.cache_delta_for("store-sh-xuhui", customers)
+    assert following.base_version == delta.version
+    assert following.version == delta.version + 1
+
+
+def test_snapshot_is_full_and_versions_only_grow(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    first = ingest.cache_snapshot("store-sh-jingan")
+    assert first.base_version == 0
+    assert {c.customer_id for c in first.upserts} == {f"cus-demo-{n:02d}" for n in range(11, 21)}
+    assert all(len(c.last_purchases) <= 3 for c in first.upserts)
+    second = ingest.cache_snapshot("store-sh-jingan")
+    assert second.version > first.version
+
+
+def test_new_card_at_a_store_joins_that_store_cache(ingest: IngestService) -> None:
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    out = ingest.commit_batch("gw-demo-2", payload(batch("gw-demo-2", [tap("ABCDEF0123")])), now)
+    [new_id] = out.touched["store-sh-jingan"]
+    delta = ingest.cache_delta_for("store-sh-jingan", {new_id})
+    [entry] = delta.upserts
+    assert entry.display_name == "Guest"
+    assert entry.identifiers == [Identifier(kind=IdentifierKind.CARD_UID, value="ABCDEF0123")]
+    assert ingest.gateways_of_store("store-sh-jingan") == ["gw-demo-2"]

@@ -1,0 +1,95 @@
+"""Exactly-once commit of event batches, on SQLite and PostgreSQL."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.crm.ingest import IngestService
+from hub.db.models import DeadLetter, EventKey, Purchase, RawEvent, Touchpoint
+from tests.hub.batches import batch, checkout, payload, tap
+from wire.messages import SeqRange
+
+NOW = datetime(2025, 3, 14, 9, 31, tzinfo=UTC)
+
+
+def _count(sessions: sessionmaker[Session], model: type) -> int:
+    with sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_batch_commits_and_resend_is_all_duplicates(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    b = batch("gw-demo-1", [tap(), tap("04A1B2C3D4E5F6"), checkout("R-1")])
+    first = ingest.commit_batch("gw-demo-1", payload(b), NOW)
+    assert (first.committed, first.duplicates, first.dead_lettered) == (3, 0, 0)
+    assert first.ack is not None
+    assert first.ack.committed == [SeqRange(first=1, last=3)]
+    assert first.ack.dead_lettered == []
+
+    again = ingest.commit_batch("gw-demo-1", payload(b), NOW)
+    assert (again.committed, again.duplicates, again.dead_lettered) == (0, 3, 0)
+    assert again.ack == first.ack
+    assert _count(sessions, RawEvent) == 3
+    assert _count(sessions, EventKey) == 3
+    with sessions() as s:
+        assert s.scalar(select(func.count()).where(Purchase.receipt_no == "R-1")) == 1
+
+
+def test_new_epoch_with_seq_one_is_not_a_duplicate(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    old = ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap()])), NOW)
+    wiped = ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap()])), NOW)
+    assert old.ack is not None and wiped.ack is not None
+    assert old.ack.epoch != wiped.ack.epoch
+    assert (wiped.committed, wiped.duplicates) == (1, 0)
+    assert wiped.ack.committed == [SeqRange(first=1, last=1)]
+    assert _count(sessions, RawEvent) == 2
+
+
+def test_partial_overlap_and_repeats_inside_a_batch(ingest: IngestService) -> None:
+    epoch = uuid.uuid4()
+    ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap()] * 2, epoch=epoch)), NOW)
+    b = batch("gw-demo-1", [tap()] * 3, epoch=epoch, first_seq=2)
+    doubled = b.model_copy(update={"events": [*b.events, b.events[-1]]})
+    out = ingest.commit_batch("gw-demo-1", payload(doubled), NOW)
+    assert (out.committed, out.duplicates) == (2, 2)
+    assert out.ack is not None
+    assert out.ack.committed == [SeqRange(first=2, last=4)]
+
+
+def test_visit_creates_touchpoint_and_unknown_card_a_provisional_customer(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    out = ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap("DEADBEEF01")])), NOW)
+    assert out.committed == 1
+    [(store, customers)] = out.touched.items()
+    assert store == "store-sh-xuhui"
+    with sessions() as s:
+        visit = s.scalars(select(Touchpoint).where(Touchpoint.kind == "visit")).one()
+        assert visit.customer_id in customers
+        assert visit.channel == "nfc"
+
+
+def test_event_failing_crm_is_dead_lettered_alone_and_acked(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    from wire.events import PromptActed
+
+    bad = PromptActed(prompt_id=uuid.uuid4(), action="done", customer_id="cus-nobody")
+    b = batch("gw-demo-1", [tap(), bad, checkout("R-2")])
+    out = ingest.commit_batch("gw-demo-1", payload(b), NOW)
+    assert (out.committed, out.dead_lettered) == (2, 1)
+    assert out.ack is not None
+    assert out.ack.committed == [SeqRange(first=1, last=1), SeqRange(first=3, last=3)]
+    assert out.ack.dead_lettered == [SeqRange(first=2, last=2)]
+    with sessions() as s:
+        letter = s.scalars(select(DeadLetter)).one()
+        assert (letter.kind, letter.reason, letter.seq) == ("event", "unknown customer", 2)
+    again = ingest.commit_batch("gw-demo-1", payload(b), NOW)
+    assert again.ack is not None
+    assert again.ack.dead_lettered == [SeqRange(first=2, last=2)]
+    assert again.duplicates == 3
