@@ -1,0 +1,149 @@
+"""HTTP hooks for POS systems that call out: POST /pos/checkout and /pos/service (JSON).
+
+The JSON bodies are `CheckoutRecord` / `ServiceRecord` (docs/pos-protocol.md, "HTTP hook").
+Bodies are parsed here rather than by FastAPI so a bad one can be dead-lettered with its raw
+bytes and a one-line reason. 202 is returned only after `submit` (the outbox write) returned,
+so 202 means durable; a full outbox is a 503 the POS retries.
+"""
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from edge.errors import OutboxFull
+from edge.pos.profile import PosProfile, resolve_profile
+from edge.pos.records import (
+    BadRecord,
+    CheckoutRecord,
+    RecordFault,
+    ServiceRecord,
+    summarise,
+    to_body,
+)
+from edge.readers.base import Observation
+
+log = structlog.get_logger(__name__)
+
+Submit = Callable[[Observation], Awaitable[None]]
+RejectCallback = Callable[[str, bytes], None]
+MIN_TOKEN_CHARS = 24
+MAX_BODY_BYTES = 256 * 1024
+
+
+class PosHookConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    token: SecretStr = Field(description=f"bearer token, at least {MIN_TOKEN_CHARS} characters")
+    profile: str = "sp-text-v1"
+
+    @field_validator("token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if len(secret) < MIN_TOKEN_CHARS or secret != secret.strip() or len(set(secret)) < 8:
+            raise ValueError(
+                f"token must be at least {MIN_TOKEN_CHARS} characters, no surrounding spaces, "
+                "at least 8 distinct characters (make one with secrets.token_urlsafe())"
+            )
+        return value
+
+
+class Accepted(BaseModel):
+    accepted: bool = True
+
+
+def build_pos_hook_router(
+    config: PosHookConfig,
+    tenant_key: bytes,
+    submit: Submit,
+    on_reject: RejectCallback | None = None,
+    profiles: dict[str, PosProfile] | None = None,
+) -> APIRouter:
+    """The hook routes; mount with `app.include_router(router)`. ConfigError if no profile."""
+    profile = resolve_profile(config.profile, profiles)
+    expected = config.token.get_secret_value().encode()
+    bearer = HTTPBearer(auto_error=False)
+
+    def authorised(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        given = b"" if credentials is None else credentials.credentials.encode()
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="missing or wrong bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    async def accept(
+        request: Request, model: type[CheckoutRecord] | type[ServiceRecord]
+    ) -> Accepted:
+        raw = await request.body()
+        try:
+            record = _parse(raw, model)
+            body = to_body(record, profile, tenant_key)
+        except BadRecord as exc:
+            log.warning("pos_hook_rejected", path=request.url.path, reason=exc.reason)
+            if on_reject is not None:
+                on_reject(exc.reason, raw)
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=exc.reason) from exc
+        try:
+            await submit(Observation(body=body))
+        except OutboxFull as exc:
+            log.error("pos_hook_outbox_full", path=request.url.path)
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc), headers={"Retry-After": "30"}
+            ) from exc
+        return Accepted()
+
+    router = APIRouter(prefix="/pos", tags=["pos"], dependencies=[Depends(authorised)])
+
+    @router.post(
+        "/checkout",
+        status_code=status.HTTP_202_ACCEPTED,
+        openapi_extra=_request_schema(CheckoutRecord),
+        responses=_RESPONSES,
+    )
+    async def post_checkout(request: Request) -> Accepted:
+        """A checkout: 202 once it is in the outbox."""
+        return await accept(request, CheckoutRecord)
+
+    @router.post(
+        "/service",
+        status_code=status.HTTP_202_ACCEPTED,
+        openapi_extra=_request_schema(ServiceRecord),
+        responses=_RESPONSES,
+    )
+    async def post_service(request: Request) -> Accepted:
+        """A service (blood-pressure check, consultation ...): 202 once it is in the outbox."""
+        return await accept(request, ServiceRecord)
+
+    return router
+
+
+def _parse(
+    raw: bytes, model: type[CheckoutRecord] | type[ServiceRecord]
+) -> CheckoutRecord | ServiceRecord:
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRecord(RecordFault.MALFORMED, f"body over {MAX_BODY_BYTES} bytes")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise BadRecord(RecordFault.BAD_VALUE, summarise(exc)) from exc
+
+
+def _request_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong bearer token"},
+    422: {"description": "the body is not a valid record; `detail` says why"},
+    503: {"description": "the gateway outbox is full; retry later"},
+}
