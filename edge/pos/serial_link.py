@@ -179,10 +179,10 @@ class SerialPosReader(Reader):
         log.warning(
             "pos_frame_rejected", reader=self.name, reason=error.reason, size=len(error.raw)
         )
+        if self._on_reject is not None:  # dead-letter before the NAK: the POS may resend at once
+            self._on_reject(error.reason, error.raw)
         if self.config.ack:
             self._answer(port, NAK)
-        if self._on_reject is not None:
-            self._on_reject(error.reason, error.raw)
 
     def _answer(self, port: Any, byte: bytes) -> None:
         with self._write_lock:
