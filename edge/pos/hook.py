@@ -91,7 +91,7 @@ def build_pos_hook_router(
             log.warning("pos_hook_rejected", path=request.url.path, reason=exc.reason)
             if on_reject is not None:
                 on_reject(exc.reason, raw)
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=exc.reason) from exc
+            raise HTTPException(422, detail=exc.reason) from exc
         try:
             await submit(Observation(body=body))
         except OutboxFull as exc:

@@ -8,7 +8,7 @@ in the outbox: an ACK tells the POS the sale is safe. Bad frames are NAKed at on
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,7 @@ class SerialPosReader(Reader):
         self._write_lock = threading.Lock()  # ACKs come from the loop, NAKs from the thread
         self._reported: ReaderStateName | None = None  # last state sent as a ReaderStatus
 
-    async def observations(self) -> AsyncIterator[Observation]:
+    async def observations(self) -> AsyncGenerator[Observation, None]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[_Item | Exception] = asyncio.Queue()
         stop = threading.Event()

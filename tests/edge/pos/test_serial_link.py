@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -27,23 +27,23 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(asyncio.wait_for(scenario(), 20))
 
 
-async def next_obs(stream: AsyncIterator[Observation], timeout: float = 5.0) -> Observation:
+async def next_obs(stream: AsyncGenerator[Observation, None], timeout: float = 5.0) -> Observation:
     return await asyncio.wait_for(anext(stream), timeout)
 
 
-async def expect_status(stream: AsyncIterator[Observation], state: str) -> ReaderStatus:
+async def expect_status(stream: AsyncGenerator[Observation, None], state: str) -> ReaderStatus:
     body = (await next_obs(stream)).body
     assert isinstance(body, ReaderStatus), body
     assert (body.state, body.kind) == (state, "pos_serial")
     return body
 
 
-async def close(stream: AsyncIterator[Observation], pending: "asyncio.Future[Any]") -> None:
+async def close(stream: AsyncGenerator[Observation, None], pending: "asyncio.Future[Any]") -> None:
     """Cancel a pending anext (which closes the generator), then make sure it is closed."""
     pending.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await pending
-    await stream.aclose()  # type: ignore[attr-defined]
+    await stream.aclose()
 
 
 class Rejects:
@@ -66,11 +66,8 @@ def test_checkout_arrives_and_is_acked_only_once_consumed() -> None:
             )
             body = (await next_obs(stream)).body
             assert isinstance(body, PosCheckout)
-            assert (body.receipt_no, body.total, body.member.kind) == (
-                "R1",
-                1280,
-                IdentifierKind.CARD_UID,
-            )  # type: ignore[union-attr]
+            assert (body.receipt_no, body.total) == ("R1", 1280)
+            assert body.member is not None and body.member.kind is IdentifierKind.CARD_UID
             # not ACKed yet: the consumer has not asked for more, so it may not have stored it
             assert pos.read_answer(timeout=0.2) is None
             pending = asyncio.ensure_future(anext(stream))
@@ -142,8 +139,7 @@ def test_port_that_drops_is_reopened_with_backoff() -> None:
     async def scenario() -> None:
         config = SerialPosConfig(port=f"socket://127.0.0.1:{port}", reopen_max_s=0.2)
         stream = SerialPosReader(config, KEY).observations()
-        first = asyncio.ensure_future(next_obs(stream))
-        assert "cannot open" in (await first).body.detail  # type: ignore[union-attr]
+        assert "cannot open" in (await expect_status(stream, "down")).detail
         for receipt in ("R1", "R2"):  # the line comes up, then drops, then comes back
             with await asyncio.to_thread(_serve_once, port) as conn:
                 await expect_status(stream, "up")
