@@ -83,14 +83,15 @@ def build_pos_hook_router(
     async def accept(
         request: Request, model: type[CheckoutRecord] | type[ServiceRecord]
     ) -> Accepted:
-        raw = await request.body()
+        raw = b""
         try:
+            raw = await _read_capped(request)
             record = _parse(raw, model)
             body = to_body(record, profile, tenant_key)
         except BadRecord as exc:
             log.warning("pos_hook_rejected", path=request.url.path, reason=exc.reason)
             if on_reject is not None:
-                on_reject(exc.reason, raw)
+                on_reject(exc.reason, raw or exc.raw)
             raise HTTPException(422, detail=exc.reason) from exc
         try:
             await submit(Observation(body=body))
@@ -126,11 +127,19 @@ def build_pos_hook_router(
     return router
 
 
+async def _read_capped(request: Request) -> bytes:
+    """The body, refused past MAX_BODY_BYTES without reading the rest into memory."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRecord(RecordFault.MALFORMED, f"body over {MAX_BODY_BYTES} bytes", bytes(body))
+    return bytes(body)
+
+
 def _parse(
     raw: bytes, model: type[CheckoutRecord] | type[ServiceRecord]
 ) -> CheckoutRecord | ServiceRecord:
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRecord(RecordFault.MALFORMED, f"body over {MAX_BODY_BYTES} bytes")
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

@@ -95,6 +95,7 @@ class SerialPosReader(Reader):
         finally:
             stop.set()
             await asyncio.to_thread(thread.join, 5.0)
+            self.health.state, self.health.detail = "down", "stopped"
 
     def _thread_main(self, emit: _Emit, stop: threading.Event) -> None:
         try:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr, ValidationError
 
 from edge.errors import OutboxFull
-from edge.pos.hook import PosHookConfig, build_pos_hook_router
+from edge.pos.hook import MAX_BODY_BYTES, PosHookConfig, build_pos_hook_router
 from edge.readers.base import Observation
 from tests.support.net import free_port, wait_for_port
 from wire.events import PosCheckout, PosServiceLogged
@@ -168,3 +168,11 @@ def test_submit_is_awaited_before_202(gateway: Gateway) -> None:
     gateway.delay_s = 0.2
     response = post(gateway, "/pos/checkout", json=CHECKOUT)
     assert response.status_code == 202 and len(gateway.submitted) == 1
+
+
+def test_oversized_body_is_refused_without_reading_it_all(gateway: Gateway) -> None:
+    body = b'{"receipt_no": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
+    response = post(gateway, "/pos/checkout", content=body)
+    assert response.status_code == 422 and "body over" in response.json()["detail"]
+    (_reason, raw) = gateway.rejected[0]
+    assert raw == body[: len(raw)] and len(raw) <= MAX_BODY_BYTES + 65536

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge.errors import ConfigError
+from edge.errors import ConfigError, ReaderError
 from edge.pos.framing import encode_frame
 from edge.pos.serial_link import SerialPosConfig, SerialPosReader
 from edge.readers.base import Observation
@@ -73,7 +73,8 @@ def test_checkout_arrives_and_is_acked_only_once_consumed() -> None:
             pending = asyncio.ensure_future(anext(stream))
             assert await asyncio.to_thread(pos.read_answer) == ACK
             await close(stream, pending)
-            assert reader.health.errors == 0 and reader.health.state == "up"
+            assert reader.health.errors == 0
+            assert (reader.health.state, reader.health.detail) == ("down", "stopped")
 
     run(scenario)
 
@@ -151,6 +152,27 @@ def test_port_that_drops_is_reopened_with_backoff() -> None:
             down = await asyncio.wait_for(pending, 5)
             assert isinstance(down.body, ReaderStatus) and down.body.state == "down"
         await stream.aclose()
+
+    run(scenario)
+
+
+def test_a_failing_dead_letter_sink_surfaces_as_reader_error() -> None:
+    """A bug below the reader must reach the supervisor, not hang the stream."""
+
+    def broken_sink(reason: str, raw: bytes) -> None:
+        raise RuntimeError("dead-letter store is gone")
+
+    async def scenario() -> None:
+        with PosTerminal() as pos:
+            assert pos.device_path is not None
+            reader = SerialPosReader(SerialPosConfig(port=pos.device_path), KEY, broken_sink)
+            stream = reader.observations()
+            await expect_status(stream, "up")
+            pos.send_raw(b"\x02CHK|x\x030000\n")
+            with pytest.raises(ReaderError, match="reader thread failed") as info:
+                await next_obs(stream)
+            assert isinstance(info.value.__cause__, RuntimeError)
+            assert reader.health.state == "down"
 
     run(scenario)
 
