@@ -76,6 +76,7 @@ class SerialPosReader(Reader):
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[_Item | Exception] = asyncio.Queue()
         stop = threading.Event()
+        self._reported = None  # a restarted stream reports its state afresh
 
         def emit(item: _Item | Exception) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, item)
