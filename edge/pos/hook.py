@@ -57,6 +57,54 @@ class Accepted(BaseModel):
     accepted: bool = True
 
 
+class _Hook:
+    """What the routes share: the profile, the key, and where records go."""
+
+    def __init__(
+        self,
+        config: PosHookConfig,
+        tenant_key: bytes,
+        submit: Submit,
+        on_reject: RejectCallback | None,
+        profiles: dict[str, PosProfile] | None,
+    ) -> None:
+        self.profile = resolve_profile(config.profile, profiles)
+        self._expected = config.token.get_secret_value().encode()
+        self._tenant_key = tenant_key
+        self._submit = submit
+        self._on_reject = on_reject
+
+    def authorise(self, credentials: HTTPAuthorizationCredentials | None) -> None:
+        given = b"" if credentials is None else credentials.credentials.encode()
+        if not hmac.compare_digest(given, self._expected):
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="missing or wrong bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    async def accept(
+        self, request: Request, model: type[CheckoutRecord] | type[ServiceRecord]
+    ) -> Accepted:
+        raw = b""
+        try:
+            raw = await _read_capped(request)
+            body = to_body(_parse(raw, model), self.profile, self._tenant_key)
+        except BadRecord as exc:
+            log.warning("pos_hook_rejected", path=request.url.path, reason=exc.reason)
+            if self._on_reject is not None:
+                self._on_reject(exc.reason, raw or exc.raw)
+            raise HTTPException(422, detail=exc.reason) from exc
+        try:
+            await self._submit(Observation(body=body))
+        except OutboxFull as exc:
+            log.error("pos_hook_outbox_full", path=request.url.path)
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc), headers={"Retry-After": "30"}
+            ) from exc
+        return Accepted()
+
+
 def build_pos_hook_router(
     config: PosHookConfig,
     tenant_key: bytes,
@@ -65,64 +113,35 @@ def build_pos_hook_router(
     profiles: dict[str, PosProfile] | None = None,
 ) -> APIRouter:
     """The hook routes; mount with `app.include_router(router)`. ConfigError if no profile."""
-    profile = resolve_profile(config.profile, profiles)
-    expected = config.token.get_secret_value().encode()
+    hook = _Hook(config, tenant_key, submit, on_reject, profiles)
     bearer = HTTPBearer(auto_error=False)
 
     def authorised(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> None:
-        given = b"" if credentials is None else credentials.credentials.encode()
-        if not hmac.compare_digest(given, expected):
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                detail="missing or wrong bearer token",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    async def accept(
-        request: Request, model: type[CheckoutRecord] | type[ServiceRecord]
-    ) -> Accepted:
-        raw = b""
-        try:
-            raw = await _read_capped(request)
-            record = _parse(raw, model)
-            body = to_body(record, profile, tenant_key)
-        except BadRecord as exc:
-            log.warning("pos_hook_rejected", path=request.url.path, reason=exc.reason)
-            if on_reject is not None:
-                on_reject(exc.reason, raw or exc.raw)
-            raise HTTPException(422, detail=exc.reason) from exc
-        try:
-            await submit(Observation(body=body))
-        except OutboxFull as exc:
-            log.error("pos_hook_outbox_full", path=request.url.path)
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc), headers={"Retry-After": "30"}
-            ) from exc
-        return Accepted()
+        hook.authorise(credentials)
 
     router = APIRouter(prefix="/pos", tags=["pos"], dependencies=[Depends(authorised)])
 
     @router.post(
         "/checkout",
-        status_code=status.HTTP_202_ACCEPTED,
+        status_code=202,
         openapi_extra=_request_schema(CheckoutRecord),
         responses=_RESPONSES,
     )
     async def post_checkout(request: Request) -> Accepted:
         """A checkout: 202 once it is in the outbox."""
-        return await accept(request, CheckoutRecord)
+        return await hook.accept(request, CheckoutRecord)
 
     @router.post(
         "/service",
-        status_code=status.HTTP_202_ACCEPTED,
+        status_code=202,
         openapi_extra=_request_schema(ServiceRecord),
         responses=_RESPONSES,
     )
     async def post_service(request: Request) -> Accepted:
         """A service (blood-pressure check, consultation ...): 202 once it is in the outbox."""
-        return await accept(request, ServiceRecord)
+        return await hook.accept(request, ServiceRecord)
 
     return router
 
