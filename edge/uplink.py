@@ -219,7 +219,10 @@ class Uplink:
             timeout = max(0.0, self._inflight[0][1] + self.config.ack_timeout - time.monotonic())
         self._wake.clear()
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+            # races with the wake-up, and stop() would then wait forever.
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         except TimeoutError:
             log.warning("uplink: no ack within %.1fs; re-sending from the oldest", timeout)
             self._rewind = True

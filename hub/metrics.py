@@ -18,3 +18,4 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 STATUS_UPDATES = Counter("storepulse_hub_status_updates_total", "Gateway status messages applied.")
+CACHE_DELTAS = Counter("storepulse_hub_cache_deltas_total", "Cache deltas published to stores.")

@@ -25,9 +25,13 @@ class HubSettings(BaseSettings):
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
     mqtt_tls_ca: Path | None = None
-    mqtt_shared_group: Literal["hub"] | None = "hub"
+    mqtt_protocol: Literal["5", "3.1.1"] = Field(
+        default="5", description="3.1.1 for brokers without MQTT 5 (amqtt): no shared subscription"
+    )
+    mqtt_shared_group: str | None = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    ingest_workers: int = Field(default=2, ge=1, le=32)
     api_host: str = "127.0.0.1"
-    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
     tenant_key: SecretStr = Field(description="HMAC key for identifier hashes; 16+ chars")
     clock_skew_seconds: int = Field(default=120, ge=1)
     gateway_offline_after_seconds: int = Field(default=180, ge=1)

@@ -6,6 +6,19 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(help="StorePulse: store-edge CRM.", no_args_is_help=True)
+
+
+@app.callback()
+def main(
+    log_json: Annotated[
+        bool | None, typer.Option("--log-json/--log-text", help="log format (default: by tty)")
+    ] = None,
+) -> None:
+    from storepulse.logs import configure_logging
+
+    configure_logging(json=log_json)
+
+
 edge_app = typer.Typer(help="The store gateway.", no_args_is_help=True)
 hub_app = typer.Typer(help="The cloud hub.", no_args_is_help=True)
 app.add_typer(edge_app, name="edge")
@@ -27,7 +40,8 @@ def edge_check_config(
     config: Annotated[Path, typer.Option("--config", "-c", help="gateway TOML file")],
 ) -> None:
     """Validate a gateway config and print the errors, naming each field."""
-    from edge.config import ConfigError, load_config
+    from edge.config import load_config
+    from edge.errors import ConfigError
 
     try:
         load_config(config)
@@ -54,7 +68,7 @@ def hub_migrate(
     """Create or upgrade the hub database schema (Alembic)."""
     from hub.main import migrate
 
-    migrate(config)
+    raise typer.Exit(migrate(config))
 
 
 @app.command("demo")
@@ -67,3 +81,7 @@ def demo(
     from storepulse.demo import run_demo
 
     raise typer.Exit(run_demo(check=check))
+
+
+if __name__ == "__main__":
+    app()

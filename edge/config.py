@@ -1,0 +1,133 @@
+"""The gateway's one config object, read from one TOML file per gateway.
+
+Validation errors name the field as a TOML path (`readers.nfc[0].device: field required`).
+Secrets (tenant key, MQTT password, POS hook token) may be given inline or, better, as
+`*_file` paths readable only by the gateway's user.
+"""
+
+import tomllib
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from edge.errors import ConfigError
+from edge.pos.hook import PosHookConfig
+from edge.pos.profile import PosProfile
+from edge.pos.serial_link import SerialPosConfig
+from edge.readers.nfc import NfcReaderConfig
+from edge.readers.smartcard import SmartCardReaderConfig
+from edge.uplink import UplinkConfig
+from wire.topics import GATEWAY_ID_PATTERN
+
+PLACEHOLDERS = frozenset({"changeme", "changethis", "secret", ""})
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GatewaySection(_Section):
+    id: str = Field(pattern=GATEWAY_ID_PATTERN, description="also the MQTT username")
+    store_id: str = Field(min_length=1)
+    data_dir: Path = Field(description="outbox and cache live here")
+    tenant_key: SecretStr | None = Field(default=None, description="HMAC key for ID hashes")
+    tenant_key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> Self:
+        if (self.tenant_key is None) == (self.tenant_key_file is None):
+            raise ValueError("give exactly one of tenant_key and tenant_key_file")
+        return self
+
+    def tenant_key_bytes(self) -> bytes:
+        if self.tenant_key_file is not None:
+            try:
+                raw = self.tenant_key_file.read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"gateway.tenant_key_file: {exc}") from exc
+        else:
+            assert self.tenant_key is not None
+            raw = self.tenant_key.get_secret_value()
+        if raw.strip().lower() in PLACEHOLDERS or len(raw) < 16:
+            raise ConfigError("gateway.tenant_key: a real key of at least 16 characters is needed")
+        return raw.encode()
+
+
+class OutboxSection(_Section):
+    max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
+    low_priority_ratio: float = Field(default=0.9, gt=0, le=1)
+
+
+class CacheSection(_Section):
+    max_customers: int = Field(default=200_000, ge=100)
+
+
+class StorePageSection(_Section):
+    host: str = Field(default="127.0.0.1", description="bind address; the store LAN address")
+    port: int = Field(default=8090, ge=0, le=65535, description="0 picks a free port")
+
+
+class ReadersSection(_Section):
+    nfc: list[NfcReaderConfig] = Field(default_factory=list)
+    smartcard: list[SmartCardReaderConfig] = Field(default_factory=list)
+
+
+class PosSection(_Section):
+    serial: list[SerialPosConfig] = Field(default_factory=list)
+    hook: PosHookConfig | None = None
+    profiles: list[PosProfile] = Field(default_factory=list, description="extra POS profiles")
+
+
+class GatewayConfig(_Section):
+    gateway: GatewaySection
+    mqtt: UplinkConfig = Field(default_factory=UplinkConfig)
+    outbox: OutboxSection = Field(default_factory=OutboxSection)
+    cache: CacheSection = Field(default_factory=CacheSection)
+    store_page: StorePageSection = Field(default_factory=StorePageSection)
+    readers: ReadersSection = Field(default_factory=ReadersSection)
+    pos: PosSection = Field(default_factory=PosSection)
+
+    @model_validator(mode="after")
+    def _unique_reader_names(self) -> Self:
+        names = [r.name for r in self.readers.nfc + self.readers.smartcard]
+        names += [p.name for p in self.pos.serial]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"reader names must be unique: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.gateway.data_dir / "outbox.sqlite3"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.gateway.data_dir / "cache.sqlite3"
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(file)"
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> GatewayConfig:
+    try:
+        return GatewayConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: invalid gateway config"]
+        for error in exc.errors():
+            lines.append(f"  {_field_path(error['loc'])}: {error['msg']}")
+        raise ConfigError("\n".join(lines)) from exc
+
+
+def load_config(path: Path) -> GatewayConfig:
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(data, str(path))

@@ -1,0 +1,126 @@
+"""What the gateway does with one observation: outbox first, then the clerk's prompt.
+
+The order is the guarantee: an observation is durable in the outbox before anything else
+happens, so a crash after that point loses nothing. The prompt comes from the local cache
+only, so a tap never waits for the network.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
+from uuid import UUID
+
+from edge.cache import CustomerCache
+from edge.errors import OutboxFull
+from edge.outbox import Outbox
+from edge.prompts import Prompt, compose_prompt, identifier_of
+from edge.readers.base import Observation
+from edge.store_page import PromptBus
+from wire.events import Event, PosCheckout, PromptActed, PromptShown, ReaderStatus
+from wire.messages import PurchaseSummary
+
+log = logging.getLogger(__name__)
+
+
+def purchase_summary(checkout: PosCheckout, at: datetime) -> PurchaseSummary:
+    names = ", ".join(
+        f"{item.name or item.sku}" + (f" x{item.qty}" if item.qty > 1 else "")
+        for item in checkout.items
+    )
+    return PurchaseSummary(
+        at=at,
+        receipt_no=checkout.receipt_no,
+        summary=names[:200],
+        total=checkout.total,
+        currency=checkout.currency,
+    )
+
+
+class Pipeline:
+    """Turns observations into outbox events and prompts. Thread-safe parts (outbox, cache)
+    run in worker threads so the event loop keeps serving the store page."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        cache: CustomerCache,
+        bus: PromptBus,
+        wake_uplink: Callable[[], None],
+        on_reader_status: Callable[[ReaderStatus], None],
+    ) -> None:
+        self.outbox = outbox
+        self.cache = cache
+        self.bus = bus
+        self._wake_uplink = wake_uplink
+        self._on_reader_status = on_reader_status
+        self.counters = {"observations": 0, "prompts": 0, "refused": 0}
+        self.on_event: Callable[[Event], None] | None = None  # an observer (the demo's live lines)
+
+    async def handle(self, observation: Observation) -> Event | None:
+        """Store the observation, then prompt. Raises OutboxFull only for events a caller
+        must refuse (the POS hook answers 503); the prompt is shown regardless."""
+        body = observation.body
+        self.counters["observations"] += 1
+        if isinstance(body, ReaderStatus):
+            self._on_reader_status(body)
+        event: Event | None = None
+        refused: OutboxFull | None = None
+        try:
+            event = await asyncio.to_thread(self.outbox.append, body, observation.occurred_at)
+            self._stored(event)
+        except OutboxFull as exc:
+            self.counters["refused"] += 1
+            log.error("outbox full, %s not uplinked: %s", body.__class__.__name__, exc)
+            refused = exc
+        await self._prompt(observation)
+        if refused is not None and not isinstance(body, ReaderStatus):
+            raise refused
+        return event
+
+    async def _prompt(self, observation: Observation) -> None:
+        body = observation.body
+        identifier = identifier_of(body)
+        if isinstance(body, PosCheckout) and identifier is not None:
+            summary = purchase_summary(body, observation.occurred_at)
+            await asyncio.to_thread(self.cache.note_purchase, identifier, summary)
+        customer = self.cache.lookup(identifier) if identifier is not None else None
+        prompt = compose_prompt(body, customer)
+        if prompt is None:
+            return
+        self.bus.publish(prompt)
+        self.counters["prompts"] += 1
+        await self._record(
+            PromptShown(
+                prompt_id=prompt.prompt_id,
+                trigger=prompt.trigger,
+                customer_id=prompt.customer_id,
+                identifier=prompt.identifier,
+            )
+        )
+
+    async def acted(
+        self, prompt_id: UUID, action: Literal["done", "dismissed"], staff_id: str | None
+    ) -> None:
+        """A clerk marked a prompt; OutboxFull propagates so the page can say 'try again'."""
+        prompt: Prompt | None = self.bus.get(prompt_id)
+        body = PromptActed(
+            prompt_id=prompt_id,
+            action=action,
+            staff_id=staff_id,
+            customer_id=prompt.customer_id if prompt else None,
+        )
+        self._stored(await asyncio.to_thread(self.outbox.append, body, datetime.now(UTC)))
+
+    async def _record(self, body: PromptShown) -> None:
+        try:
+            self._stored(await asyncio.to_thread(self.outbox.append, body, datetime.now(UTC)))
+        except OutboxFull as exc:  # low priority by policy; the clerk still saw the prompt
+            self.counters["refused"] += 1
+            log.warning("prompt.shown not recorded: %s", exc)
+
+    def _stored(self, event: Event) -> None:
+        self._wake_uplink()
+        if self.on_event is not None:
+            self.on_event(event)

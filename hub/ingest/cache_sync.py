@@ -1,0 +1,39 @@
+"""Snapshots for gateways whose cache is behind their store's.
+
+A gateway reports its cache version in every status. When it differs from the store's
+current version (a new box, a wiped cache, a missed delta), the hub sends a full snapshot
+at the current version, without bumping it, so the store's other gateways stay in step.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.crm import cache
+from hub.db.models import GATEWAY_ACTIVE, CacheVersion, Gateway
+from wire.messages import CacheDelta
+
+MAX_SNAPSHOT_CUSTOMERS = 5000  # one CacheDelta's limit; larger stores need chunked snapshots
+
+
+def snapshot_if_stale(
+    sessions: sessionmaker[Session], gateway_id: str, reported_version: int
+) -> tuple[str, CacheDelta] | None:
+    """(gateway_id, snapshot) when the gateway's cache is stale, else None."""
+    with sessions.begin() as session:
+        gateway = session.get(Gateway, gateway_id)
+        if gateway is None or gateway.status != GATEWAY_ACTIVE:
+            return None
+        store_id = gateway.store_id
+        current = session.execute(
+            select(CacheVersion.version).where(CacheVersion.store_id == store_id)
+        ).scalar_one_or_none()
+        if current is None:
+            current = cache.bump_version(session, store_id, datetime.now(UTC))
+        if reported_version == current:
+            return None
+        customer_ids = cache.customers_of_store(session, store_id)[:MAX_SNAPSHOT_CUSTOMERS]
+        upserts = cache.cached_customers(session, customer_ids)
+        delta = CacheDelta(store_id=store_id, version=current, base_version=0, upserts=upserts)
+        return gateway_id, delta

@@ -1,0 +1,177 @@
+"""The hub's MQTT side: batches in, acks and cache deltas out.
+
+paho's network thread only enqueues; worker threads commit through `IngestService` and
+publish the results. A batch whose commit fails on storage is not acked: the gateway
+re-sends it after its ack timeout and the commit is idempotent. Several hub processes
+share the load through an MQTT 5 shared subscription (`$share/hub/...`); on a broker
+without it (amqtt) the subscription is plain and one process ingests.
+"""
+
+import logging
+import queue
+import ssl
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import metrics
+from hub.crm.ingest import IngestOutcome, IngestService
+from hub.errors import StorageError
+from hub.ingest.cache_sync import snapshot_if_stale
+from hub.settings import HubSettings
+from wire.codec import decode_status, encode
+from wire.errors import WireError
+from wire.messages import CacheDelta
+from wire.topics import Channel, hub_subscription, parse_topic, topic
+
+log = logging.getLogger(__name__)
+_STOP = object()
+
+
+class IngestConsumer:
+    def __init__(
+        self,
+        settings: HubSettings,
+        service: IngestService,
+        sessions: sessionmaker[Session],
+        workers: int = 1,
+        client_id: str = "storepulse-hub",
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.sessions = sessions
+        self.workers = workers
+        self.client_id = client_id
+        self.connected = threading.Event()
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=10_000)
+        self._threads: list[threading.Thread] = []
+        self._client: mqtt.Client | None = None
+        self.counters = {"batches": 0, "storage_errors": 0, "bad_topics": 0}
+        self.on_outcome: Callable[[str, IngestOutcome], None] | None = None  # an observer
+
+    def start(self) -> None:
+        self._client = self._make_client()
+        self._client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, 30)
+        self._client.loop_start()
+        for index in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"ingest-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+        for _ in self._threads:
+            self._queue.put(_STOP)
+        for thread in self._threads:
+            thread.join(10)
+        self._threads.clear()
+
+    # -- paho thread -----------------------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        v5 = self.settings.mqtt_protocol == "5"
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
+        )
+        if self.settings.mqtt_username:
+            password = self.settings.mqtt_password
+            client.username_pw_set(
+                self.settings.mqtt_username, password.get_secret_value() if password else None
+            )
+        if self.settings.mqtt_tls_ca:
+            client.tls_set(
+                ca_certs=str(self.settings.mqtt_tls_ca), tls_version=ssl.PROTOCOL_TLS_CLIENT
+            )
+        client.reconnect_delay_set(1, 30)
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_disconnect = lambda *_: self.connected.clear()
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            log.error("hub ingest: broker refused the connection: %s", reason)
+            return
+        group = self.settings.mqtt_shared_group if self.settings.mqtt_protocol == "5" else None
+        client.subscribe(hub_subscription(Channel.EVENTS, group), qos=1)
+        client.subscribe(hub_subscription(Channel.STATUS, None), qos=1)
+        self.connected.set()
+        log.info("hub ingest connected; events via %s", hub_subscription(Channel.EVENTS, group))
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        # Blocks paho's loop when workers fall behind: back-pressure reaches the broker.
+        self._queue.put((message.topic, bytes(message.payload), bool(message.retain)))
+
+    # -- workers ---------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not _STOP:
+            assert isinstance(item, tuple)
+            topic_name: str = item[0]
+            payload: bytes = item[1]
+            retained: bool = item[2]
+            try:
+                self._dispatch(topic_name, payload, retained)
+            except StorageError as exc:
+                self.counters["storage_errors"] += 1
+                log.error("hub ingest: storage failed, not acked (gateway will re-send): %s", exc)
+            except Exception:  # a worker must survive anything one message does
+                log.exception("hub ingest: unexpected failure on %s", topic_name)
+
+    def _dispatch(self, topic_name: str, payload: bytes, retained: bool) -> None:
+        try:
+            gateway_id, channel = parse_topic(topic_name)
+        except WireError as exc:
+            self.counters["bad_topics"] += 1
+            log.warning("hub ingest: message on a foreign topic %s: %s", topic_name, exc)
+            return
+        received_at = datetime.now(UTC)
+        if channel is Channel.EVENTS:
+            self._ingest(gateway_id, payload, received_at)
+        elif channel is Channel.STATUS:
+            self.service.record_status(gateway_id, payload, received_at, retained=retained)
+            self._maybe_snapshot(gateway_id, payload)
+
+    def _ingest(self, gateway_id: str, payload: bytes, received_at: datetime) -> None:
+        outcome: IngestOutcome = self.service.commit_batch(gateway_id, payload, received_at)
+        self.counters["batches"] += 1
+        if self.on_outcome is not None:
+            self.on_outcome(gateway_id, outcome)
+        if outcome.ack is not None:
+            self._publish(topic(outcome.ack.gateway_id, Channel.ACK), encode(outcome.ack))
+        for store_id, customer_ids in outcome.touched.items():
+            if customer_ids:
+                delta = self.service.cache_delta_for(store_id, customer_ids)
+                self._send_delta(store_id, delta)
+
+    def _send_delta(self, store_id: str, delta: CacheDelta) -> None:
+        payload = encode(delta)
+        for gateway_id in self.service.gateways_of_store(store_id):
+            self._publish(topic(gateway_id, Channel.CACHE), payload)
+        metrics.CACHE_DELTAS.inc()
+
+    def _maybe_snapshot(self, gateway_id: str, payload: bytes) -> None:
+        try:
+            status = decode_status(payload)
+        except WireError:
+            return  # already dead-lettered by record_status
+        if status.state != "online" or status.gateway_id != gateway_id:
+            return
+        stale = snapshot_if_stale(self.sessions, gateway_id, status.cache_version)
+        if stale is not None:
+            log.info("sending cache snapshot v%d to %s", stale[1].version, gateway_id)
+            self._publish(topic(gateway_id, Channel.CACHE), encode(stale[1]))
+
+    def _publish(self, topic_name: str, payload: bytes) -> None:
+        assert self._client is not None
+        self._client.publish(topic_name, payload, qos=1)

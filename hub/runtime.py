@@ -1,0 +1,83 @@
+"""The hub as one running thing: database, ingest consumer and API server.
+
+Used by `storepulse hub serve` and by the demo; `start()`/`stop()` do all the I/O.
+"""
+
+import asyncio
+import logging
+
+import uvicorn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.api import build_api
+from hub.crm.ingest import IngestService
+from hub.crm.seed import seed_demo
+from hub.db import make_engine, make_session_factory, migrate
+from hub.ingest.consumer import IngestConsumer
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+
+class HubRuntime:
+    def __init__(self, settings: HubSettings, seed_demo_data: bool = False) -> None:
+        self.settings = settings
+        self.seed_demo_data = seed_demo_data
+        self.engine: Engine | None = None
+        self.sessions: sessionmaker[Session] | None = None
+        self.service: IngestService | None = None
+        self.consumer: IngestConsumer | None = None
+        self.api_port: int | None = None
+        self._server: uvicorn.Server | None = None
+        self._server_task: asyncio.Task[None] | None = None
+
+    @property
+    def tenant_key(self) -> bytes:
+        return self.settings.tenant_key.get_secret_value().encode()
+
+    async def start(self) -> None:
+        settings = self.settings
+        await asyncio.to_thread(migrate, settings.database_url)
+        self.engine = make_engine(settings.database_url)
+        self.sessions = make_session_factory(self.engine)
+        if self.seed_demo_data:
+            await asyncio.to_thread(seed_demo, self.sessions, self.tenant_key)
+        self.service = IngestService(self.sessions, self.tenant_key, settings.clock_skew_seconds)
+        # SQLite has one writer: concurrent workers would only trade "database is locked".
+        sqlite = self.engine.dialect.name == "sqlite"
+        workers = 1 if sqlite else settings.ingest_workers
+        self.consumer = IngestConsumer(settings, self.service, self.sessions, workers=workers)
+        self.consumer.start()
+        await self._start_api()
+
+    async def _start_api(self) -> None:
+        assert self.sessions is not None
+        app = build_api(self.settings, self.sessions)
+        config = uvicorn.Config(
+            app, host=self.settings.api_host, port=self.settings.api_port, log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        self._server_task = asyncio.create_task(self._server.serve(), name="hub-api")
+        while not self._server.started:
+            if self._server_task.done():
+                await self._server_task  # surfaces the bind error
+                raise RuntimeError("hub API server exited during start-up")
+            await asyncio.sleep(0.01)
+        self.api_port = self._server.servers[0].sockets[0].getsockname()[1]
+        log.info("hub API on http://%s:%s", self.settings.api_host, self.api_port)
+
+    async def wait(self) -> None:
+        """Until the API server exits (it handles SIGINT/SIGTERM)."""
+        if self._server_task is not None:
+            await self._server_task
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._server_task is not None:
+            await asyncio.gather(self._server_task, return_exceptions=True)
+        if self.consumer is not None:
+            await asyncio.to_thread(self.consumer.stop)
+        if self.engine is not None:
+            self.engine.dispose()

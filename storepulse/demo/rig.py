@@ -1,0 +1,104 @@
+"""One emulated store: a gateway whose devices are emulators, wired to a hub's broker.
+
+Used by the demo and by the end-to-end tests. The NFC card is an nfcpy Type 3 tag
+emulated over the udp driver, the POS is a pty speaking the documented frame protocol,
+and the ID card is a vpcd virtual card when pcscd and vsmartcard are installed.
+"""
+
+import shutil
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edge.config import GatewayConfig, parse_config
+from edge.gateway import Gateway
+from storepulse.emulators.nfc_tag import TagEmulator
+from storepulse.emulators.pos_terminal import PosTerminal
+
+DEMO_CARD_UID = "01010501B00AC30B"  # seeded customer cus-demo-01, member M1001
+DEMO_MEMBER_NO = "M1001"
+DEMO_ID_NUMBER = "31010419880315432X"  # the same customer's ID card (hashed at the reader)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def smartcard_available() -> bool:
+    return shutil.which("pcscd") is not None and any(Path("/etc/reader.conf.d").glob("*vpcd*"))
+
+
+@dataclass
+class StoreRig:
+    """Emulated devices plus the gateway config that points at them."""
+
+    gateway_id: str
+    store_id: str
+    data_dir: Path
+    tenant_key: str
+    mqtt_port: int
+    mqtt_protocol: str = "5"
+    with_smartcard: bool = False
+    nfc_port: int = 0
+    tag: TagEmulator | None = None
+    pos: PosTerminal | None = None
+
+    def start_devices(self) -> None:
+        self.nfc_port = self.nfc_port or free_udp_port()
+        self.tag = TagEmulator(
+            f"udp:127.0.0.1:{self.nfc_port}", bytes.fromhex(DEMO_CARD_UID), DEMO_MEMBER_NO
+        ).start()
+        self.pos = PosTerminal().start()
+
+    def stop_devices(self) -> None:
+        if self.tag is not None:
+            self.tag.stop()
+        if self.pos is not None:
+            self.pos.stop()
+
+    def config(self, **overrides: Any) -> GatewayConfig:
+        assert self.pos is not None, "start_devices() first"
+        data: dict[str, Any] = {
+            "gateway": {
+                "id": self.gateway_id,
+                "store_id": self.store_id,
+                "data_dir": str(self.data_dir),
+                "tenant_key": self.tenant_key,
+            },
+            "mqtt": {
+                "port": self.mqtt_port,
+                "protocol": self.mqtt_protocol,
+                "reconnect_min": 1,
+                "reconnect_max": 2,
+                "ack_timeout": 5.0,
+            },
+            "store_page": {"host": "127.0.0.1", "port": 0},
+            "readers": {
+                "nfc": [
+                    {
+                        "name": "nfc0",
+                        "device": f"udp:127.0.0.1:{self.nfc_port}",
+                        "debounce_seconds": 0.3,  # the demo taps the same card on purpose
+                    }
+                ],
+                "smartcard": [{"name": "idcard0"}] if self.with_smartcard else [],
+            },
+            "pos": {"serial": [{"name": "pos0", "port": self.pos.device_path}]},
+        }
+        for section, values in overrides.items():
+            data.setdefault(section, {}).update(values)
+        return parse_config(data, "demo rig")
+
+    def gateway(self, **overrides: Any) -> Gateway:
+        return Gateway(self.config(**overrides))

@@ -1,0 +1,154 @@
+"""`storepulse demo`: broker, hub and one emulated store in one process, on embedded defaults.
+
+Interactive: Enter taps the member card again, `c` sends a checkout, `i` inserts the ID
+card, `q` quits. `--check` runs the scenario once, headless, and exits 0 only if a tap gave
+a prompt, a checkout reached the hub and the outbox drained.
+"""
+
+import asyncio
+import logging
+import secrets
+import sys
+import tempfile
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from rich.console import Console
+
+from edge.gateway import Gateway
+from hub.crm.ingest import IngestOutcome
+from hub.runtime import HubRuntime
+from hub.settings import HubSettings
+from storepulse.demo.broker import start_amqtt
+from storepulse.demo.rig import StoreRig, free_port, smartcard_available
+from storepulse.demo.scenario import Scenario, StepFailed
+from storepulse.emulators.pcscd import Pcscd
+from wire.events import Event
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def say(line: str) -> None:
+    console.print(line, markup=False)
+
+
+def _describe(event: Event) -> str:
+    fields = event.body.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    brief = ", ".join(f"{k}={v}" for k, v in fields.items() if k not in {"items", "prompt_id"})
+    return f"edge     #{event.seq} {event.type} {brief}"[:160]
+
+
+def _hub_line(gateway_id: str, outcome: IngestOutcome) -> None:
+    say(
+        f"hub      {gateway_id}: {outcome.committed} committed, {outcome.duplicates} duplicate, "
+        f"{outcome.dead_lettered} dead-lettered"
+    )
+
+
+async def _start_pcscd(workdir: Path) -> Pcscd | None:
+    if not smartcard_available():
+        say("idcard   skipped: pcscd / vsmartcard-vpcd not installed")
+        return None
+    try:
+        return await asyncio.to_thread(Pcscd(workdir / "pcscd.log").ensure)
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        say(f"idcard   skipped: pcscd did not start ({exc})")
+        return None
+
+
+async def _demo(workdir: Path, check: bool) -> int:
+    tenant_key = secrets.token_urlsafe(24)
+    broker_port = free_port()
+    async with AsyncExitStack() as stack:
+        broker = await start_amqtt(broker_port)
+        stack.push_async_callback(broker.shutdown)
+        settings = HubSettings(
+            database_url=f"sqlite:///{workdir / 'hub.sqlite3'}",
+            mqtt_port=broker_port,
+            mqtt_protocol="3.1.1",
+            mqtt_shared_group=None,
+            api_port=0,
+            tenant_key=tenant_key,
+            ingest_workers=1,
+        )
+        hub = HubRuntime(settings, seed_demo_data=True)
+        await hub.start()
+        stack.push_async_callback(hub.stop)
+        assert hub.consumer is not None
+        hub.consumer.on_outcome = _hub_line
+
+        pcscd = await _start_pcscd(workdir)
+        if pcscd is not None:
+            stack.callback(pcscd.stop)
+        rig = StoreRig(
+            "gw-demo-1",
+            "store-sh-xuhui",
+            workdir / "gateway",
+            tenant_key,
+            broker_port,
+            mqtt_protocol="3.1.1",
+            with_smartcard=pcscd is not None,
+        )
+        rig.start_devices()
+        stack.callback(rig.stop_devices)
+        gateway: Gateway = rig.gateway()
+        await gateway.start()
+        stack.push_async_callback(gateway.stop)
+        gateway.pipeline.on_event = lambda event: say(_describe(event))
+
+        hub_url = f"http://127.0.0.1:{hub.api_port}"
+        scenario = Scenario(rig, gateway, hub_url, say)
+        await scenario.start()
+        stack.push_async_callback(scenario.stop)
+        say(f"store page  http://127.0.0.1:{gateway.page_port}/   (clerk prompts, live)")
+        say(f"hub API     {hub_url}/docs   e.g. {hub_url}/customers/cus-demo-01")
+        say(f"broker      amqtt on 127.0.0.1:{broker_port}; data in {workdir}")
+        try:
+            await scenario.cache_synced()
+            await scenario.tap()
+            await scenario.checkout()
+            if pcscd is not None:
+                await scenario.id_card()
+            await scenario.outbox_drained()
+        except StepFailed as exc:
+            say(f"FAILED   {exc}")
+            return 1
+        if check:
+            say("check    passed: tap -> prompt, checkout -> hub, outbox drained")
+            return 0
+        await _interact(scenario, pcscd is not None)
+    return 0
+
+
+async def _interact(scenario: Scenario, with_card: bool) -> None:
+    say(
+        "\nEnter: tap the card again   c: checkout   "
+        + ("i: ID card   " if with_card else "")
+        + "q: quit   (Ctrl-C also quits)"
+    )
+    if not sys.stdin.isatty():
+        await asyncio.Event().wait()  # until interrupted
+    actions = {"": scenario.tap, "c": scenario.checkout}
+    if with_card:
+        actions["i"] = scenario.id_card
+    while True:
+        line = (await asyncio.to_thread(sys.stdin.readline)).strip().lower()
+        if line == "q":
+            return
+        action = actions.get(line)
+        try:
+            if action is not None:
+                await action()
+        except StepFailed as exc:
+            say(f"FAILED   {exc}")
+
+
+def run_demo(check: bool = False, workdir: Path | None = None) -> int:
+    for name in ("", "nfc"):  # the demo's own lines tell the story
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="storepulse-demo-") as scratch:
+        directory = workdir or Path(scratch)
+        try:
+            return asyncio.run(_demo(directory, check))
+        except KeyboardInterrupt:
+            return 0

@@ -1,0 +1,167 @@
+"""The demo scenario, step by step; `demo --check` and the end-to-end tests run the same steps.
+
+Every step waits on an observable outcome with a deadline (a prompt on the store page's
+stream, a purchase in the hub's API, an empty outbox), never on a fixed sleep.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from edge.gateway import Gateway
+from storepulse.demo.rig import DEMO_CARD_UID, DEMO_ID_NUMBER, StoreRig
+from storepulse.emulators.pos_terminal import SaleLine
+
+Say = Callable[[str], None]
+
+
+class StepFailed(Exception):
+    pass
+
+
+async def until(what: str, check: Callable[[], Awaitable[bool]], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise StepFailed(f"{what}: not within {timeout:.0f}s")
+        await asyncio.sleep(0.05)
+
+
+async def sse_events(url: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """(event, data) pairs from a server-sent-events stream."""
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None)) as client,
+        client.stream("GET", url) as response,
+    ):
+        event = "message"
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                event = line.partition(":")[2].strip()
+            elif line.startswith("data:"):
+                yield event, json.loads(line.partition(":")[2].strip())
+            elif not line:
+                event = "message"
+
+
+class PromptWatcher:
+    """Collects prompts from the store page's live stream, as a clerk's browser would."""
+
+    def __init__(self, page_url: str) -> None:
+        self.url = f"{page_url}/prompts/stream"
+        self.prompts: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for event, data in sse_events(self.url):
+            if event == "prompt":
+                self.prompts.append(data)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def wait_for(self, trigger: str, after: int, timeout: float) -> dict[str, Any]:
+        async def seen() -> bool:
+            return any(p["trigger"] == trigger for p in self.prompts[after:])
+
+        await until(f"a {trigger} prompt on the store page", seen, timeout)
+        return next(p for p in self.prompts[after:] if p["trigger"] == trigger)
+
+
+class Scenario:
+    def __init__(
+        self, rig: StoreRig, gateway: Gateway, hub_api: str, say: Say, timeout: float = 30.0
+    ) -> None:
+        self.rig = rig
+        self.gateway = gateway
+        self.hub_api = hub_api.rstrip("/")
+        self.say = say
+        self.timeout = timeout
+        self.page_url = f"http://127.0.0.1:{gateway.page_port}"
+        self.watcher = PromptWatcher(self.page_url)
+        self._receipts = 0
+
+    async def start(self) -> None:
+        await self.watcher.start()
+
+    async def stop(self) -> None:
+        await self.watcher.stop()
+
+    async def cache_synced(self) -> None:
+        async def synced() -> bool:
+            return self.gateway.cache.version > 0 and len(self.gateway.cache) > 0
+
+        await until("the gateway's cache snapshot", synced, self.timeout)
+        self.say(
+            f"cache    snapshot v{self.gateway.cache.version}: {len(self.gateway.cache)} "
+            "customers cached at the store"
+        )
+
+    async def tap(self) -> dict[str, Any]:
+        assert self.rig.tag is not None
+        seen = len(self.watcher.prompts)
+        started = time.monotonic()
+        self.rig.tag.present(1)
+        prompt = await self.watcher.wait_for("card.tapped", seen, self.timeout)
+        purchases = "; ".join(p["summary"] for p in prompt.get("last_purchases", []))
+        self.say(
+            f"prompt   {prompt['title']}: {prompt['display_name']} "
+            f"({time.monotonic() - started:.2f}s after the card was presented) "
+            f"last purchases: {purchases or '-'}"
+        )
+        return prompt
+
+    async def checkout(self) -> str:
+        assert self.rig.pos is not None
+        self._receipts += 1
+        receipt = f"R{int(time.time())}-{self._receipts}"
+        lines = [
+            SaleLine("SKU-AMOX-500", 2, 2350, "Amoxicillin 500mg"),
+            SaleLine("SKU-VITC", 1, 1800, "Vitamin C"),
+        ]
+        pos = self.rig.pos
+        answer = await asyncio.to_thread(
+            pos.send_checkout, receipt, lines, member=f"card_uid:{DEMO_CARD_UID}", staff="S07"
+        )
+        if answer != b"\x06":
+            raise StepFailed(f"POS got {answer!r} instead of ACK for {receipt}")
+        self.say(f"pos      checkout {receipt} ACKed by the gateway")
+        await until(
+            f"{receipt} in the hub's customer 360", lambda: self._hub_has(receipt), self.timeout
+        )
+        self.say(f"hub      customer 360 of cus-demo-01 shows {receipt}")
+        return receipt
+
+    async def _hub_has(self, receipt: str) -> bool:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            response = await client.get(f"{self.hub_api}/customers/cus-demo-01")
+        if response.status_code != 200:
+            return False
+        return any(p["receipt_no"] == receipt for p in response.json().get("purchases", []))
+
+    async def id_card(self) -> dict[str, Any]:
+        from storepulse.emulators.vpcd_card import VirtualCard
+
+        seen = len(self.watcher.prompts)
+        with VirtualCard(DEMO_ID_NUMBER):
+            prompt = await self.watcher.wait_for("idcard.read", seen, self.timeout)
+        self.say(f"prompt   {prompt['title']}: {prompt['display_name']} (ID card, hashed)")
+        return prompt
+
+    async def outbox_drained(self) -> None:
+        async def empty() -> bool:
+            return self.gateway.outbox.stats().depth == 0
+
+        await until("the outbox to drain", empty, self.timeout)
+        self.say(
+            f"outbox   empty: every event acknowledged by the hub "
+            f"(next seq {self.gateway.outbox.stats().next_seq})"
+        )

@@ -1,0 +1,100 @@
+"""pcscd with vsmartcard's vpcd driver, for the demo and the smart-card tests.
+
+There is one pcscd per machine (pcsc-lite 1.9 has a fixed socket) and vpcd's port is fixed
+by /etc/reader.conf.d/vpcd, so tests share it: a running pcscd is reused and left alone,
+otherwise we start `pcscd --foreground` and end it by pid.
+"""
+
+import subprocess
+import time
+from pathlib import Path
+
+from smartcard import scard
+
+VPCD_PORT = 35963  # vpcd slot 0; slot 1 is 35964
+VPCD_READER = "Virtual PCD 00 00"
+
+
+def list_readers() -> list[str] | None:
+    """Reader names, or None when no pcscd answers."""
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return None
+    try:
+        hresult, names = scard.SCardListReaders(context, [])
+        if hresult == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if hresult != scard.SCARD_S_SUCCESS:
+            return None
+        return [str(name) for name in names]
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+def wait_card_state(present: bool, reader: str = VPCD_READER, timeout: float = 5.0) -> None:
+    """Block until pcscd shows the reader with (or without) a card."""
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert hresult == scard.SCARD_S_SUCCESS, scard.SCardGetErrorMessage(hresult)
+    try:
+        deadline = time.monotonic() + timeout
+        state = scard.SCARD_STATE_UNAWARE
+        while time.monotonic() < deadline:
+            hresult, states = scard.SCardGetStatusChange(context, 100, [(reader, state)])
+            if hresult == scard.SCARD_S_SUCCESS:
+                state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+                if bool(state & scard.SCARD_STATE_PRESENT) == present:
+                    return
+        raise TimeoutError(f"{reader!r} did not show present={present} within {timeout}s")
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+class Pcscd:
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def owned(self) -> bool:
+        """True when this test run started the daemon (and so may stop it)."""
+        return self.process is not None
+
+    def ensure(self) -> "Pcscd":
+        if list_readers() is None:
+            self.start()
+        self.wait_for_reader()
+        return self
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["pcscd", "--foreground"], stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def stop(self) -> None:
+        """End the daemon we started (by pid); a reused system daemon is never touched."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+        deadline = time.monotonic() + 5.0
+        while list_readers() is not None:  # the socket lingers for a moment
+            if time.monotonic() > deadline:
+                raise TimeoutError("pcscd still answers after being stopped")
+            time.sleep(0.02)
+
+    def wait_for_reader(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"pcscd exited ({self.process.returncode}); see {self.log_path}")
+            if VPCD_READER in (list_readers() or []):
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"{VPCD_READER!r} not listed by pcscd within {timeout}s")

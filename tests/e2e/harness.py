@@ -1,0 +1,85 @@
+"""Gateway + real broker + hub, in one event loop, for the end-to-end tests."""
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from edge.gateway import Gateway
+from hub.db.models import RawEvent
+from hub.runtime import HubRuntime
+from hub.settings import HubSettings
+from storepulse.demo.rig import StoreRig
+from storepulse.demo.scenario import Scenario
+
+
+@dataclass
+class System:
+    hub: HubRuntime
+    rig: StoreRig
+    gateway: Gateway
+    scenario: Scenario
+
+    def hub_events(self) -> list[tuple[str, int]]:
+        """(epoch, seq) of every event the hub committed for the gateway."""
+        assert self.hub.sessions is not None
+        with self.hub.sessions() as session:
+            rows = session.execute(
+                select(RawEvent.epoch, RawEvent.seq).where(
+                    RawEvent.gateway_id == self.gateway.gateway_id
+                )
+            ).all()
+        return [(str(epoch), seq) for epoch, seq in rows]
+
+    async def restart_gateway(self, wipe_outbox: bool = False) -> None:
+        """Stop the gateway (as a clean shutdown would), optionally delete its outbox file,
+        and start a fresh process-equivalent on the same devices and data directory."""
+        await self.scenario.stop()
+        await self.gateway.stop()
+        if wipe_outbox:
+            for path in self.gateway.config.outbox_path.parent.glob("outbox.sqlite3*"):
+                path.unlink()
+        self.gateway = self.rig.gateway()
+        await self.gateway.start()
+        self.scenario = Scenario(self.rig, self.gateway, self.scenario.hub_api, lambda _: None)
+        await self.scenario.start()
+
+    def hub_event_count(self) -> int:
+        assert self.hub.sessions is not None
+        with self.hub.sessions() as session:
+            return int(session.execute(select(func.count()).select_from(RawEvent)).scalar_one())
+
+
+@asynccontextmanager
+async def running_system(
+    database_url: str, broker_port: int, workdir: Path, shared_group: str | None = "hub"
+) -> AsyncIterator[System]:
+    tenant_key = secrets.token_urlsafe(24)
+    settings = HubSettings(
+        database_url=database_url,
+        mqtt_port=broker_port,
+        mqtt_protocol="5",
+        mqtt_shared_group=shared_group,
+        api_port=0,
+        tenant_key=tenant_key,
+        ingest_workers=2,
+    )
+    hub = HubRuntime(settings, seed_demo_data=True)
+    await hub.start()
+    rig = StoreRig("gw-demo-1", "store-sh-xuhui", workdir / "gateway", tenant_key, broker_port)
+    rig.start_devices()
+    gateway = rig.gateway()
+    await gateway.start()
+    scenario = Scenario(rig, gateway, f"http://127.0.0.1:{hub.api_port}", lambda _: None)
+    await scenario.start()
+    system = System(hub, rig, gateway, scenario)
+    try:
+        yield system
+    finally:
+        await system.scenario.stop()
+        await system.gateway.stop()
+        rig.stop_devices()
+        await hub.stop()
