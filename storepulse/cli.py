@@ -54,11 +54,14 @@ def edge_check_config(
 @hub_app.command("serve")
 def hub_serve(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="hub TOML file")] = None,
+    seed_demo: Annotated[
+        bool, typer.Option("--seed-demo", help="load the demo region, stores and customers")
+    ] = False,
 ) -> None:
-    """Run the hub: MQTT ingest and the web API."""
+    """Run the hub: MQTT ingest and the web API (settings: file, then STOREPULSE_HUB_* env)."""
     from hub.main import run_hub
 
-    raise typer.Exit(run_hub(config))
+    raise typer.Exit(run_hub(config, seed_demo_data=seed_demo))
 
 
 @hub_app.command("migrate")
