@@ -15,6 +15,15 @@ def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
     broker.stop()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Hub storage on both backends: a SQLite file and a scratch PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test. Fails (never skips) when there is no server:

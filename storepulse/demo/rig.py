@@ -13,6 +13,7 @@ from typing import Any
 
 from edge.config import GatewayConfig, parse_config
 from edge.gateway import Gateway
+from hub.settings import HubSettings
 from storepulse.emulators.nfc_tag import TagEmulator
 from storepulse.emulators.pos_terminal import PosTerminal
 
@@ -37,6 +38,21 @@ def free_udp_port() -> int:
 
 def smartcard_available() -> bool:
     return shutil.which("pcscd") is not None and any(Path("/etc/reader.conf.d").glob("*vpcd*"))
+
+
+def local_hub_settings(
+    database_url: str, broker_port: int, tenant_key: str, mqtt_v5: bool = True
+) -> HubSettings:
+    """A hub on loopback with its API on a free port; MQTT 3.1.1 (amqtt) has no shared
+    subscription, so the hub then subscribes plainly."""
+    return HubSettings(
+        database_url=database_url,
+        mqtt_port=broker_port,
+        mqtt_protocol="5" if mqtt_v5 else "3.1.1",
+        mqtt_shared_group="hub" if mqtt_v5 else None,
+        api_port=0,
+        tenant_key=tenant_key,
+    )
 
 
 @dataclass

@@ -18,9 +18,8 @@ from rich.console import Console
 from edge.gateway import Gateway
 from hub.crm.ingest import IngestOutcome
 from hub.runtime import HubRuntime
-from hub.settings import HubSettings
 from storepulse.demo.broker import start_amqtt
-from storepulse.demo.rig import StoreRig, free_port, smartcard_available
+from storepulse.demo.rig import StoreRig, free_port, local_hub_settings, smartcard_available
 from storepulse.demo.scenario import Scenario, StepFailed
 from storepulse.emulators.pcscd import Pcscd
 from wire.events import Event
@@ -62,15 +61,8 @@ async def _demo(workdir: Path, check: bool) -> int:
     async with AsyncExitStack() as stack:
         broker = await start_amqtt(broker_port)
         stack.push_async_callback(broker.shutdown)
-        settings = HubSettings(
-            database_url=f"sqlite:///{workdir / 'hub.sqlite3'}",
-            mqtt_port=broker_port,
-            mqtt_protocol="3.1.1",
-            mqtt_shared_group=None,
-            api_port=0,
-            tenant_key=tenant_key,
-            ingest_workers=1,
-        )
+        database_url = f"sqlite:///{workdir / 'hub.sqlite3'}"
+        settings = local_hub_settings(database_url, broker_port, tenant_key, mqtt_v5=False)
         hub = HubRuntime(settings, seed_demo_data=True)
         await hub.start()
         stack.push_async_callback(hub.stop)

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from edge.gateway import Gateway
 from hub.db.models import RawEvent
 from hub.runtime import HubRuntime
-from hub.settings import HubSettings
-from storepulse.demo.rig import StoreRig
+from storepulse.demo.rig import StoreRig, local_hub_settings
 from storepulse.demo.scenario import Scenario
 
 
@@ -55,18 +54,10 @@ class System:
 
 @asynccontextmanager
 async def running_system(
-    database_url: str, broker_port: int, workdir: Path, shared_group: str | None = "hub"
+    database_url: str, broker_port: int, workdir: Path
 ) -> AsyncIterator[System]:
     tenant_key = secrets.token_urlsafe(24)
-    settings = HubSettings(
-        database_url=database_url,
-        mqtt_port=broker_port,
-        mqtt_protocol="5",
-        mqtt_shared_group=shared_group,
-        api_port=0,
-        tenant_key=tenant_key,
-        ingest_workers=2,
-    )
+    settings = local_hub_settings(database_url, broker_port, tenant_key)
     hub = HubRuntime(settings, seed_demo_data=True)
     await hub.start()
     rig = StoreRig("gw-demo-1", "store-sh-xuhui", workdir / "gateway", tenant_key, broker_port)

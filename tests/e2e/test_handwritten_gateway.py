@@ -13,7 +13,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 
 from hub.runtime import HubRuntime
-from hub.settings import HubSettings
+from storepulse.demo.rig import local_hub_settings
 from tests.support.mosquitto import MosquittoBroker
 
 GATEWAY = "gw-demo-2"  # seeded for store-sh-jingan
@@ -35,12 +35,8 @@ def test_a_gateway_written_from_the_docs_is_served(
     mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
-        settings = HubSettings(
-            database_url=f"sqlite:///{tmp_path / 'hub.sqlite3'}",
-            mqtt_port=mosquitto.port,
-            api_port=0,
-            tenant_key=secrets.token_urlsafe(24),
-        )
+        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+        settings = local_hub_settings(url, mosquitto.port, secrets.token_urlsafe(24))
         hub = HubRuntime(settings, seed_demo_data=True)
         await hub.start()
         try:
@@ -53,9 +49,7 @@ def test_a_gateway_written_from_the_docs_is_served(
 
 def _talk_to_hub(port: int) -> None:
     inbox: queue.Queue[tuple[str, dict[str, object]]] = queue.Queue()
-    client = mqtt.Client(
-        mqtt.CallbackAPIVersion.VERSION2, client_id=GATEWAY, protocol=mqtt.MQTTv5
-    )
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=GATEWAY, protocol=mqtt.MQTTv5)
     client.on_message = lambda _c, _u, m: inbox.put((m.topic, json.loads(m.payload)))
     client.connect("127.0.0.1", port)
     client.loop_start()

@@ -9,7 +9,6 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.e2e.harness import running_system
 from tests.support.mosquitto import MosquittoBroker
@@ -17,19 +16,11 @@ from tests.support.mosquitto import MosquittoBroker
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-    url: str = request.getfixturevalue("pg_url")
-    return url
-
-
 def test_tap_prompts_and_checkout_reaches_the_customer_360(
-    database_url: str, mosquitto: MosquittoBroker, tmp_path: Path
+    db_url: str, mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
-        async with running_system(database_url, mosquitto.port, tmp_path) as system:
+        async with running_system(db_url, mosquitto.port, tmp_path) as system:
             steps = system.scenario
             await steps.cache_synced()
             prompt = await steps.tap()

@@ -1,7 +1,6 @@
 """Hub tests run on both backends: a SQLite file and a scratch PostgreSQL database."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -13,14 +12,6 @@ from hub.db import make_engine, make_session_factory, migrate
 
 TENANT_KEY = b"test-tenant-key-0123456789"
 SKEW_LIMIT = 120
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-    url: str = request.getfixturevalue("pg_url")
-    return url
 
 
 @pytest.fixture
