@@ -77,6 +77,10 @@ class SecuredBroker:
                 self.process.wait(5)
         self.process = None
 
+    def reloads(self) -> int:
+        """SIGHUPs the broker has acted on (it logs each before re-reading its files)."""
+        return self.log().count("Reloading config")
+
     def log(self) -> str:
         path = self.workdir / "mosquitto.log"
         return path.read_text(errors="replace") if path.exists() else ""

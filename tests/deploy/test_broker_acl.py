@@ -196,7 +196,7 @@ def test_new_gateway_is_accepted_after_reload(clients: Clients, broker: SecuredB
     assert str(clients.gateway("C").connect()) == NOT_AUTHORIZED, "the broker has not re-read"
 
     reload_broker(broker.pid)
-    wait_for(lambda: "Reloading config" in broker.log())
+    wait_for(lambda: broker.reloads() == 1)
     c = clients.gateway("C")
     assert str(c.connect()) == "Success"
     assert _ok(c.publish("sp/v1/gw/C/events"))
