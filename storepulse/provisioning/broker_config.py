@@ -34,6 +34,7 @@ class BrokerLayout(BaseModel):
     persistence: bool = True
     persistence_location: Path = Path("/var/lib/mosquitto/")
     log_dest: str = "syslog"
+    pid_file: Path | None = Path("/run/mosquitto/mosquitto.pid")
     run_as: str | None = Field(
         default=None, description="`user` option; None keeps Mosquitto's default (mosquitto)"
     )
@@ -50,6 +51,7 @@ def _fields(layout: BrokerLayout) -> dict[str, str]:
     values = {name: str(value) for name, value in layout.model_dump().items()}
     values["persistence"] = "true" if layout.persistence else "false"
     values["user_line"] = f"user {layout.run_as}" if layout.run_as else ""
+    values["pid_line"] = f"pid_file {layout.pid_file}" if layout.pid_file else ""
     return values
 
 

@@ -39,6 +39,7 @@ class SecuredBroker:
             persistence=False,
             persistence_location=workdir,
             log_dest=f"file {workdir / 'mosquitto.log'}",
+            pid_file=None,
             # As root Mosquitto would drop to the `mosquitto` user, which cannot read the
             # test's 0600 files on a SIGHUP reload.
             run_as="root" if os.geteuid() == 0 else None,

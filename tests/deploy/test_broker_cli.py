@@ -31,6 +31,7 @@ def test_render_config_fills_every_field(tmp_path: Path) -> None:
     assert "listener 18883 0.0.0.0" in conf and "listener 18884 127.0.0.1" in conf
     assert "allow_anonymous false" in conf and "use_username_as_clientid true" in conf
     assert "password_file /etc/mosquitto/storepulse.passwd" in conf
+    assert "pid_file /run/mosquitto/mosquitto.pid" in conf
     assert "user _ingest\ntopic read sp/v1/gw/+/events" in acl
     assert "pattern write sp/v1/gw/%u/events" in acl
 
@@ -55,7 +56,7 @@ def test_add_rotate_and_revoke_a_gateway(tmp_path: Path) -> None:
     assert len(first) >= 43, "256 bits, url-safe base64"
     assert "not reloaded" in err
     line = passwd.read_text().strip()
-    assert line.startswith("store-0042.pi:$") and first not in line, "stored hashed"
+    assert line.startswith("store-0042.pi:$7$") and first not in line, "stored hashed (PBKDF2)"
 
     code, _, err = _run("add-gateway", "store-0042.pi", "--password-file", str(passwd))
     assert code == 2 and "already has credentials" in err
