@@ -1,9 +1,11 @@
 """A minimal stand-in for the hub's ingest, speaking only the wire contract: it records
 every (epoch, seq) it receives and acks each batch. For edge tests that need no database."""
 
+import ssl
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from uuid import UUID
 
 import paho.mqtt.client as mqtt
@@ -14,17 +16,31 @@ from wire.topics import Channel, hub_subscription, parse_topic, topic
 
 
 class AckingHub:
-    def __init__(self, port: int, ack: bool = True) -> None:
+    def __init__(
+        self,
+        port: int,
+        ack: bool = True,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        tls_ca: Path | None = None,
+    ) -> None:
         self.port = port
         self.ack = ack
         self.received: Counter[tuple[UUID, int]] = Counter()
         self.statuses: list[bytes] = []
         self._lock = threading.Lock()
+        self.subscribed = threading.Event()  # set once the broker has granted the filters
         self._client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id="test-hub", protocol=mqtt.MQTTv5
         )
+        if username is not None:
+            self._client.username_pw_set(username, password)
+        if tls_ca is not None:
+            self._client.tls_set(ca_certs=str(tls_ca), tls_version=ssl.PROTOCOL_TLS_CLIENT)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = lambda *_: self.subscribed.set()
 
     def start(self) -> "AckingHub":
         self._client.reconnect_delay_set(1, 1)
@@ -37,8 +53,8 @@ class AckingHub:
         self._client.loop_stop()
 
     def _on_connect(self, client: mqtt.Client, *_: object) -> None:
-        client.subscribe(hub_subscription(Channel.EVENTS, None), qos=1)
-        client.subscribe(hub_subscription(Channel.STATUS, None), qos=1)
+        filters = [hub_subscription(channel, None) for channel in (Channel.EVENTS, Channel.STATUS)]
+        client.subscribe([(name, 1) for name in filters])
 
     def _on_message(self, client: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
         gateway_id, channel = parse_topic(message.topic)
