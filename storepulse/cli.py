@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from storepulse.provisioning.cli import broker_app
+
 app = typer.Typer(help="StorePulse: store-edge CRM.", no_args_is_help=True)
 
 
@@ -23,6 +25,7 @@ edge_app = typer.Typer(help="The store gateway.", no_args_is_help=True)
 hub_app = typer.Typer(help="The cloud hub.", no_args_is_help=True)
 app.add_typer(edge_app, name="edge")
 app.add_typer(hub_app, name="hub")
+app.add_typer(broker_app, name="broker")
 
 
 @edge_app.command("run")

@@ -8,7 +8,9 @@ without it (amqtt) the subscription is plain and one process ingests.
 """
 
 import logging
+import os
 import queue
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -40,13 +42,14 @@ class IngestConsumer:
         service: IngestService,
         sessions: sessionmaker[Session],
         workers: int = 1,
-        client_id: str = "storepulse-hub",
+        client_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
         self.sessions = sessions
         self.workers = workers
-        self.client_id = client_id
+        # Unique per process: hub processes sharing the subscription must not evict each other.
+        self.client_id = client_id or f"storepulse-hub-{socket.gethostname()}-{os.getpid()}"
         self.connected = threading.Event()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=10_000)
         self._threads: list[threading.Thread] = []
