@@ -15,6 +15,7 @@ from uuid import UUID
 from edge.cache import CustomerCache
 from edge.errors import OutboxFull
 from edge.outbox import Outbox
+from edge.outbox_writer import GroupCommitWriter
 from edge.prompts import Prompt, compose_prompt, identifier_of
 from edge.readers.base import Observation
 from edge.store_page import PromptBus
@@ -51,6 +52,7 @@ class Pipeline:
         on_reader_status: Callable[[ReaderStatus], None],
     ) -> None:
         self.outbox = outbox
+        self.writer = GroupCommitWriter(outbox)
         self.cache = cache
         self.bus = bus
         self._wake_uplink = wake_uplink
@@ -68,7 +70,7 @@ class Pipeline:
         event: Event | None = None
         refused: OutboxFull | None = None
         try:
-            event = await asyncio.to_thread(self.outbox.append, body, observation.occurred_at)
+            event = await self.writer.append(body, observation.occurred_at)
             self._stored(event)
         except OutboxFull as exc:
             self.counters["refused"] += 1
@@ -111,11 +113,11 @@ class Pipeline:
             staff_id=staff_id,
             customer_id=prompt.customer_id if prompt else None,
         )
-        self._stored(await asyncio.to_thread(self.outbox.append, body, datetime.now(UTC)))
+        self._stored(await self.writer.append(body, datetime.now(UTC)))
 
     async def _record(self, body: PromptShown) -> None:
         try:
-            self._stored(await asyncio.to_thread(self.outbox.append, body, datetime.now(UTC)))
+            self._stored(await self.writer.append(body, datetime.now(UTC)))
         except OutboxFull as exc:  # low priority by policy; the clerk still saw the prompt
             self.counters["refused"] += 1
             log.warning("prompt.shown not recorded: %s", exc)

@@ -1,0 +1,66 @@
+"""Group commit for the outbox: concurrent appends share one transaction and one fsync.
+
+Each caller still waits until its own event is durable. While one commit is in flight,
+new appends queue up and go together in the next one, so throughput grows with the number
+of concurrent producers (readers, POS hooks) instead of being capped at one fsync per event.
+"""
+
+import asyncio
+from datetime import datetime
+
+from edge.errors import OutboxFull
+from edge.outbox import Outbox
+from wire.events import Event, EventBody
+
+_Pending = tuple[EventBody, datetime, "asyncio.Future[Event]"]
+
+
+class GroupCommitWriter:
+    def __init__(self, outbox: Outbox, max_batch: int = 500) -> None:
+        self.outbox = outbox
+        self.max_batch = max_batch
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self.commits = 0
+
+    async def append(self, body: EventBody, occurred_at: datetime) -> Event:
+        """Durable when it returns; raises OutboxFull for this event only."""
+        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        self._pending.append((body, occurred_at, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = (
+                self._pending[: self.max_batch],
+                self._pending[self.max_batch :],
+            )
+            items = [(body, at) for body, at, _ in batch]
+            try:
+                events = await asyncio.to_thread(self.outbox.append_many, items)
+            except OutboxFull:
+                await self._one_by_one(batch)  # keep what fits; refuse only what does not
+                continue
+            except Exception as exc:  # e.g. disk I/O: every waiter must hear of it
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            self.commits += 1
+            for (_, _, future), event in zip(batch, events, strict=True):
+                if not future.done():
+                    future.set_result(event)
+
+    async def _one_by_one(self, batch: list[_Pending]) -> None:
+        for body, at, future in batch:
+            try:
+                event = await asyncio.to_thread(self.outbox.append, body, at)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                self.commits += 1
+                if not future.done():
+                    future.set_result(event)
