@@ -62,7 +62,11 @@ class Pcscd:
     def ensure(self) -> "Pcscd":
         if list_readers() is None:
             self.start()
-        self.wait_for_reader()
+        try:
+            self.wait_for_reader()
+        except (RuntimeError, TimeoutError):
+            self.stop()  # never leave a daemon we started behind
+            raise
         return self
 
     def start(self) -> None:
