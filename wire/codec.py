@@ -37,7 +37,25 @@ def _load(payload: bytes) -> dict[str, Any]:
     # `True == 1` and `1.0 == 1` in Python: only the integer itself is version 1.
     if type(version) is not int or version != SCHEMA_VERSION:
         raise WireError("unsupported schema_version", repr(version)[:40])
+    # A NUL can only arrive escaped; PostgreSQL text and JSONB cannot hold it.
+    if "\\u0000" in text and _holds_nul(data):
+        raise WireError("invalid text", "NUL character in a string")
     return data
+
+
+def _holds_nul(data: dict[str, Any]) -> bool:
+    stack: list[Any] = [data]  # iterative: the document may be nested ~1000 deep
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _validate(model: type[M], data: dict[str, Any]) -> M:

@@ -44,7 +44,11 @@ class CardTapped(_Body):
     uid: str = Field(pattern=r"^[0-9A-F]{8,20}$", description="tag UID, upper-case hex")
     technology: ShortText = Field(description="e.g. 'Type3Tag', 'Type2Tag'")
     reader: ShortText
-    member_no: ShortText | None = Field(default=None, description="from an NDEF text record")
+    member_no: str | None = Field(
+        default=None,
+        max_length=128,  # becomes an Identifier value, which holds at most 128
+        description="from an NDEF text record",
+    )
 
 
 class IdCardRead(_Body):

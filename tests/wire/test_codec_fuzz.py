@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from tests.wire.strategies import batches
 from wire.codec import (
@@ -21,7 +21,7 @@ from wire.codec import (
     encode,
 )
 from wire.errors import WireError
-from wire.events import EVENT_TYPES
+from wire.events import EVENT_TYPES, CardTapped
 from wire.messages import MAX_BATCH_EVENTS, EventBatch
 
 DECODERS: dict[str, Callable[[bytes], object]] = {
@@ -170,6 +170,12 @@ def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     )
 
 
+def _at(doc: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
 @FUZZ
 @given(batch=batches(), data=st.data())
 def test_a_value_of_the_wrong_type_is_refused(batch: EventBatch, data: st.DataObject) -> None:
@@ -257,6 +263,37 @@ def test_non_utf8_bytes_are_refused(batch: EventBatch, data: st.DataObject) -> N
     assert refused is not None and refused.reason == "invalid utf-8"
 
 
+@FUZZ
+@given(batch=batches(), data=st.data())
+def test_a_nul_in_any_string_is_refused(batch: EventBatch, data: st.DataObject) -> None:
+    doc = json.loads(encode(batch))
+    strings = [p for p in _paths(doc) if isinstance(_at(doc, p), str)]
+    path = data.draw(st.sampled_from(strings))
+    old = _at(doc, path)
+    cut = data.draw(st.integers(0, len(old)))
+    _at(doc, path[:-1])[path[-1]] = old[:cut] + "\x00" + old[cut:]
+    refused = _refused(decode_batch, json.dumps(doc).encode())
+    assert refused is not None and refused.reason == "invalid text"
+
+
+def test_a_literal_backslash_u0000_is_text_not_nul() -> None:
+    doc = json.loads(_one_event_batch())
+    doc["events"][0]["body"]["detail"] = "\\u0000"
+    decoded = decode_batch(json.dumps(doc).encode())
+    assert decoded.events[0].body.detail == "\\u0000"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("outbox_depth", 2**31), ("cache_version", 2**31), ("outbox_depth", -1)],
+)
+def test_status_counters_past_the_hub_columns_are_refused(field: str, value: int) -> None:
+    doc = {"schema_version": 1, "gateway_id": "gw-1", "state": "online", field: value}
+    refused = _refused(decode_status, json.dumps(doc).encode())
+    assert refused is not None and refused.reason == "invalid message"
+    assert field in refused.detail
+
+
 def test_oversized_payload_and_batch_are_refused() -> None:
     payload = encode(_FIXED)
     padded = payload[:-1] + b" " * MAX_PAYLOAD_BYTES + b"}"
@@ -267,3 +304,9 @@ def test_oversized_payload_and_batch_are_refused() -> None:
     refused = _refused(decode_batch, json.dumps(doc).encode())
     assert refused is not None and refused.reason == "invalid message"
     assert "events" in refused.detail
+
+
+def test_member_no_fits_the_identifier_it_becomes() -> None:
+    CardTapped(uid="DEADBEEF", technology="", reader="", member_no="M" * 128)
+    with pytest.raises(ValidationError):
+        CardTapped(uid="DEADBEEF", technology="", reader="", member_no="M" * 129)
