@@ -123,30 +123,48 @@ def _trusting(gateway: str, claimed: str, reason: str) -> st.SearchStrategy[Host
     )
 
 
-hostiles: st.SearchStrategy[Hostile] = st.one_of(
-    _mutated(
+HOSTILE_KINDS: dict[str, st.SearchStrategy[Hostile]] = {
+    "schema-version": _mutated(
         "unsupported schema_version",
         "schema-version",
         _put("schema_version", values=lambda n: [2, 0, "1", None, True, 1.0, [1]][n % 7]),
     ),
-    _mutated("invalid message", "missing-field", _drop(["gateway_id", "epoch", "sent_at",
-                                                        "events"], in_event=False)),
-    _mutated("invalid message", "missing-event-field", _drop(
-        ["event_id", "gateway_id", "seq", "occurred_at", "body"], in_event=True)),
-    _mutated("invalid message", "huge-batch", _huge),
-    _mutated("invalid utf-8", "bad-utf8", _bad_utf8),
-    _mutated("not a json object", "not-object",
-             lambda d, n: json.dumps([[d], d["events"], "x", n, None][n % 5]).encode()),
-    _mutated("invalid message", "foreign-event",
-             _put("events", 0, "gateway_id", values=lambda n: OTHER)),
-    _mutated("invalid message", "seq-past-bigint",
-             _put("events", 0, "seq", values=lambda n: 2**63 + n)),
-    _mutated("invalid message", "seq-below-one", _put("events", 0, "seq", values=lambda n: -n)),
-    _mutated("invalid message", "huge-string", _huge_text),
-    _mutated("invalid text", "nul", _nul),
-    _mutated("invalid json", "truncated", lambda d, n: json.dumps(d).encode()[: n % 300]),
-    _trusting(UNKNOWN, UNKNOWN, "unknown gateway"),
-    _trusting(REVOKED, REVOKED, "revoked gateway"),
-    _trusting(GW, OTHER, "gateway mismatch"),
-    st.binary(max_size=64).map(lambda raw: Hostile(GW, b"\xff" + raw, None, "random-bytes")),
-)  # fmt: skip
+    "missing-field": _mutated(
+        "invalid message",
+        "missing-field",
+        _drop(["gateway_id", "epoch", "sent_at", "events"], in_event=False),
+    ),
+    "missing-event-field": _mutated(
+        "invalid message",
+        "missing-event-field",
+        _drop(["event_id", "gateway_id", "seq", "occurred_at", "body"], in_event=True),
+    ),
+    "huge-batch": _mutated("invalid message", "huge-batch", _huge),
+    "bad-utf8": _mutated("invalid utf-8", "bad-utf8", _bad_utf8),
+    "not-object": _mutated(
+        "not a json object",
+        "not-object",
+        lambda d, n: json.dumps([[d], d["events"], "x", n, None][n % 5]).encode(),
+    ),
+    "foreign-event": _mutated(
+        "invalid message", "foreign-event", _put("events", 0, "gateway_id", values=lambda n: OTHER)
+    ),
+    "seq-past-bigint": _mutated(
+        "invalid message", "seq-past-bigint", _put("events", 0, "seq", values=lambda n: 2**63 + n)
+    ),
+    "seq-below-one": _mutated(
+        "invalid message", "seq-below-one", _put("events", 0, "seq", values=lambda n: -n)
+    ),
+    "huge-string": _mutated("invalid message", "huge-string", _huge_text),
+    "nul": _mutated("invalid text", "nul", _nul),
+    "truncated": _mutated(
+        "invalid json", "truncated", lambda d, n: json.dumps(d).encode()[: n % 300]
+    ),
+    "unknown-gateway": _trusting(UNKNOWN, UNKNOWN, "unknown gateway"),
+    "revoked-gateway": _trusting(REVOKED, REVOKED, "revoked gateway"),
+    "gateway-mismatch": _trusting(GW, OTHER, "gateway mismatch"),
+    "random-bytes": st.binary(max_size=64).map(
+        lambda raw: Hostile(GW, b"\xff" + raw, None, "random-bytes")
+    ),
+}
+hostiles: st.SearchStrategy[Hostile] = st.one_of(*HOSTILE_KINDS.values())

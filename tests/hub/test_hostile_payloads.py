@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +24,17 @@ from hub.crm.seed import register_gateway, revoke_gateway
 from hub.crm.seq_ranges import compress
 from hub.db.models import DeadLetter, Gateway, RawEvent
 from tests.hub.batches import batch, payload
-from tests.hub.hostile import GW, OTHER, REVOKED, UNKNOWN, Good, Hostile, good_batches, hostiles
+from tests.hub.hostile import (
+    GW,
+    HOSTILE_KINDS,
+    OTHER,
+    REVOKED,
+    UNKNOWN,
+    Good,
+    Hostile,
+    good_batches,
+    hostiles,
+)
 from wire.codec import MAX_PAYLOAD_BYTES
 from wire.events import (
     CardTapped,
@@ -94,6 +104,7 @@ def _send(ingest: IngestService, step: Good | Hostile, seen: Seen) -> None:
     topic_gateway, _channel = parse_topic(topic(gateway, Channel.EVENTS))
     out = ingest.commit_batch(topic_gateway, step.payload, NOW)
     if isinstance(step, Hostile):
+        event(step.label)  # --hypothesis-show-statistics counts each kind
         assert out.rejected and out.committed == 0, step.label
         assert step.reason in (None, out.rejected), (step.label, out.rejected)
         return
@@ -111,6 +122,32 @@ def test_hostile_payloads_between_good_batches(
     ingest: IngestService,
     sessions: sessionmaker[Session],
     revoked: str,
+    caplog: pytest.LogCaptureFixture,
+    plan: list[Good | Hostile],
+) -> None:
+    _run_and_check(ingest, sessions, caplog, plan)
+
+
+@settings(FUZZ, max_examples=5)
+@given(data=st.data())
+def test_every_hostile_kind_between_good_batches(
+    ingest: IngestService,
+    sessions: sessionmaker[Session],
+    revoked: str,
+    caplog: pytest.LogCaptureFixture,
+    data: st.DataObject,
+) -> None:
+    """Each kind at least once per example, whatever the mixed run above happened to draw."""
+    plan: list[Good | Hostile] = []
+    for kind in sorted(HOSTILE_KINDS):
+        plan += [data.draw(good_batches()), data.draw(HOSTILE_KINDS[kind], label=kind)]
+    plan.append(data.draw(good_batches()))
+    _run_and_check(ingest, sessions, caplog, plan)
+
+
+def _run_and_check(
+    ingest: IngestService,
+    sessions: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
     plan: list[Good | Hostile],
 ) -> None:
