@@ -27,14 +27,35 @@ def _load(payload: bytes) -> dict[str, Any]:
         raise WireError("invalid utf-8", str(exc)) from exc
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise WireError("invalid json", str(exc)) from exc
+    except RecursionError as exc:  # nesting deeper than the interpreter's stack
+        raise WireError("invalid json", "nested too deeply") from exc
+    except ValueError as exc:  # JSONDecodeError, and ints past sys.get_int_max_str_digits()
+        raise WireError("invalid json", str(exc)[:200]) from exc
     if not isinstance(data, dict):
         raise WireError("not a json object")
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    # `True == 1` and `1.0 == 1` in Python: only the integer itself is version 1.
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise WireError("unsupported schema_version", repr(version)[:40])
+    # A NUL can only arrive escaped; PostgreSQL text and JSONB cannot hold it.
+    if "\\u0000" in text and _holds_nul(data):
+        raise WireError("invalid text", "NUL character in a string")
     return data
+
+
+def _holds_nul(data: dict[str, Any]) -> bool:
+    stack: list[Any] = [data]  # iterative: the document may be nested ~1000 deep
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _validate(model: type[M], data: dict[str, Any]) -> M:

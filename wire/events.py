@@ -23,13 +23,17 @@ from wire.topics import GATEWAY_ID_PATTERN
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59-01:00 is past year 9999 in UTC
+        raise ValueError("datetime out of range in UTC") from exc
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 Money = Annotated[int, Field(ge=-10_000_000_000, le=10_000_000_000, description="minor units")]
 ShortText = Annotated[str, Field(max_length=200)]
 GatewayId = Annotated[str, Field(pattern=GATEWAY_ID_PATTERN)]
+MAX_SEQ = 2**63 - 1  # a signed 64-bit column holds it at the hub
 
 
 class _Body(BaseModel):
@@ -40,7 +44,11 @@ class CardTapped(_Body):
     uid: str = Field(pattern=r"^[0-9A-F]{8,20}$", description="tag UID, upper-case hex")
     technology: ShortText = Field(description="e.g. 'Type3Tag', 'Type2Tag'")
     reader: ShortText
-    member_no: ShortText | None = Field(default=None, description="from an NDEF text record")
+    member_no: str | None = Field(
+        default=None,
+        max_length=128,  # becomes an Identifier value, which holds at most 128
+        description="from an NDEF text record",
+    )
 
 
 class IdCardRead(_Body):
@@ -108,7 +116,11 @@ class _Envelope(BaseModel):
     schema_version: Literal[1] = SCHEMA_VERSION
     event_id: UUID = Field(description="UUIDv7, the public id")
     gateway_id: GatewayId
-    seq: int = Field(ge=1, description="per-gateway counter; (gateway, epoch, seq) is unique")
+    seq: int = Field(
+        ge=1,
+        le=MAX_SEQ,
+        description="per-gateway counter; (gateway, epoch, seq) is unique",
+    )
     occurred_at: UtcDatetime
 
 

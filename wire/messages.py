@@ -74,8 +74,9 @@ class GatewayStatus(_Message):
     version: ShortText = ""
     epoch: UUID | None = None
     clock: UtcDatetime | None = Field(default=None, description="gateway wall clock at send")
-    outbox_depth: int = Field(default=0, ge=0)
-    cache_version: int = Field(default=0, ge=0)
+    # the hub keeps both in 32-bit columns
+    outbox_depth: int = Field(default=0, ge=0, le=2**31 - 1)
+    cache_version: int = Field(default=0, ge=0, le=2**31 - 1)
     readers: list[ReaderState] = Field(default_factory=list)
 
 

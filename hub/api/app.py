@@ -1,13 +1,18 @@
 """The hub's web API. Built by a factory; nothing happens at import."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
 from hub.api.routes import customers, health, metrics, stores
 from hub.errors import NotFound, StorageError
 from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
 
 
 def build_api(settings: HubSettings, session_factory: sessionmaker[Session]) -> FastAPI:
@@ -18,6 +23,7 @@ def build_api(settings: HubSettings, session_factory: sessionmaker[Session]) -> 
         app.include_router(module.router)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(StorageError, _unavailable)
+    app.add_exception_handler(SQLAlchemyError, _unavailable)
     return app
 
 
@@ -25,5 +31,7 @@ async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": f"not found: {exc}"})
 
 
-async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # A database failure is the hub's trouble, not the caller's: a declared 503, never a 500.
+    log.error("storage failed on %s %s: %s", request.method, request.url.path, exc)
     return JSONResponse(status_code=503, content={"detail": "storage unavailable"})

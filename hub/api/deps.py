@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.settings import HubSettings
@@ -36,6 +36,15 @@ def current_principal() -> Principal:
     return Principal(subject="anonymous", role="admin")
 
 
+# A path id names a record: at most 64 characters (String(64) columns) and no control
+# characters (PostgreSQL refuses a NUL in text, which made the lookup a 500).
+_ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+CustomerIdPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["cus-demo-01"])
+]
+StoreIdPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["store-sh-xuhui"])
+]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

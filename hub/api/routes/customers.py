@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from hub.api.deps import PrincipalDep, SessionDep
+from hub.api.deps import CustomerIdPath, PrincipalDep, SessionDep
 from hub.api.schemas import (
     Customer360,
     CustomerProfile,
@@ -14,11 +14,13 @@ from hub.crm.customer_view import customer_360
 from hub.crm.masking import mask_identifier, mask_name, mask_phone
 from hub.db.models import Customer
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], responses={503: {"model": Problem}})
 
 
 @router.get("/{customer_id}", response_model=Customer360, responses={404: {"model": Problem}})
-def get_customer(customer_id: str, session: SessionDep, _who: PrincipalDep) -> Customer360:
+def get_customer(
+    customer_id: CustomerIdPath, session: SessionDep, _who: PrincipalDep
+) -> Customer360:
     """The 360 view: profile, identities (masked), purchases with items, touchpoints."""
     return _to_360(customer_360(session, customer_id))
 

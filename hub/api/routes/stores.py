@@ -2,18 +2,18 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
-from hub.api.deps import PrincipalDep, SessionDep, SettingsDep
+from hub.api.deps import PrincipalDep, SessionDep, SettingsDep, StoreIdPath
 from hub.api.schemas import GatewayOut, Problem
 from hub.crm.registry import GatewayHealth, store_gateways
 
-router = APIRouter(prefix="/stores", tags=["stores"])
+router = APIRouter(prefix="/stores", tags=["stores"], responses={503: {"model": Problem}})
 
 
 @router.get(
     "/{store_id}/gateways", response_model=list[GatewayOut], responses={404: {"model": Problem}}
 )
 def list_gateways(
-    store_id: str, session: SessionDep, settings: SettingsDep, _who: PrincipalDep
+    store_id: StoreIdPath, session: SessionDep, settings: SettingsDep, _who: PrincipalDep
 ) -> list[GatewayOut]:
     """Each gateway of the store; one silent for longer than the offline window is offline."""
     now = datetime.now(UTC)

@@ -1,0 +1,170 @@
+"""Hypothesis strategies for the hub's hostile-payload fuzzing: good batches the hub must
+commit, and hostile payloads it must dead-letter with a known reason."""
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.hub.batches import batch, payload
+from tests.wire.strategies import bodies, instants
+from wire.events import PromptActed
+from wire.messages import MAX_BATCH_EVENTS, EventBatch
+
+GW, OTHER, REVOKED, UNKNOWN = "gw-demo-1", "gw-demo-2", "gw-fuzz-revoked", "gw-fuzz-unknown"
+ABSURD = [  # gateway clocks after a power cut without an RTC, or worse: still committed
+    datetime(1970, 1, 1, tzinfo=UTC),
+    datetime(2100, 1, 1, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 0, tzinfo=UTC),
+]
+NEVER_UTF8 = [0xC0, 0xC1, *range(0xF5, 0x100)]
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Good:
+    """A batch the hub must commit; `dead` are seqs the CRM must refuse alone."""
+
+    batch: EventBatch
+    payload: bytes
+    dead: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Hostile:
+    topic_gateway: str
+    payload: bytes
+    reason: str | None  # None: any non-empty reason (random bytes)
+    label: str
+
+
+@st.composite
+def good_batches(draw: st.DrawFn) -> Good:
+    chosen = draw(st.lists(bodies, min_size=1, max_size=4))
+    at = draw(st.sampled_from(ABSURD) | instants)
+    dead: frozenset[int] = frozenset()
+    if draw(st.booleans()):  # a CRM-refused event at the end: dead-lettered alone
+        chosen.append(PromptActed(prompt_id=uuid.uuid4(), action="done", customer_id="cus-nobody"))
+        dead = frozenset({len(chosen)})
+    b = batch(GW, chosen, at=at)
+    if draw(st.booleans()):  # the same seq twice inside one batch
+        b = b.model_copy(update={"events": [*b.events, b.events[0]]})
+    return Good(b, payload(b), dead)
+
+
+def _mutated(reason: str, label: str, mutate: Callable[[Doc, int], Doc | bytes]) -> Any:
+    """A valid batch of GW, damaged by `mutate(doc, n)` (n: a drawn int to vary the damage)."""
+
+    def build(bs: list[Any], n: int) -> Hostile:
+        out = mutate(json.loads(payload(batch(GW, bs))), n)
+        return Hostile(
+            GW, out if isinstance(out, bytes) else json.dumps(out).encode(), reason, label
+        )
+
+    return st.builds(build, st.lists(bodies, min_size=1, max_size=3), st.integers(0, 10**6))
+
+
+def _put(*path: Any, values: Callable[[int], Any]) -> Callable[[Doc, int], Doc]:
+    def mutate(doc: Doc, n: int) -> Doc:
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = values(n)
+        return doc
+
+    return mutate
+
+
+def _drop(keys: list[str], in_event: bool) -> Callable[[Doc, int], Doc]:
+    def mutate(doc: Doc, n: int) -> Doc:
+        del (doc["events"][0] if in_event else doc)[keys[n % len(keys)]]
+        return doc
+
+    return mutate
+
+
+def _huge(doc: Doc, n: int) -> Doc:
+    event = doc["events"][0]
+    doc["events"] = [{**event, "seq": s} for s in range(1, MAX_BATCH_EVENTS + 2 + n % 50)]
+    return doc
+
+
+def _bad_utf8(doc: Doc, n: int) -> bytes:
+    raw = bytearray(json.dumps(doc, ensure_ascii=False).encode())
+    raw[n % len(raw) : n % len(raw)] = bytes([NEVER_UTF8[n % len(NEVER_UTF8)]])
+    return bytes(raw)
+
+
+def _first_text(doc: Doc) -> tuple[Doc, str]:
+    body: Doc = doc["events"][-1]["body"]
+    return body, next(k for k, v in body.items() if isinstance(v, str))
+
+
+def _nul(doc: Doc, n: int) -> Doc:
+    body, key = _first_text(doc)
+    body[key] = body[key][: n % 3] + "\x00" + body[key][n % 3 :]
+    return doc
+
+
+def _huge_text(doc: Doc, n: int) -> Doc:
+    body, key = _first_text(doc)
+    body[key] = "字" * (2001 + n % 999)  # past every text bound of the contract
+    return doc
+
+
+def _trusting(gateway: str, claimed: str, reason: str) -> st.SearchStrategy[Hostile]:
+    return st.lists(bodies, min_size=1, max_size=3).map(
+        lambda bs: Hostile(gateway, payload(batch(claimed, bs)), reason, reason)
+    )
+
+
+HOSTILE_KINDS: dict[str, st.SearchStrategy[Hostile]] = {
+    "schema-version": _mutated(
+        "unsupported schema_version",
+        "schema-version",
+        _put("schema_version", values=lambda n: [2, 0, "1", None, True, 1.0, [1]][n % 7]),
+    ),
+    "missing-field": _mutated(
+        "invalid message",
+        "missing-field",
+        _drop(["gateway_id", "epoch", "sent_at", "events"], in_event=False),
+    ),
+    "missing-event-field": _mutated(
+        "invalid message",
+        "missing-event-field",
+        _drop(["event_id", "gateway_id", "seq", "occurred_at", "body"], in_event=True),
+    ),
+    "huge-batch": _mutated("invalid message", "huge-batch", _huge),
+    "bad-utf8": _mutated("invalid utf-8", "bad-utf8", _bad_utf8),
+    "not-object": _mutated(
+        "not a json object",
+        "not-object",
+        lambda d, n: json.dumps([[d], d["events"], "x", n, None][n % 5]).encode(),
+    ),
+    "foreign-event": _mutated(
+        "invalid message", "foreign-event", _put("events", 0, "gateway_id", values=lambda n: OTHER)
+    ),
+    "seq-past-bigint": _mutated(
+        "invalid message", "seq-past-bigint", _put("events", 0, "seq", values=lambda n: 2**63 + n)
+    ),
+    "seq-below-one": _mutated(
+        "invalid message", "seq-below-one", _put("events", 0, "seq", values=lambda n: -n)
+    ),
+    "huge-string": _mutated("invalid message", "huge-string", _huge_text),
+    "nul": _mutated("invalid text", "nul", _nul),
+    "truncated": _mutated(
+        "invalid json", "truncated", lambda d, n: json.dumps(d).encode()[: n % 300]
+    ),
+    "unknown-gateway": _trusting(UNKNOWN, UNKNOWN, "unknown gateway"),
+    "revoked-gateway": _trusting(REVOKED, REVOKED, "revoked gateway"),
+    "gateway-mismatch": _trusting(GW, OTHER, "gateway mismatch"),
+    "random-bytes": st.binary(max_size=64).map(
+        lambda raw: Hostile(GW, b"\xff" + raw, None, "random-bytes")
+    ),
+}
+hostiles: st.SearchStrategy[Hostile] = st.one_of(*HOSTILE_KINDS.values())
