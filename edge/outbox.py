@@ -89,6 +89,7 @@ class Outbox:
         self._epoch: uuid.UUID | None = None
         self._next_seq = 1
         self._bytes = 0
+        self._depth = 0  # kept in memory: count(*) over a big backlog is a full scan
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -105,9 +106,9 @@ class Outbox:
                 db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         self._epoch = uuid.UUID(meta["epoch"])
         self._next_seq = int(meta["next_seq"])
-        self._bytes = db.execute("SELECT coalesce(sum(length(payload)), 0) FROM events").fetchone()[
-            0
-        ]
+        self._bytes, self._depth = db.execute(
+            "SELECT coalesce(sum(length(payload)), 0), count(*) FROM events"
+        ).fetchone()
         self._db = db
 
     def close(self) -> None:
@@ -157,6 +158,7 @@ class Outbox:
                 db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(seq),))
             self._next_seq = seq
             self._bytes += added
+            self._depth += len(rows)
             return events
 
     def _check_budget(self, event_type: str, size_after: int) -> None:
@@ -207,15 +209,23 @@ class Outbox:
                 cursor = db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", bounds)
                 removed += cursor.rowcount
                 self._bytes -= freed
+            self._depth -= removed
         return removed
+
+    def oldest_seq(self) -> int | None:
+        """The oldest unacked seq (a primary-key probe, cheap at any depth)."""
+        db = self._conn()
+        with self._lock:
+            oldest: int | None = db.execute("SELECT min(seq) FROM events").fetchone()[0]
+        return oldest
 
     def stats(self) -> OutboxStats:
         db = self._conn()
         with self._lock:
-            depth, oldest = db.execute("SELECT count(*), min(seq) FROM events").fetchone()
+            oldest = db.execute("SELECT min(seq) FROM events").fetchone()[0]
             dead = db.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
         return OutboxStats(
-            depth=depth,
+            depth=self._depth,
             bytes=self._bytes,
             oldest_seq=oldest,
             next_seq=self._next_seq,

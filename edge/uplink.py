@@ -192,7 +192,7 @@ class Uplink:
             return
         self.outbox.acknowledge([*ack.committed, *ack.dead_lettered])
         self.counters["acks"] += 1
-        oldest = self.outbox.stats().oldest_seq
+        oldest = self.outbox.oldest_seq()
         while self._inflight and (oldest is None or self._inflight[0][0] < oldest):
             self._inflight.popleft()
         self._wake.set()
