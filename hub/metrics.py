@@ -18,3 +18,7 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 STATUS_UPDATES = Counter("storepulse_hub_status_updates_total", "Gateway status messages applied.")
+IDENTITY_RACES = Counter(
+    "storepulse_hub_identity_races_total",
+    "Batches that lost an identifier to a concurrent worker and resolved again.",
+)
