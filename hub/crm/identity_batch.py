@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from hub.crm.identities import new_customer_id
+from hub.crm.identities import Key, lock_identifiers, new_customer_id
 from hub.db.bulk import insert_rows, is_postgres
 from hub.db.dialect import insert_for
 from hub.db.models import Customer, Identity
@@ -39,13 +39,6 @@ INSERT_IDENTITIES_PG = text(
     "CAST(:kinds AS text[]), CAST(:values AS text[])) WITH ORDINALITY AS t(c, k, v, i) "
     "ORDER BY i ON CONFLICT DO NOTHING RETURNING kind, value"
 )
-# Sorted by lock key, in one statement: every worker takes its locks in the same order.
-LOCK_PG = text(
-    "SELECT count(pg_advisory_xact_lock(k)) FROM "
-    "(SELECT DISTINCT hashtextextended(n, 0) AS k "
-    "FROM unnest(CAST(:names AS text[])) AS n ORDER BY 1) AS keys"
-)
-Key = tuple[str, str]  # (kind, value)
 
 
 class IdentityRace(Exception):
@@ -108,12 +101,6 @@ def owners_of(session: Session, tenant_id: str, keys: set[Key]) -> dict[Key, str
         )
         owners.update({(kind, value): customer for value, customer in session.execute(stmt)})
     return owners
-
-
-def lock_identifiers(session: Session, tenant_id: str, keys: set[Key]) -> None:
-    """Transaction advisory locks on identifiers about to be created (PostgreSQL)."""
-    names = sorted(f"{tenant_id}|{kind}|{value}" for kind, value in keys)
-    session.execute(LOCK_PG, {"names": names})
 
 
 def _resolve_one(plan: _Plan, keys: list[Key]) -> Resolution:

@@ -6,7 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import Table, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -23,9 +25,13 @@ def copy_rows(
         return
     dbapi = session.connection().connection.driver_connection
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row(row)
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        # Past SQLAlchemy here: map to its IntegrityError / DataError / ... like execute() does.
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
