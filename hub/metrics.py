@@ -19,3 +19,7 @@ BATCH_SECONDS = Histogram(
 )
 STATUS_UPDATES = Counter("storepulse_hub_status_updates_total", "Gateway status messages applied.")
 CACHE_DELTAS = Counter("storepulse_hub_cache_deltas_total", "Cache deltas published to stores.")
+IDENTITY_RACES = Counter(
+    "storepulse_hub_identity_races_total",
+    "Batches that lost an identifier to a concurrent worker and resolved again.",
+)

@@ -4,12 +4,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import metrics
-from hub.crm.event_handlers import HANDLERS, Where
+from hub.crm.crm_batch import apply_batch
+from hub.crm.event_handlers import Where, apply_one
+from hub.crm.identity_batch import IdentityRace
+from hub.db.bulk import copy_rows, is_postgres
 from hub.db.dialect import insert_for
 from hub.db.models import OUTCOME_COMMITTED, OUTCOME_DEAD, DeadLetter, EventKey, RawEvent
 from hub.errors import EventRejected
@@ -17,6 +20,25 @@ from wire.events import Event
 from wire.messages import EventBatch
 
 log = logging.getLogger(__name__)
+CLAIM_KEYS_PG = text(
+    "INSERT INTO event_keys (gateway_id, epoch, seq, outcome, received_at) "
+    "SELECT :gateway_id, :epoch, s, :outcome, :received_at "
+    "FROM unnest(CAST(:seqs AS bigint[])) AS s ORDER BY s "
+    "ON CONFLICT DO NOTHING RETURNING seq"
+)
+RAW_COLUMNS = (
+    "gateway_id",
+    "epoch",
+    "tenant_id",
+    "store_id",
+    "received_at",
+    "seq",
+    "occurred_at",
+    "event_id",
+    "type",
+    "body",
+)
+RACE_RETRIES = 3
 
 
 @dataclass
@@ -41,7 +63,18 @@ def unique_events(batch: EventBatch) -> tuple[list[Event], int]:
 def claim_keys(
     session: Session, batch: EventBatch, events: list[Event], received_at: datetime
 ) -> set[int]:
-    """Insert-if-absent the idempotency keys; the seqs returned are new to the hub."""
+    """Insert-if-absent the idempotency keys; the seqs returned are new to the hub. Keys go
+    in seq order, so two workers handed the same batch queue behind each other, never
+    deadlock."""
+    if is_postgres(session):  # one array parameter instead of five per row
+        params = {
+            "gateway_id": batch.gateway_id,
+            "epoch": batch.epoch,
+            "seqs": [e.seq for e in events],
+            "outcome": OUTCOME_COMMITTED,
+            "received_at": received_at,
+        }
+        return set(session.scalars(CLAIM_KEYS_PG, params))
     rows = [
         {
             "gateway_id": batch.gateway_id,
@@ -68,34 +101,34 @@ def prior_outcomes(session: Session, batch: EventBatch, seqs: set[int]) -> dict[
 
 
 def apply_crm(session: Session, where: Where, events: list[Event], settled: Settled) -> None:
-    """Optimistically the whole batch in one savepoint; if any event fails, roll that back
-    and redo event by event, each in its own savepoint, so a bad event is dead-lettered
-    alone. (A savepoint per event costs a round trip or two each on PostgreSQL.)"""
-    try:
-        with session.begin_nested():
-            changed: set[str] = set()
-            for event in events:
-                handler = HANDLERS.get(event.type)
-                if handler is not None:
-                    changed |= handler(session, where, event)
-    except (EventRejected, IntegrityError, DataError):
-        _apply_one_by_one(session, where, events, settled)
-    else:
-        settled.committed.update(e.seq for e in events)
-        settled.changed_customers |= changed
+    """The whole batch set-based in one savepoint (crm_batch.py). If the database refuses
+    it, roll that back and redo event by event, each in its own savepoint, so a bad event
+    is dead-lettered alone. Losing an identity race to another worker just resolves again."""
+    for _attempt in range(RACE_RETRIES):
+        try:
+            with session.begin_nested():
+                result = apply_batch(session, where, events)
+        except IdentityRace as exc:
+            metrics.IDENTITY_RACES.inc()
+            log.info("identity race lost (%s), resolving the batch again", exc)
+            continue
+        except (IntegrityError, DataError) as exc:
+            log.warning("batch CRM failed (%s), redoing it event by event", exc.orig)
+            break
+        settled.committed |= result.committed
+        settled.dead.update(result.rejected)
+        settled.changed_customers |= result.changed_customers
+        return
+    _apply_one_by_one(session, where, events, settled)
 
 
 def _apply_one_by_one(
     session: Session, where: Where, events: list[Event], settled: Settled
 ) -> None:
     for event in events:
-        handler = HANDLERS.get(event.type)
-        if handler is None:
-            settled.committed.add(event.seq)
-            continue
         try:
             with session.begin_nested():
-                settled.changed_customers |= handler(session, where, event)
+                settled.changed_customers |= apply_one(session, where, event)
         except EventRejected as exc:
             settled.dead[event.seq] = (exc.reason, exc.detail)
         except (IntegrityError, DataError) as exc:
@@ -107,6 +140,18 @@ def _apply_one_by_one(
 def insert_raw(
     session: Session, where: Where, batch: EventBatch, events: list[Event], received_at: datetime
 ) -> None:
+    if is_postgres(session):
+        values = (batch.gateway_id, batch.epoch, where.tenant_id, where.store_id, received_at)
+        copy_rows(
+            session,
+            "events",
+            RAW_COLUMNS,
+            [
+                (*values, e.seq, e.occurred_at, e.event_id, e.type, e.body.model_dump_json())
+                for e in events
+            ],
+        )
+        return
     rows = [
         {
             "gateway_id": batch.gateway_id,

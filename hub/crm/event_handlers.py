@@ -1,15 +1,19 @@
-"""One event -> CRM rows. Each handler returns the ids of customers whose cached view
-changed (new customer, new identifier, new purchase)."""
+"""One event -> CRM rows, as data: the identifiers that name its customer (in priority
+order) and the touchpoint / purchase rows it makes once that customer is known. The batch
+path (crm_batch.py) and the per-event fallback (`apply_one`) share these, so both write the
+same rows."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.crm.crm_writes import CrmRows, write_rows
 from hub.crm.identities import resolve
-from hub.db.models import Customer, Purchase, PurchaseItem, Touchpoint
+from hub.db.models import Customer
 from hub.errors import EventRejected
 from wire.events import (
     CardTappedEvent,
@@ -33,151 +37,155 @@ class Where:
     now: datetime
 
 
-def _touch(session: Session, where: Where, event: Event, **fields: Any) -> None:
-    session.add(
-        Touchpoint(
-            tenant_id=where.tenant_id,
-            store_id=where.store_id,
-            at=event.occurred_at,
-            event_id=str(event.event_id),
-            **fields,
-        )
-    )
+def identifiers_of(event: Event) -> list[Identifier]:
+    """The identifiers naming the event's customer, strongest first; [] when none."""
+    match event:
+        case CardTappedEvent(body=body):
+            uid = Identifier(kind=IdentifierKind.CARD_UID, value=body.uid)
+            if body.member_no:  # the member number is the stronger claim: it goes first
+                return [Identifier(kind=IdentifierKind.MEMBER_NO, value=body.member_no), uid]
+            return [uid]
+        case IdCardReadEvent(body=body):
+            return [Identifier(kind=IdentifierKind.ID_HASH, value=body.card_hash)]
+        case PosCheckoutEvent(body=body) | PosServiceLoggedEvent(body=body):
+            return [body.member] if body.member else []
+        case LeadCapturedEvent(body=body):
+            return [body.contact] if body.contact else []
+    return []
 
 
-def _resolve(session: Session, where: Where, idents: list[Identifier]) -> tuple[str, set[str]]:
-    found = resolve(session, where.tenant_id, where.store_id, idents, where.now)
-    return found.customer.id, ({found.customer.id} if found.changed else set())
+def named_customer(event: Event) -> str | None:
+    """A customer id the event names directly (must exist in the tenant, else rejected)."""
+    return event.body.customer_id if isinstance(event, PromptActedEvent) else None
 
 
-def card_tapped(session: Session, where: Where, event: CardTappedEvent) -> set[str]:
+def _touch(where: Where, event: Event, customer_id: str | None, **fields: Any) -> dict[str, Any]:
+    return {
+        "tenant_id": where.tenant_id,
+        "customer_id": customer_id,
+        "store_id": where.store_id,
+        "at": event.occurred_at,
+        "event_id": str(event.event_id),
+        "staff_id": None,
+        "detail": "",
+        **fields,
+    }
+
+
+def _visit(where: Where, event: Any, customer_id: str | None) -> CrmRows:
+    channel = "nfc" if isinstance(event, CardTappedEvent) else "idcard"
+    row = _touch(where, event, customer_id, kind="visit", channel=channel, detail=event.body.reader)
+    return CrmRows(touchpoint=row)
+
+
+def _checkout(where: Where, event: PosCheckoutEvent, customer_id: str | None) -> CrmRows:
     body = event.body
-    idents = [Identifier(kind=IdentifierKind.CARD_UID, value=body.uid)]
-    if body.member_no:  # the member number is the stronger claim; look it up first
-        idents.insert(0, Identifier(kind=IdentifierKind.MEMBER_NO, value=body.member_no))
-    customer_id, changed = _resolve(session, where, idents)
-    _touch(
-        session,
+    purchase = {
+        "tenant_id": where.tenant_id,
+        "customer_id": customer_id,
+        "store_id": where.store_id,
+        "gateway_id": where.gateway_id,
+        "event_id": str(event.event_id),
+        "receipt_no": body.receipt_no,
+        "at": event.occurred_at,
+        "total": body.total,
+        "currency": body.currency,
+        "staff_id": body.staff_id,
+        "terminal": body.terminal,
+    }
+    items = [
+        {"sku": i.sku, "name": i.name, "qty": i.qty, "unit_price": i.unit_price} for i in body.items
+    ]
+    if customer_id is None:  # an anonymous purchase: no touchpoint, no customer to refresh
+        return CrmRows(purchase=purchase, items=items)
+    touch = _touch(
         where,
         event,
-        customer_id=customer_id,
-        kind="visit",
-        channel="nfc",
-        detail=body.reader,
-    )
-    return changed
-
-
-def idcard_read(session: Session, where: Where, event: IdCardReadEvent) -> set[str]:
-    idents = [Identifier(kind=IdentifierKind.ID_HASH, value=event.body.card_hash)]
-    customer_id, changed = _resolve(session, where, idents)
-    _touch(
-        session,
-        where,
-        event,
-        customer_id=customer_id,
-        kind="visit",
-        channel="idcard",
-        detail=event.body.reader,
-    )
-    return changed
-
-
-def pos_checkout(session: Session, where: Where, event: PosCheckoutEvent) -> set[str]:
-    body = event.body
-    customer_id, changed = _resolve(session, where, [body.member]) if body.member else (None, set())
-    purchase = Purchase(
-        tenant_id=where.tenant_id,
-        customer_id=customer_id,
-        store_id=where.store_id,
-        gateway_id=where.gateway_id,
-        event_id=str(event.event_id),
-        receipt_no=body.receipt_no,
-        at=event.occurred_at,
-        total=body.total,
-        currency=body.currency,
-        staff_id=body.staff_id,
-        terminal=body.terminal,
-        items=[
-            PurchaseItem(sku=i.sku, name=i.name, qty=i.qty, unit_price=i.unit_price)
-            for i in body.items
-        ],
-    )
-    session.add(purchase)
-    if customer_id is None:
-        return set()
-    _touch(
-        session,
-        where,
-        event,
-        customer_id=customer_id,
+        customer_id,
         kind="checkout",
         channel="pos",
         staff_id=body.staff_id,
         detail=body.receipt_no,
     )
-    return changed | {customer_id}
+    return CrmRows(touchpoint=touch, purchase=purchase, items=items, marks_customer=True)
 
 
-def service_logged(session: Session, where: Where, event: PosServiceLoggedEvent) -> set[str]:
+def _service(where: Where, event: PosServiceLoggedEvent, customer_id: str | None) -> CrmRows:
     body = event.body
-    customer_id, changed = _resolve(session, where, [body.member]) if body.member else (None, set())
-    _touch(
-        session,
+    detail = f"{body.service_type}: {body.note}"[:2000]
+    touch = _touch(
         where,
         event,
-        customer_id=customer_id,
+        customer_id,
         kind="service",
         channel="pos",
         staff_id=body.staff_id,
-        detail=f"{body.service_type}: {body.note}"[:2000],
+        detail=detail,
     )
-    return changed
+    return CrmRows(touchpoint=touch)
 
 
-def prompt_acted(session: Session, where: Where, event: PromptActedEvent) -> set[str]:
+def _prompt_acted(where: Where, event: PromptActedEvent, customer_id: str | None) -> CrmRows:
     body = event.body
-    if body.customer_id is not None:
-        customer = session.get(Customer, body.customer_id)
-        if customer is None or customer.tenant_id != where.tenant_id:
-            raise EventRejected("unknown customer", body.customer_id)
-    _touch(
-        session,
+    touch = _touch(
         where,
         event,
-        customer_id=body.customer_id,
+        body.customer_id,
         kind="prompt_acted",
         channel="store_device",
         staff_id=body.staff_id,
         detail=f"{body.action}: {body.note}"[:2000],
     )
-    return set()
+    return CrmRows(touchpoint=touch)
 
 
-def lead_captured(session: Session, where: Where, event: LeadCapturedEvent) -> set[str]:
+def _lead(where: Where, event: LeadCapturedEvent, customer_id: str | None) -> CrmRows:
     body = event.body
-    customer_id, changed = (
-        _resolve(session, where, [body.contact]) if body.contact else (None, set())
-    )
-    _touch(
-        session,
+    touch = _touch(
         where,
         event,
-        customer_id=customer_id,
+        customer_id,
         kind="lead",
         channel=body.source[:32],
         detail=f"{body.name}: {body.note}"[:2000],
     )
-    return changed
+    return CrmRows(touchpoint=touch)
 
 
-Handler = Callable[[Session, Where, Any], set[str]]
+RowsOf = Callable[[Where, Any, str | None], CrmRows]
 # prompt.shown and reader.status are kept as raw events only.
-HANDLERS: dict[str, Handler] = {
-    "card.tapped": card_tapped,
-    "idcard.read": idcard_read,
-    "pos.checkout": pos_checkout,
-    "pos.service_logged": service_logged,
-    "prompt.acted": prompt_acted,
-    "lead.captured": lead_captured,
+ROWS: dict[str, RowsOf] = {
+    "card.tapped": _visit,
+    "idcard.read": _visit,
+    "pos.checkout": _checkout,
+    "pos.service_logged": _service,
+    "prompt.acted": _prompt_acted,
+    "lead.captured": _lead,
 }
+
+
+def apply_one(session: Session, where: Where, event: Event) -> set[str]:
+    """The per-event path: resolve, write, and return the customers whose cached view
+    changed. Raises EventRejected for an event that names an unknown customer."""
+    rows_of = ROWS.get(event.type)
+    if rows_of is None:
+        return set()
+    named = named_customer(event)
+    if named is not None and named not in known_customers(session, where.tenant_id, {named}):
+        raise EventRejected("unknown customer", named)
+    customer_id, changed = None, set()
+    idents = identifiers_of(event)
+    if idents:
+        found = resolve(session, where.tenant_id, where.store_id, idents, where.now)
+        customer_id = found.customer.id
+        changed = {customer_id} if found.changed else set()
+    rows = rows_of(where, event, customer_id)
+    write_rows(session, [rows])
+    return changed | ({customer_id} if rows.marks_customer and customer_id else set())
+
+
+def known_customers(session: Session, tenant_id: str, ids: set[str]) -> set[str]:
+    if not ids:
+        return set()
+    stmt = select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.id.in_(ids))
+    return set(session.scalars(stmt))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
 
@@ -15,6 +15,13 @@ from hub.db.models import Customer, Identity
 from wire.identity import Identifier
 
 log = logging.getLogger(__name__)
+Key = tuple[str, str]  # (kind, value)
+# Sorted by lock key, in one statement: every worker takes its locks in the same order.
+LOCK_PG = text(
+    "SELECT count(pg_advisory_xact_lock(k)) FROM "
+    "(SELECT DISTINCT hashtextextended(n, 0) AS k "
+    "FROM unnest(CAST(:names AS text[])) AS n ORDER BY 1) AS keys"
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,11 @@ def resolve(
     """The customer holding the first known identifier (in the given priority order), or a
     new provisional one; identifiers nobody holds are attached to that customer."""
     owners = [owner_of(session, tenant_id, ident) for ident in identifiers]
+    unknown = {(i.kind.value, i.value) for i, o in zip(identifiers, owners, strict=True) if not o}
+    if unknown and session.get_bind().dialect.name == "postgresql":
+        # Like the batch path: wait for a worker creating the same identifier, then look again.
+        lock_identifiers(session, tenant_id, unknown)
+        owners = [owner_of(session, tenant_id, ident) for ident in identifiers]
     customer = next((owner for owner in owners if owner is not None), None)
     changed = customer is None
     if customer is None:
@@ -85,3 +97,9 @@ def _identity(tenant_id: str, customer_id: str, ident: Identifier, now: datetime
         value=ident.value,
         created_at=now,
     )
+
+
+def lock_identifiers(session: Session, tenant_id: str, keys: set[Key]) -> None:
+    """Transaction advisory locks on identifiers about to be created (PostgreSQL)."""
+    names = sorted(f"{tenant_id}|{kind}|{value}" for kind, value in keys)
+    session.execute(LOCK_PG, {"names": names})

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
@@ -103,3 +104,16 @@ def test_keyed_hash_depends_on_key_and_kind() -> None:
     assert a != keyed_hash(b"k1", IdentifierKind.PHONE_HASH, "110101199001011234")
     assert normalise_uid(b"\x04\xa1") == "04A1" == normalise_uid("04:a1")
     assert Identifier(kind=IdentifierKind.CARD_UID, value="04A1").kind == "card_uid"
+
+
+def test_fast_batch_decode_still_requires_schema_version() -> None:
+    data = encode(_batch()).replace(b'"schema_version":1,', b"", 1)
+    assert b"schema_version" in data  # the events keep theirs; the batch lost its own
+    with pytest.raises(WireError) as info:
+        decode_batch(data)
+    assert info.value.reason == "unsupported schema_version"
+
+
+def test_fast_batch_decode_equals_the_slow_path() -> None:
+    data = encode(_batch())
+    assert decode_batch(data) == EventBatch.model_validate(json.loads(data))

@@ -1,0 +1,54 @@
+"""The CRM rows of many events, written with one statement per table."""
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, text
+from sqlalchemy.orm import Session
+
+from hub.db.bulk import insert_rows, is_postgres
+from hub.db.models import Purchase, PurchaseItem, Touchpoint
+
+TOUCHPOINTS = cast(Table, Touchpoint.__table__)
+PURCHASES = cast(Table, Purchase.__table__)
+ITEMS = cast(Table, PurchaseItem.__table__)
+NEXT_PURCHASE_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('purchases', 'id')) FROM generate_series(1, :n)"
+)
+
+
+@dataclass
+class CrmRows:
+    """What one event writes. `marks_customer`: the customer's cached view changes even
+    when resolving it changed nothing (a new purchase)."""
+
+    touchpoint: dict[str, Any] | None = None
+    purchase: dict[str, Any] | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    marks_customer: bool = False
+
+
+def write_rows(session: Session, rows: list[CrmRows]) -> None:
+    insert_rows(session, TOUCHPOINTS, [r.touchpoint for r in rows if r.touchpoint is not None])
+    sold = [(r.purchase, r.items) for r in rows if r.purchase is not None]
+    if not sold:
+        return
+    ids = _insert_purchases(session, [purchase for purchase, _items in sold])
+    items = [
+        {"purchase_id": purchase_id, **item}
+        for (_purchase, items), purchase_id in zip(sold, ids, strict=True)
+        for item in items
+    ]
+    insert_rows(session, ITEMS, items)
+
+
+def _insert_purchases(session: Session, purchases: list[dict[str, Any]]) -> list[int]:
+    """Insert purchases and return their ids in order: items need them."""
+    if is_postgres(session):  # take the ids from the sequence first, then COPY with them
+        ids = list(session.scalars(NEXT_PURCHASE_IDS, {"n": len(purchases)}))
+        insert_rows(
+            session, PURCHASES, [{"id": i, **p} for i, p in zip(ids, purchases, strict=True)]
+        )
+        return ids
+    stmt = insert(PURCHASES).returning(PURCHASES.c.id, sort_by_parameter_order=True)
+    return list(session.execute(stmt, purchases).scalars())

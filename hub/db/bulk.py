@@ -1,0 +1,52 @@
+"""Many rows in one round trip, inside the session's transaction: COPY on PostgreSQL, one
+executemany (SQLAlchemy's insertmanyvalues) elsewhere. Ingest writes hundreds of rows per
+batch into a few tables; one statement per table is what keeps it fast."""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def copy_rows(
+    session: Session, table: str, columns: Sequence[str], rows: list[Sequence[Any]]
+) -> None:
+    """COPY `rows` (tuples in `columns` order) into `table` on the session's own connection,
+    so they commit or roll back with it. PostgreSQL only; JSON columns take JSON text."""
+    if not rows:
+        return
+    dbapi = session.connection().connection.driver_connection
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        # Past SQLAlchemy here: map to its IntegrityError / DataError / ... like execute() does.
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert plain rows (every dict with the same keys) without ORM objects."""
+    if not rows:
+        return
+    if is_postgres(session):
+        columns = list(rows[0])
+        copy_rows(session, table.name, columns, [[_copyable(r[c]) for c in columns] for r in rows])
+    else:
+        session.execute(insert(table), rows)
+
+
+def _copyable(value: Any) -> Any:
+    # COPY takes JSON documents as text; Python lists/dicts here are JSON columns.
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return value
