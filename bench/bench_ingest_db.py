@@ -263,8 +263,12 @@ def main() -> None:
         shape, now, lambda url: copy_baseline(url, work, now)
     )
     for threads in (1, 2):
+
+        def ingest(url: str, t: int = threads) -> dict[str, Any]:
+            return run_ingest(url, work, t)
+
         rows[f"commit_batch PostgreSQL ({threads} thread{'s' * (threads > 1)})"] = on_scratch(
-            shape, now, lambda url, t=threads: run_ingest(url, work, t)
+            shape, now, ingest
         )
     if args.sqlite:
         with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -30,6 +31,16 @@ def _to_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def _exactly_int(value: object) -> object:
+    # Literal[1] accepts True and 1.0 (they compare equal); the contract means the integer.
+    if type(value) is not int:
+        raise ValueError("schema_version must be the integer 1")
+    return value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_exactly_int)]
 Money = Annotated[int, Field(ge=-10_000_000_000, le=10_000_000_000, description="minor units")]
 ShortText = Annotated[str, Field(max_length=200)]
 GatewayId = Annotated[str, Field(pattern=GATEWAY_ID_PATTERN)]
@@ -113,7 +124,7 @@ class ReaderStatus(_Body):
 class _Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
     event_id: UUID = Field(description="UUIDv7, the public id")
     gateway_id: GatewayId
     seq: int = Field(

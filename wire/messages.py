@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wire import SCHEMA_VERSION
-from wire.events import Event, GatewayId, Money, ShortText, UtcDatetime
+from wire.events import Event, GatewayId, Money, SchemaVersion, ShortText, UtcDatetime
 from wire.identity import Identifier
 
 MAX_BATCH_EVENTS = 1000
@@ -15,7 +15,7 @@ MAX_BATCH_EVENTS = 1000
 class _Message(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
 
 
 class EventBatch(_Message):

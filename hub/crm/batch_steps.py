@@ -115,6 +115,9 @@ def apply_crm(session: Session, where: Where, events: list[Event], settled: Sett
         except (IntegrityError, DataError) as exc:
             log.warning("batch CRM failed (%s), redoing it event by event", exc.orig)
             break
+        except ValueError as exc:  # a value the contract admits but the CRM cannot hold
+            log.warning("batch CRM refused a value (%s), redoing it event by event", exc)
+            break
         settled.committed |= result.committed
         settled.dead.update(result.rejected)
         settled.changed_customers |= result.changed_customers
@@ -133,6 +136,8 @@ def _apply_one_by_one(
             settled.dead[event.seq] = (exc.reason, exc.detail)
         except (IntegrityError, DataError) as exc:
             settled.dead[event.seq] = ("crm constraint violated", str(exc.orig)[:2000])
+        except ValueError as exc:
+            settled.dead[event.seq] = ("invalid event", str(exc)[:2000])
         else:
             settled.committed.add(event.seq)
 

@@ -32,6 +32,7 @@ from wire.events import Event
 from wire.messages import Ack, CacheDelta, EventBatch
 
 log = logging.getLogger(__name__)
+DEAD_LETTER_PAYLOAD_BYTES = 64 * 1024
 T = TypeVar("T")
 
 
@@ -206,7 +207,16 @@ def _dead_letter(
             kind=kind,
             epoch=batch.epoch if batch else None,
             reason=exc.reason,
-            detail=exc.detail[:2000],
-            payload=payload,
+            detail=_with_length(exc.detail, payload),
+            # Kept for diagnosis and replay, bounded: a hostile 4 MiB payload per message
+            # must not fill the database.
+            payload=payload[:DEAD_LETTER_PAYLOAD_BYTES],
         )
     )
+
+
+def _with_length(detail: str, payload: bytes) -> str:
+    if len(payload) <= DEAD_LETTER_PAYLOAD_BYTES:
+        return detail[:2000]
+    note = f" [payload {len(payload)} bytes, first {DEAD_LETTER_PAYLOAD_BYTES} kept]"
+    return detail[: 2000 - len(note)] + note

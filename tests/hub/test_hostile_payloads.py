@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm.ingest import IngestService
+from hub.crm.ingest import DEAD_LETTER_PAYLOAD_BYTES, IngestService
 from hub.crm.seed import register_gateway, revoke_gateway
 from hub.crm.seq_ranges import compress
 from hub.db.models import DeadLetter, Gateway, RawEvent
@@ -164,7 +164,8 @@ def _run_and_check(
     assert [x.kind for x in letters].count("event") == event_dead
     assert all(x.reason for x in letters)
     for s, x in zip(hostile, (x for x in letters if x.kind == "batch"), strict=True):
-        assert (x.payload, x.gateway_id) == (s.payload, s.topic_gateway)
+        kept = s.payload[:DEAD_LETTER_PAYLOAD_BYTES]  # the head of a huge one
+        assert (x.payload, x.gateway_id) == (kept, s.topic_gateway)
         assert s.reason in (None, x.reason)
     assert _dead_letter_ticks() - ticks == Counter((x.kind, x.reason) for x in letters)
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -226,7 +227,8 @@ def test_oversized_payload_is_dead_lettered(
     out = ingest.commit_batch(GW, raw, NOW)
     assert (out.rejected, out.ack) == ("payload too large", None)
     [letter] = _letters_after(sessions, last)
-    assert (letter.kind, letter.reason, len(letter.payload)) == ("batch", out.rejected, len(raw))
+    kept = min(len(raw), DEAD_LETTER_PAYLOAD_BYTES)
+    assert (letter.kind, letter.reason, len(letter.payload)) == ("batch", out.rejected, kept)
 
 
 def _status(gateway: str, **fields: Any) -> bytes:
@@ -273,10 +275,23 @@ def test_hostile_status_is_dead_lettered_and_good_status_still_applies(
     last, ticks = _last_letter_id(sessions), _dead_letter_ticks()
     ingest.record_status(topic_gateway, raw, NOW)
     [letter] = _letters_after(sessions, last)
-    assert (letter.kind, letter.reason, letter.payload) == ("status", reason, raw)
+    assert (letter.kind, letter.reason) == ("status", reason)
+    assert letter.payload == raw[:DEAD_LETTER_PAYLOAD_BYTES]
     assert _dead_letter_ticks() - ticks == Counter({("status", reason): 1})
     ingest.record_status(GW, _status(GW, outbox_depth=7, version="1.2.3"), NOW)
     with sessions() as s:
         gateway = s.get(Gateway, GW)
         assert gateway is not None
         assert (gateway.online, gateway.outbox_depth, gateway.version) == (True, 7, "1.2.3")
+
+
+def test_a_huge_dead_letter_keeps_only_its_head_and_says_so(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    huge = b"{" + b" " * (DEAD_LETTER_PAYLOAD_BYTES * 3) + b"}"
+    outcome = ingest.commit_batch("gw-demo-1", huge, datetime.now(UTC))
+    assert outcome.ack is None and outcome.rejected
+    with sessions() as session:
+        letter = session.scalars(select(DeadLetter)).one()
+    assert len(letter.payload) == DEAD_LETTER_PAYLOAD_BYTES
+    assert f"payload {len(huge)} bytes" in letter.detail
