@@ -114,7 +114,7 @@ async def run(customer_count: int, taps: int, workdir: Path) -> dict[str, dict[s
     cache.close()
     return {
         "tap -> prompt on the SSE stream": percentiles_us(tap_samples),
-        "  of which: one durable outbox append (fsync)": percentiles_us(append_samples),
+        "measured apart: one durable outbox append (fsync)": percentiles_us(append_samples),
         "baseline: bare indexed SQLite lookup": percentiles_us(bare_samples),
     }
 

@@ -61,27 +61,47 @@ class Pipeline:
         self.on_event: Callable[[Event], None] | None = None  # an observer (the demo's live lines)
 
     async def handle(self, observation: Observation) -> Event | None:
-        """Store the observation, then prompt. Raises OutboxFull only for events a caller
-        must refuse (the POS hook answers 503); the prompt is shown regardless."""
+        """Store the observation durably and show its prompt. Returns once the event is
+        durable. Raises OutboxFull only for events a caller must refuse (the POS hook
+        answers 503); the prompt is shown regardless."""
         body = observation.body
         self.counters["observations"] += 1
         if isinstance(body, ReaderStatus):
             self._on_reader_status(body)
+        # The append and the prompt run side by side: the prompt comes from the cache, so
+        # it need not wait for the fsync (tens of ms on an SD card).
+        storing = asyncio.ensure_future(self.writer.append(body, observation.occurred_at))
+        prompt = await self._show_prompt(observation)
         event: Event | None = None
         refused: OutboxFull | None = None
         try:
-            event = await self.writer.append(body, observation.occurred_at)
+            event = await storing
             self._stored(event)
         except OutboxFull as exc:
             self.counters["refused"] += 1
             log.error("outbox full, %s not uplinked: %s", body.__class__.__name__, exc)
             refused = exc
-        await self._prompt(observation)
+        if prompt is not None:
+            await self._record(
+                PromptShown(
+                    prompt_id=prompt.prompt_id,
+                    trigger=prompt.trigger,
+                    customer_id=prompt.customer_id,
+                    identifier=prompt.identifier,
+                )
+            )
         if refused is not None and not isinstance(body, ReaderStatus):
             raise refused
         return event
 
-    async def _prompt(self, observation: Observation) -> None:
+    async def _show_prompt(self, observation: Observation) -> Prompt | None:
+        try:
+            return await self._prompt(observation)
+        except Exception:  # a broken prompt must never cost the event being stored
+            log.exception("prompt for %s failed", observation.body.__class__.__name__)
+            return None
+
+    async def _prompt(self, observation: Observation) -> Prompt | None:
         body = observation.body
         identifier = identifier_of(body)
         if isinstance(body, PosCheckout) and identifier is not None:
@@ -89,18 +109,10 @@ class Pipeline:
             await asyncio.to_thread(self.cache.note_purchase, identifier, summary)
         customer = self.cache.lookup(identifier) if identifier is not None else None
         prompt = compose_prompt(body, customer)
-        if prompt is None:
-            return
-        self.bus.publish(prompt)
-        self.counters["prompts"] += 1
-        await self._record(
-            PromptShown(
-                prompt_id=prompt.prompt_id,
-                trigger=prompt.trigger,
-                customer_id=prompt.customer_id,
-                identifier=prompt.identifier,
-            )
-        )
+        if prompt is not None:
+            self.bus.publish(prompt)
+            self.counters["prompts"] += 1
+        return prompt
 
     async def acted(
         self, prompt_id: UUID, action: Literal["done", "dismissed"], staff_id: str | None
