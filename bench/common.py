@@ -16,7 +16,8 @@ from rich.table import Table
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import CachedCustomer, PurchaseSummary, TaskSummary
 
-RESULTS_DIR = Path(__file__).parent / "results"
+# STOREPULSE_BENCH_RESULTS moves the JSON records (the CI smoke runs use a temp dir).
+RESULTS_DIR = Path(os.environ.get("STOREPULSE_BENCH_RESULTS", Path(__file__).parent / "results"))
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 console = Console()
 
