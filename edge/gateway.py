@@ -63,6 +63,7 @@ class Gateway:
         self._server_task: asyncio.Task[None] | None = None
         self._server: object | None = None
         self._resync = False  # report cache version 0 until a full snapshot arrives
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -161,7 +162,9 @@ class Gateway:
     # -- hub -> gateway --------------------------------------------------------------
 
     def _on_cache_delta(self, delta: CacheDelta) -> None:
-        asyncio.get_running_loop().create_task(self._apply_delta(delta))
+        task = asyncio.get_running_loop().create_task(self._apply_delta(delta))
+        self._background.add(task)  # a task nobody references may be collected mid-flight
+        task.add_done_callback(self._background.discard)
 
     async def _apply_delta(self, delta: CacheDelta) -> None:
         try:
