@@ -64,6 +64,7 @@ class Gateway:
         self._server: object | None = None
         self._resync = False  # report cache version 0 until a full snapshot arrives
         self._background: set[asyncio.Task[None]] = set()
+        self._delta_lock = asyncio.Lock()  # FIFO: deltas apply in the order they arrived
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -168,7 +169,8 @@ class Gateway:
 
     async def _apply_delta(self, delta: CacheDelta) -> None:
         try:
-            result = await asyncio.to_thread(self.cache.apply, delta)
+            async with self._delta_lock:
+                result = await asyncio.to_thread(self.cache.apply, delta)
             if result.full:
                 self._resync = False
             log.info("cache at version %d (%d upserts)", result.version, result.upserted)
