@@ -4,6 +4,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import httpx
+
 from tests.faults.load import CheckoutLoad, LoadReport
 from tests.faults.rig import FaultRig
 from tests.support.processes import wait_for
@@ -44,9 +46,9 @@ def run_load_with_faults(
                 diagnostics=rig.diagnostics,
             )
             assert not load.done, f"the load finished before fault #{index + 1}; raise N"
+            figures.figures[f"fault{index + 1}_at"] = load.progress()
             started = time.monotonic()
             fault()
-            figures.figures[f"fault{index + 1}_at"] = load.progress()
             figures.figures[f"fault{index + 1}_s"] = round(time.monotonic() - started, 2)
         report = load.join(settings.drain_timeout_s)
     finally:
@@ -76,8 +78,22 @@ def assert_exactly_once(rig: FaultRig, receipts: Sequence[str], figures: Figures
     assert health["outbox"]["depth"] == 0
     figures.figures.update(
         gateway_duplicates=health["outbox"]["duplicates"],
+        uplink_events_sent=health["uplink_counters"]["events_sent"],
+        hub_duplicates=hub_duplicates(rig),
         hub_checkouts=len(held.checkout_receipts),
     )
+
+
+def hub_duplicates(rig: FaultRig) -> int | None:
+    """Re-sent events the (current) hub process found already committed, from /metrics."""
+    try:
+        text = httpx.get(f"{rig.hub.api_url}/metrics", timeout=5.0).text
+    except httpx.TransportError:
+        return None
+    for line in text.splitlines():
+        if line.startswith('storepulse_hub_events_total{outcome="duplicate"}'):
+            return int(float(line.split()[-1]))
+    return 0
 
 
 def _difference(expected: set[str], held: object) -> str:
