@@ -24,6 +24,15 @@ class BrokerAddress:
     private: MosquittoBroker | None  # None: an external broker, never killed
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fault tests are slow; their time limit grows with the N and outage asked for."""
+    settings = FaultSettings.from_env()
+    for item in items:
+        if "tests/faults/" in item.nodeid:
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.timeout(settings.test_timeout_s))
+
+
 @pytest.fixture(scope="session")
 def fault_settings() -> FaultSettings:
     return FaultSettings.from_env()

@@ -29,7 +29,7 @@ def _env_float(name: str, default: float) -> float:
 @dataclass(frozen=True)
 class FaultSettings:
     n_long: int = 10_000
-    n_short: int = 2_000
+    n_short: int = 3_000
     concurrency: int = 16
     kill_at: tuple[float, ...] = (0.3, 0.6)
     outage_s: float = 20.0
@@ -38,6 +38,11 @@ class FaultSettings:
     drain_timeout_s: float = 240.0
     mqtt: tuple[str, int] | None = None  # an external broker, for scenarios that keep it up
     external_pg: bool = False  # STOREPULSE_TEST_PG set: scratch databases on that server
+
+    @property
+    def test_timeout_s(self) -> float:
+        """A generous limit per test: ~100 checkouts/s worst case, the outage, the drain."""
+        return 120 + self.n_long / 100 + self.outage_s * 2 + self.drain_timeout_s
 
     @classmethod
     def from_env(cls) -> "FaultSettings":
@@ -83,6 +88,9 @@ class FaultRig:
                 "mqtt_protocol": "5",
                 "tenant_key": self.tenant_key,
                 "ingest_workers": "2",
+                # its own shared-subscription group: on a broker the tests did not start,
+                # another hub's group must not split this gateway's batches with ours
+                "mqtt_shared_group": f"fault{self.run_id}",
             },
             api_port=free_port(),
         )

@@ -20,7 +20,10 @@ def test_gateway_sigkilled_mid_burst_twice(
     receipts = rig.receipts(fault_settings.n_long)
     figures = Figures("gateway SIGKILL", len(receipts))
 
+    retransmissions: list[int] = []  # POS re-sends each gateway process found already stored
+
     def kill_and_restart() -> None:
+        retransmissions.append(rig.gateway.health()["pipeline"]["duplicates"])
         rig.gateway.kill()
         rig.gateway.start()
 
@@ -28,5 +31,7 @@ def test_gateway_sigkilled_mid_burst_twice(
     run_load_with_faults(rig, receipts, faults, figures)
     assert_exactly_once(rig, receipts, figures)
     assert rig.gateway.kills == len(faults)
+    retransmissions.append(rig.gateway.health()["pipeline"]["duplicates"])
+    figures.figures["pos_resends_found_stored"] = retransmissions
     figures.show()
     assert rig.close() == 0, "the outbox file is empty after a clean stop"
