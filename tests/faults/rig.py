@@ -151,9 +151,15 @@ class FaultRig:
     def drained(self, expected: int) -> float:
         """Seconds until the hub holds `expected` checkouts and the outbox is empty."""
         started = time.monotonic()
+
+        def done() -> bool:
+            held = self.ledger.checkout_count()
+            assert held is None or held <= expected, f"the hub holds {held} > {expected}"
+            return held == expected and self.gateway.outbox_depth() == 0
+
         wait_for(
             f"hub holds {expected} checkouts and the outbox is empty",
-            lambda: self.ledger.checkout_count() == expected and self.gateway.outbox_depth() == 0,
+            done,
             self.settings.drain_timeout_s,
             interval=0.2,
             diagnostics=self.diagnostics,
