@@ -132,8 +132,9 @@ class Outbox:
         """One fsync for many events (group commit); all or none are stored."""
         return [done.event for done in self.append_batch([(b, at, None) for b, at in items])]
 
-    def append_batch(self, items: list[KeyedItem]) -> list[Appended]:
-        """`append_many` with an optional dedupe key per item, all in one transaction."""
+    def append_batch(self, items: list[KeyedItem], *, trial: bool = False) -> list[Appended]:
+        """`append_many` with an optional dedupe key per item, all in one transaction.
+        `trial`: a caller that retries one by one on OutboxFull; refusals are not counted."""
         db = self._conn()
         with self._lock:
             now = self._clock()
@@ -141,7 +142,7 @@ class Outbox:
             with self._transaction(db):
                 if prune:
                     outbox_keys.prune(db, now - self.dedupe_window_s)
-                done, rows, size = self._build(db, items, now)
+                done, rows, size = self._build(db, items, now, trial)
                 if rows:
                     db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
                     for item, result in zip(items, done, strict=True):
@@ -163,7 +164,7 @@ class Outbox:
             return done
 
     def _build(
-        self, db: sqlite3.Connection, items: list[KeyedItem], now: float
+        self, db: sqlite3.Connection, items: list[KeyedItem], now: float, trial: bool
     ) -> tuple[list[Appended], list[tuple[int, str, bytes, float]], int]:
         """Events for the new items, the originals for retransmissions; checks the budget."""
         done: list[Appended] = []
@@ -183,7 +184,7 @@ class Outbox:
                 occurred_at=occurred_at,
             )
             payload = event.model_dump_json().encode()
-            self._check_budget(event.type, self._bytes + size + len(payload))
+            self._check_budget(event.type, self._bytes + size + len(payload), not trial)
             rows.append((event.seq, event.type, payload, now))
             size += len(payload)
             done.append(Appended(event, duplicate=False))
@@ -212,11 +213,12 @@ class Outbox:
             occurred_at=stored.occurred_at,
         )
 
-    def _check_budget(self, event_type: str, size_after: int) -> None:
+    def _check_budget(self, event_type: str, size_after: int, count: bool) -> None:
         low_priority = event_type in LOW_PRIORITY_TYPES
         limit = self.max_bytes * (self.low_priority_ratio if low_priority else 1.0)
         if size_after > limit:
-            self.refused[event_type] += 1
+            if count:
+                self.refused[event_type] += 1
             raise OutboxFull(
                 f"outbox at {self._bytes} of {self.max_bytes} bytes; refused a {event_type} event"
             )

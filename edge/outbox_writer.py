@@ -46,10 +46,15 @@ class GroupCommitWriter:
                 self._pending[self.max_batch :],
             )
             items: list[KeyedItem] = [(body, at, keyed) for body, at, keyed, _ in batch]
+            alone = len(batch) == 1
             try:
-                results = await asyncio.to_thread(self.outbox.append_batch, items)
-            except OutboxFull:
-                await self._one_by_one(batch)  # keep what fits; refuse only what does not
+                results = await asyncio.to_thread(self.outbox.append_batch, items, trial=not alone)
+            except OutboxFull as exc:
+                if alone:
+                    if not batch[0][3].done():
+                        batch[0][3].set_exception(exc)
+                else:  # keep what fits; refuse (and count) only what does not
+                    await self._one_by_one(batch)
                 continue
             except Exception as exc:  # e.g. disk I/O: every waiter must hear of it
                 for *_, future in batch:
