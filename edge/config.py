@@ -57,6 +57,12 @@ class GatewaySection(_Section):
 class OutboxSection(_Section):
     max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
     low_priority_ratio: float = Field(default=0.9, gt=0, le=1)
+    dedupe_window_s: float = Field(
+        default=7 * 24 * 3600, ge=60, description="how long a POS receipt number stays known"
+    )
+    service_dedupe_window_s: float = Field(
+        default=60, ge=0, description="how long an identical POS service note is a re-send"
+    )
 
 
 class CacheSection(_Section):

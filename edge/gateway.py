@@ -48,6 +48,7 @@ class Gateway:
             self.gateway_id,
             max_bytes=config.outbox.max_bytes,
             low_priority_ratio=config.outbox.low_priority_ratio,
+            dedupe_window_s=config.outbox.dedupe_window_s,
         )
         self.cache = CustomerCache(config.cache_path, max_customers=config.cache.max_customers)
         self.bus = PromptBus()
@@ -55,7 +56,12 @@ class Gateway:
             config.mqtt, self.outbox, self.status, self._on_cache_delta, self._on_command
         )
         self.pipeline = Pipeline(
-            self.outbox, self.cache, self.bus, self.uplink.wake, self._on_reader_status
+            self.outbox,
+            self.cache,
+            self.bus,
+            self.uplink.wake,
+            self._on_reader_status,
+            service_dedupe_window_s=config.outbox.service_dedupe_window_s,
         )
         self.readers: list[Reader] = []
         self.page_port: int | None = None
@@ -232,6 +238,7 @@ class Gateway:
                 "depth": stats.depth,
                 "bytes": stats.bytes,
                 "refused": stats.refused,
+                "duplicates": stats.duplicates,
                 "dead_letters": stats.dead_letters,
             },
             "cache": {"version": self.cache.version, "customers": len(self.cache)},

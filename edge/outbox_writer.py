@@ -3,16 +3,18 @@
 Each caller still waits until its own event is durable. While one commit is in flight,
 new appends queue up and go together in the next one, so throughput grows with the number
 of concurrent producers (readers, POS hooks) instead of being capped at one fsync per event.
+A dedupe key (a POS retransmission) travels with its event into the same transaction.
 """
 
 import asyncio
 from datetime import datetime
 
 from edge.errors import OutboxFull
-from edge.outbox import Outbox
+from edge.outbox import Appended, Outbox
+from edge.outbox_keys import KeyedAppend, KeyedItem
 from wire.events import Event, EventBody
 
-_Pending = tuple[EventBody, datetime, "asyncio.Future[Event]"]
+_Pending = tuple[EventBody, datetime, KeyedAppend | None, "asyncio.Future[Appended]"]
 
 
 class GroupCommitWriter:
@@ -25,8 +27,14 @@ class GroupCommitWriter:
 
     async def append(self, body: EventBody, occurred_at: datetime) -> Event:
         """Durable when it returns; raises OutboxFull for this event only."""
-        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
-        self._pending.append((body, occurred_at, future))
+        return (await self.append_keyed(body, occurred_at)).event
+
+    async def append_keyed(
+        self, body: EventBody, occurred_at: datetime, keyed: KeyedAppend | None = None
+    ) -> Appended:
+        """As `append`; with a live dedupe key, the event stored first (`duplicate`)."""
+        future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+        self._pending.append((body, occurred_at, keyed, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -37,30 +45,35 @@ class GroupCommitWriter:
                 self._pending[: self.max_batch],
                 self._pending[self.max_batch :],
             )
-            items = [(body, at) for body, at, _ in batch]
+            items: list[KeyedItem] = [(body, at, keyed) for body, at, keyed, _ in batch]
+            alone = len(batch) == 1
             try:
-                events = await asyncio.to_thread(self.outbox.append_many, items)
-            except OutboxFull:
-                await self._one_by_one(batch)  # keep what fits; refuse only what does not
+                results = await asyncio.to_thread(self.outbox.append_batch, items, trial=not alone)
+            except OutboxFull as exc:
+                if alone:
+                    if not batch[0][3].done():
+                        batch[0][3].set_exception(exc)
+                else:  # keep what fits; refuse (and count) only what does not
+                    await self._one_by_one(batch)
                 continue
             except Exception as exc:  # e.g. disk I/O: every waiter must hear of it
-                for _, _, future in batch:
+                for *_, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
             self.commits += 1
-            for (_, _, future), event in zip(batch, events, strict=True):
+            for (*_, future), result in zip(batch, results, strict=True):
                 if not future.done():
-                    future.set_result(event)
+                    future.set_result(result)
 
     async def _one_by_one(self, batch: list[_Pending]) -> None:
-        for body, at, future in batch:
+        for body, at, keyed, future in batch:
             try:
-                event = await asyncio.to_thread(self.outbox.append, body, at)
+                (result,) = await asyncio.to_thread(self.outbox.append_batch, [(body, at, keyed)])
             except Exception as exc:
                 if not future.done():
                     future.set_exception(exc)
             else:
                 self.commits += 1
                 if not future.done():
-                    future.set_result(event)
+                    future.set_result(result)

@@ -16,6 +16,7 @@ from edge.cache import CustomerCache
 from edge.errors import OutboxFull
 from edge.outbox import Outbox
 from edge.outbox_writer import GroupCommitWriter
+from edge.pos.retransmission import retransmission_key
 from edge.prompts import Prompt, compose_prompt, identifier_of
 from edge.readers.base import Observation
 from edge.store_page import PromptBus
@@ -50,6 +51,7 @@ class Pipeline:
         bus: PromptBus,
         wake_uplink: Callable[[], None],
         on_reader_status: Callable[[ReaderStatus], None],
+        service_dedupe_window_s: float = 60.0,
     ) -> None:
         self.outbox = outbox
         self.writer = GroupCommitWriter(outbox)
@@ -57,30 +59,44 @@ class Pipeline:
         self.bus = bus
         self._wake_uplink = wake_uplink
         self._on_reader_status = on_reader_status
-        self.counters = {"observations": 0, "prompts": 0, "refused": 0}
+        self._service_window_s = service_dedupe_window_s
+        self.counters = {"observations": 0, "prompts": 0, "refused": 0, "duplicates": 0}
         self.on_event: Callable[[Event], None] | None = None  # an observer (the demo's live lines)
 
     async def handle(self, observation: Observation) -> Event | None:
-        """Store the observation durably and show its prompt. Returns once the event is
+        """Store the observation durably and show its prompt; returns once the event is
         durable. Raises OutboxFull only for events a caller must refuse (the POS hook
-        answers 503); the prompt is shown regardless."""
+        answers 503); the prompt is shown regardless. A POS record already stored (a
+        retransmission) returns the stored event and prompts nothing new: the POS gets its
+        202/ACK, since the record is durable."""
         body = observation.body
         self.counters["observations"] += 1
         if isinstance(body, ReaderStatus):
             self._on_reader_status(body)
-        # The append and the prompt run side by side: the prompt comes from the cache, so
-        # it need not wait for the fsync (tens of ms on an SD card).
-        storing = asyncio.ensure_future(self.writer.append(body, observation.occurred_at))
-        prompt = await self._show_prompt(observation)
+        keyed = retransmission_key(body, self._service_window_s)
+        storing = asyncio.ensure_future(
+            self.writer.append_keyed(body, observation.occurred_at, keyed)
+        )
+        # A tap's prompt runs beside the append: it comes from the cache and need not wait
+        # for the fsync (tens of ms on an SD card). A POS record may be a retransmission,
+        # so its prompt waits to learn that; the till waits for durability anyway.
+        prompt = await self._show_prompt(observation) if keyed is None else None
         event: Event | None = None
         refused: OutboxFull | None = None
         try:
-            event = await storing
+            appended = await storing
+            event = appended.event
+            if appended.duplicate:
+                self.counters["duplicates"] += 1
+                log.info("retransmitted %s answered with seq %d", event.type, event.seq)
+                return event
             self._stored(event)
         except OutboxFull as exc:
             self.counters["refused"] += 1
             log.error("outbox full, %s not uplinked: %s", body.__class__.__name__, exc)
             refused = exc
+        if keyed is not None:
+            prompt = await self._show_prompt(observation)
         if prompt is not None:
             await self._record(
                 PromptShown(

@@ -1,5 +1,6 @@
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,14 @@ import pytest
 
 from edge.errors import OutboxFull
 from edge.outbox import Outbox
-from wire.events import CardTapped, PromptShown, ReaderStatus
+from wire.events import (
+    CardTapped,
+    LineItem,
+    PosCheckout,
+    PosServiceLogged,
+    PromptShown,
+    ReaderStatus,
+)
 from wire.messages import SeqRange
 
 
@@ -125,3 +133,86 @@ def test_prompt_shown_round_trips_through_storage(tmp_path: Path) -> None:
     event = outbox.append(PromptShown(prompt_id=uuid.uuid4(), trigger="card.tapped"))
     (pending,) = outbox.pending(0, 10, 10**6)
     assert pending.payload == event.model_dump_json().encode()
+
+
+# -- retransmissions (dedupe keys) ----------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _keys(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        count: int = db.execute("SELECT count(*) FROM dedupe_keys").fetchone()[0]
+    return count
+
+
+def _checkout(receipt: str = "R1") -> PosCheckout:
+    return PosCheckout(
+        receipt_no=receipt, total=500, items=[LineItem(sku="SKU1", qty=1, unit_price=500)]
+    )
+
+
+def test_a_retransmission_stores_nothing_and_returns_the_first_event(tmp_path: Path) -> None:
+    outbox = _open(tmp_path / "o.db")
+    first = outbox.append_keyed(_checkout(), dedupe_key="pos:T1:R1")
+    again = outbox.append_keyed(_checkout(), dedupe_key="pos:T1:R1")
+    other = outbox.append_keyed(_checkout("R2"), dedupe_key="pos:T1:R2")
+    assert not first.duplicate and again.duplicate and not other.duplicate
+    assert (again.event.seq, again.event.event_id) == (first.event.seq, first.event.event_id)
+    assert again.event.occurred_at == first.event.occurred_at
+    assert [p.seq for p in outbox.pending(0, 10, 10**6)] == [1, 2]
+    stats = outbox.stats()
+    assert stats.duplicates == {"pos.checkout": 1}
+    assert _keys(tmp_path / "o.db") == 2
+    assert stats.next_seq == 3
+
+
+def test_the_key_outlives_the_ack_and_a_restart(tmp_path: Path) -> None:
+    """The POS may re-send after the hub already has the event: still a duplicate."""
+    outbox = _open(tmp_path / "o.db")
+    seq = outbox.append(_checkout(), dedupe_key="pos:T1:R1").seq
+    outbox.acknowledge([SeqRange(first=seq, last=seq)])
+    outbox.close()
+    reopened = _open(tmp_path / "o.db")
+    again = reopened.append_keyed(_checkout(), dedupe_key="pos:T1:R1")
+    assert again.duplicate and again.event.seq == seq
+    assert reopened.stats().depth == 0
+
+
+def test_keys_expire_after_their_window_and_are_pruned(tmp_path: Path) -> None:
+    clock = _Clock()
+    outbox = _open(tmp_path / "o.db", dedupe_window_s=3600.0, clock=clock)
+    outbox.append(_checkout(), dedupe_key="pos:T1:R1")
+    outbox.append(PosServiceLogged(service_type="bp_check"), dedupe_key="svc", dedupe_window_s=60)
+    clock.now += 61
+    assert outbox.append_keyed(_checkout(), dedupe_key="pos:T1:R1").duplicate
+    svc = outbox.append_keyed(
+        PosServiceLogged(service_type="bp_check"), dedupe_key="svc", dedupe_window_s=60
+    )
+    assert not svc.duplicate, "a short window: an identical note later is a new note"
+    clock.now += 3601
+    reused = outbox.append_keyed(_checkout(), dedupe_key="pos:T1:R1")
+    assert not reused.duplicate, "a receipt number reused after the window is a new sale"
+    assert _keys(tmp_path / "o.db") == 1, "keys older than the window were pruned"
+
+
+def test_a_retransmission_is_accepted_when_full_and_a_refusal_keeps_no_key(
+    tmp_path: Path,
+) -> None:
+    size = len(_open(tmp_path / "probe.db").append(_checkout()).model_dump_json())
+    outbox = _open(tmp_path / "o.db", max_bytes=size * 2 + size // 2)
+    outbox.append(_checkout("R1"), dedupe_key="k1")
+    outbox.append(_checkout("R2"), dedupe_key="k2")
+    with pytest.raises(OutboxFull):
+        outbox.append(_checkout("R3"), dedupe_key="k3")
+    assert outbox.append_keyed(_checkout("R1"), dedupe_key="k1").duplicate, "already durable"
+    outbox.acknowledge([SeqRange(first=1, last=2)])
+    stored = outbox.append_keyed(_checkout("R3"), dedupe_key="k3")
+    assert not stored.duplicate, "the refused append left no key behind"
+    assert stored.event.seq == 3

@@ -48,7 +48,11 @@ def test_a_full_outbox_refuses_only_what_does_not_fit(tmp_path: Path) -> None:
         refused = [r for r in results if isinstance(r, OutboxFull)]
         assert len(stored) == 5 and len(refused) == 3
         assert outbox.stats().depth == 5
+        assert outbox.stats().refused == {"card.tapped": 3}, "each refusal counted once"
         with pytest.raises(OutboxFull):
             await writer.append(ReaderStatus(reader="r", kind="nfc", state="up"), now)
+        with pytest.raises(OutboxFull):
+            await writer.append(_tap(99), now)  # alone: tried once, counted once
+        assert outbox.stats().refused == {"card.tapped": 4, "reader.status": 1}
 
     asyncio.run(scenario())

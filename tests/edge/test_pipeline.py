@@ -3,7 +3,6 @@ subclass of the real outbox whose commit waits (an SD card's fsync)."""
 
 import asyncio
 import threading
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,10 +11,12 @@ import pytest
 from edge.cache import CustomerCache
 from edge.errors import OutboxFull
 from edge.outbox import Outbox
+from edge.outbox_file import Appended
+from edge.outbox_keys import KeyedItem
 from edge.pipeline import Pipeline
 from edge.readers.base import Observation
 from edge.store_page import PromptBus
-from wire.events import CardTapped, Event, EventBody, LineItem, PosCheckout
+from wire.events import CardTapped, LineItem, PosCheckout
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import CachedCustomer, CacheDelta
 
@@ -29,9 +30,9 @@ class SlowDiskOutbox(Outbox):
         super().__init__(path, "gw-1")
         self.release = threading.Event()
 
-    def append_many(self, items: Iterable[tuple[EventBody, datetime]]) -> list[Event]:
+    def append_batch(self, items: list[KeyedItem], *, trial: bool = False) -> list[Appended]:
         self.release.wait(10)
-        return super().append_many(items)
+        return super().append_batch(items, trial=trial)
 
 
 def _customer() -> CachedCustomer:
