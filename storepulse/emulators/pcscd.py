@@ -11,6 +11,8 @@ from pathlib import Path
 
 from smartcard import scard
 
+from storepulse.emulators.processes import end_process
+
 VPCD_PORT = 35963  # vpcd slot 0; slot 1 is 35964
 VPCD_READER = "Virtual PCD 00 00"
 
@@ -79,13 +81,7 @@ class Pcscd:
         """End the daemon we started (by pid); a reused system daemon is never touched."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        end_process(self.process)
         self.process = None
         deadline = time.monotonic() + 5.0
         while list_readers() is not None:  # the socket lingers for a moment

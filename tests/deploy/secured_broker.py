@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storepulse.emulators.processes import end_process
 from storepulse.provisioning.broker_config import BrokerLayout, render_config
 from storepulse.provisioning.passwords import PasswordFile, add_gateway, new_password
 from tests.support.net import free_port, wait_for_port
@@ -69,13 +70,7 @@ class SecuredBroker:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        end_process(self.process)
         self.process = None
 
     def reloads(self) -> int:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+from storepulse.emulators.processes import end_process
 from tests.support.net import free_port, wait_for_port
 
 
@@ -53,13 +54,7 @@ class MosquittoBroker:
         self.process = None
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        end_process(self.process)
         self.process = None
 
     def log(self) -> str:
