@@ -24,7 +24,7 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 from rich.progress import Progress
@@ -151,26 +151,39 @@ def _items(shape: Shape, rng: random.Random) -> Iterator[str]:
             yield f"{pid}\t{sku}\t维生素C片 100粒\t{1 + k % 2}\t{990 + 10 * k}\n"
 
 
-TOUCH_KINDS = (("visit", "nfc"), ("visit", "idcard"), ("service", "pos"), ("prompt_acted", "store_device"))
+TOUCH_KINDS = (
+    ("visit", "nfc"),
+    ("visit", "idcard"),
+    ("service", "pos"),
+    ("prompt_acted", "store_device"),
+)
 
 
-def _touchpoints(shape: Shape, clock: Clock, rng: random.Random, checkouts: list[str]) -> Iterator[str]:
+def _touchpoints(
+    shape: Shape, clock: Clock, rng: random.Random, checkouts: list[str]
+) -> Iterator[str]:
     yield from checkouts
     for _ in range(max(0, shape.touchpoints - len(checkouts))):
         n = _skewed(rng, shape.customers)
         kind, channel = rng.choice(TOUCH_KINDS)
         store = store_id(n % STORES if rng.random() < 0.8 else rng.randrange(STORES))
         staff = f"staff-{n % 40}" if kind == "prompt_acted" else r"\N"
-        yield f"{TENANT}\t{customer_id(n)}\t{store}\t{kind}\t{channel}\t{clock.at(rng)}\t{staff}\t\t\\N\n"
+        at = clock.at(rng)
+        yield f"{TENANT}\t{customer_id(n)}\t{store}\t{kind}\t{channel}\t{at}\t{staff}\t\t\\N\n"
 
 
 def _event_body(rng: random.Random, kind: str, shape: Shape) -> str:
     n = rng.randrange(shape.customers)
+    body: dict[str, object]
     if kind == "card.tapped":
         body = {"uid": f"04{n:012X}", "technology": "Type3Tag", "reader": "nfc-1"}
     elif kind == "pos.checkout":
-        body = {"receipt_no": f"R{n:09d}", "member_no": f"M{n:08d}", "total": 1980,
-                "items": [{"sku": "6901234500001", "name": "维生素C片", "qty": 2, "unit_price": 990}]}
+        body = {
+            "receipt_no": f"R{n:09d}",
+            "member_no": f"M{n:08d}",
+            "total": 1980,
+            "items": [{"sku": "6901234500001", "name": "维生素C片", "qty": 2, "unit_price": 990}],
+        }
     elif kind == "prompt.shown":
         body = {"customer_id": customer_id(n), "prompt_id": f"p{n}"}
     else:
@@ -199,7 +212,8 @@ COLUMNS = {
     "purchases": "id, tenant_id, customer_id, store_id, gateway_id, event_id, receipt_no, at, "
     "total, currency, staff_id, terminal",
     "purchase_items": "purchase_id, sku, name, qty, unit_price",
-    "touchpoints": "tenant_id, customer_id, store_id, kind, channel, at, staff_id, detail, event_id",
+    "touchpoints": "tenant_id, customer_id, store_id, kind, channel, at, staff_id, detail, "
+    "event_id",
     "events": "gateway_id, epoch, seq, occurred_at, event_id, type, tenant_id, store_id, "
     "received_at, body",
 }
@@ -224,9 +238,10 @@ def _copy(
                 progress.advance(task, len(buf))
                 rows, buf, size = rows + len(buf), [], 0
         copy.write("".join(buf))
-        progress.advance(task, len(buf))
     conn.commit()
-    return rows + len(buf)
+    rows += len(buf)
+    progress.update(task, completed=rows, total=rows)
+    return rows
 
 
 def _secondary_indexes(conn: psycopg.Connection[tuple[object, ...]]) -> list[tuple[str, str]]:
@@ -273,14 +288,20 @@ def load(url: str, shape: Shape, now: datetime, progress: Progress) -> dict[str,
             ("purchases", lambda: _purchases(shape, clock, rng, checkouts), shape.purchases),
             ("purchase_items", lambda: _items(shape, rng), int(shape.purchases * 1.7)),
             ("touchpoints", lambda: _touchpoints(shape, clock, rng, checkouts), shape.touchpoints),
-            ("events", lambda: _events(shape, clock, rng, f"{now:%Y-%m-%d %H:%M:%S}+00"), shape.events),
+            (
+                "events",
+                lambda: _events(shape, clock, rng, f"{now:%Y-%m-%d %H:%M:%S}+00"),
+                shape.events,
+            ),
         ]
         for table, lines, total in steps:
             counts[table] = _copy(conn, table, lines(), total, progress)
         checkouts.clear()
         conn.execute("SET session_replication_role = DEFAULT")
         for table in ("identities", "purchases"):
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+            )
         task = progress.add_task("indexes", total=len(indexes))
         conn.execute("SET maintenance_work_mem = '512MB'")
         for _, definition in indexes:

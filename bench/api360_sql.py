@@ -6,48 +6,41 @@ from typing import Any
 
 import psycopg
 
-# The statements the 360 issues, in order; `limit` is None for "all rows" (the old view).
-CUSTOMER = "SELECT * FROM customers WHERE id = %(id)s"
-IDENTITIES = "SELECT * FROM identities WHERE customer_id = %(id)s ORDER BY id"
-PURCHASES = "SELECT * FROM purchases WHERE customer_id = %(id)s ORDER BY at DESC, id DESC"
-ITEMS = "SELECT * FROM purchase_items WHERE purchase_id = ANY(%(pids)s) ORDER BY id"
-TOUCHPOINTS = "SELECT * FROM touchpoints WHERE customer_id = %(id)s ORDER BY at DESC, id DESC"
+# The statements the 360 issues (hub/crm/customer_view.py), in the same shape.
+CUSTOMER = (
+    "SELECT c.*, i.* FROM customers c LEFT JOIN identities i ON i.customer_id = c.id "
+    "WHERE c.id = %(id)s ORDER BY i.id"
+)
+PURCHASES = (
+    "SELECT p.*, it.* FROM (SELECT * FROM purchases WHERE customer_id = %(id)s "
+    "ORDER BY at DESC, id DESC LIMIT %(n)s) p "
+    "LEFT JOIN purchase_items it ON it.purchase_id = p.id ORDER BY p.at DESC, p.id DESC, it.id"
+)
+TOUCHPOINTS = (
+    "SELECT * FROM touchpoints WHERE customer_id = %(id)s ORDER BY at DESC, id DESC LIMIT %(n)s"
+)
 
 
-def _limited(sql: str, limit: int | None) -> str:
-    return sql if limit is None else f"{sql} LIMIT {limit + 1}"
+def statements() -> list[tuple[str, str]]:
+    return [("customer", CUSTOMER), ("purchases", PURCHASES), ("touchpoints", TOUCHPOINTS)]
 
 
-def statements(limit: int | None) -> list[tuple[str, str]]:
-    return [
-        ("customer", CUSTOMER),
-        ("identities", IDENTITIES),
-        ("purchases", _limited(PURCHASES, limit)),
-        ("items", ITEMS),
-        ("touchpoints", _limited(TOUCHPOINTS, limit)),
-    ]
-
-
-def fetch_360(conn: psycopg.Connection[Any], cid: str, limit: int | None) -> int:
-    """Run the statements for one customer; return the rows read."""
+def fetch_360(conn: psycopg.Connection[Any], cid: str, limit: int) -> int:
+    """Run the statements for one customer (one more row than the page, as the view
+    does); return the rows read."""
     rows = 0
     with conn.cursor() as cur:
-        for name, sql in statements(limit):
-            params: dict[str, Any] = {"id": cid}
-            if name == "items":
-                params = {"pids": pids}
-            cur.execute(sql, params, prepare=True)
+        for name, sql in statements():
+            cur.execute(sql, {"id": cid, "n": limit + 1}, prepare=True)
             got = cur.fetchall()
             rows += len(got)
             if name == "customer" and not got:
-                return 0
-            if name == "purchases":
-                pids = [r[0] for r in got]
+                break
     conn.rollback()
     return rows
 
 
-def time_sql(conninfo: str, ids: list[str], limit: int | None) -> list[int]:
+def time_sql(conninfo: str, ids: list[str], limit: int) -> list[int]:
     """Nanoseconds per customer for the whole statement set (one connection, prepared)."""
     samples = []
     with psycopg.connect(conninfo) as conn:
@@ -60,15 +53,12 @@ def time_sql(conninfo: str, ids: list[str], limit: int | None) -> list[int]:
     return samples
 
 
-def explain(conninfo: str, cid: str, limit: int | None) -> dict[str, list[str]]:
+def explain(conninfo: str, cid: str, limit: int) -> dict[str, list[str]]:
     """EXPLAIN (ANALYZE, BUFFERS) of each statement for one customer."""
     plans: dict[str, list[str]] = {}
     with psycopg.connect(conninfo) as conn:
-        pids = [
-            r[0] for r in conn.execute(_limited(PURCHASES, limit), {"id": cid}).fetchall()
-        ]
-        for name, sql in statements(limit):
-            params: dict[str, Any] = {"pids": pids} if name == "items" else {"id": cid}
+        for name, sql in statements():
+            params = {"id": cid, "n": limit + 1}
             rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params).fetchall()
             plans[name] = [str(r[0]) for r in rows]
         conn.rollback()
