@@ -21,7 +21,9 @@ class Principal:
     store_ids: frozenset[str] | None = None  # None: all
 
 
-def get_settings(request: Request) -> HubSettings:
+# Dependencies that do no I/O are `async def`: FastAPI runs a sync one in its thread pool,
+# a hop each, and the hops were a large part of a customer 360 (bench/README.md).
+async def get_settings(request: Request) -> HubSettings:
     settings: HubSettings = request.app.state.settings
     return settings
 
@@ -32,7 +34,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def current_principal() -> Principal:
+async def get_session_factory(request: Request) -> sessionmaker[Session]:
+    """For routes that do all their database work in one thread-pool call of their own."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+async def current_principal() -> Principal:
     return Principal(subject="anonymous", role="admin")
 
 
@@ -47,4 +55,5 @@ StoreIdPath = Annotated[
 ]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

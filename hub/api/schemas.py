@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
@@ -65,8 +65,24 @@ class CustomerProfile(_Out):
 class Customer360(_Out):
     profile: CustomerProfile
     identities: list[IdentityOut]
+    purchases: list[PurchaseOut]  # newest first, at most `limit`
+    touchpoints: list[TouchpointOut]  # newest first, at most `limit`
+    purchases_next: str | None = Field(
+        description="Cursor for GET /customers/{id}/purchases?before=…; null: no older ones"
+    )
+    touchpoints_next: str | None = Field(
+        description="Cursor for GET /customers/{id}/touchpoints?before=…; null: no older ones"
+    )
+
+
+class PurchasePage(_Out):
     purchases: list[PurchaseOut]
+    next: str | None = Field(description="Cursor of the next (older) page; null: no more")
+
+
+class TouchpointPage(_Out):
     touchpoints: list[TouchpointOut]
+    next: str | None = Field(description="Cursor of the next (older) page; null: no more")
 
 
 class GatewayOut(_Out):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.models.base import Base
@@ -49,10 +49,13 @@ class Identity(Base):
 
 class Purchase(Base):
     __tablename__ = "purchases"
+    # A customer's newest purchases in one range scan (migration 0003); also serves the
+    # plain customer_id lookups the old single-column index did.
+    __table_args__ = (Index("ix_purchases_customer_at", "customer_id", "at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
-    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
     gateway_id: Mapped[str | None] = mapped_column(String(64), default=None)
     event_id: Mapped[str | None] = mapped_column(String(36), unique=True, default=None)
@@ -81,10 +84,11 @@ class Touchpoint(Base):
     """One contact with a customer: kinds visit, checkout, service, prompt_acted, lead."""
 
     __tablename__ = "touchpoints"
+    __table_args__ = (Index("ix_touchpoints_customer_at", "customer_id", "at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
-    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(32))  # nfc, idcard, pos, store_device, ...
