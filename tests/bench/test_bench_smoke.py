@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parents[2]
             ["drain_per_s", "broker_baseline_per_s"],
         ),
         ("bench.bench_cache_lookup", ["--customers", "2000", "--lookups", "500"], ["results"]),
+        (
+            "bench.bench_api_360",
+            ["--customers", "2000", "--events", "10000", "--requests", "100"],
+            ["results", "rows"],
+        ),
     ],
 )
 def test_benchmark_runs_and_records(
