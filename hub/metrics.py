@@ -1,6 +1,6 @@
 """Prometheus metrics of the hub, in the default registry (served at /metrics)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS = Counter(
     "storepulse_hub_events_total",
@@ -22,4 +22,22 @@ CACHE_DELTAS = Counter("storepulse_hub_cache_deltas_total", "Cache deltas publis
 IDENTITY_RACES = Counter(
     "storepulse_hub_identity_races_total",
     "Batches that lost an identifier to a concurrent worker and resolved again.",
+)
+PROJECTED = Counter(
+    "storepulse_hub_projected_events_total",
+    "Stored events taken by the CRM projection, by outcome (projected, dead_lettered).",
+    ["outcome"],
+)
+PROJECTION_SECONDS = Histogram(
+    "storepulse_hub_projection_round_seconds",
+    "Time of one CRM projection round (up to max_events events, one transaction).",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+PROJECTION_LAG = Gauge(
+    "storepulse_hub_projection_lag_events",
+    "Committed (acked) events the CRM projection has not applied yet.",
+)
+PROJECTION_LAG_SECONDS = Gauge(
+    "storepulse_hub_projection_lag_seconds",
+    "Age of the oldest committed event the CRM projection has not applied yet.",
 )

@@ -1,4 +1,4 @@
-"""The hub as one running thing: database, ingest consumer and API server.
+"""The hub as one running thing: database, ingest consumer, CRM projection and API server.
 
 Used by `storepulse hub serve` and by the demo; `start()`/`stop()` do all the I/O.
 """
@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
 from hub.crm.ingest import IngestService
+from hub.crm.projector import CrmProjector
 from hub.crm.seed import seed_demo
 from hub.db import make_engine, make_session_factory, migrate
 from hub.ingest.consumer import IngestConsumer
+from hub.ingest.projection_loop import ProjectionLoop
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ class HubRuntime:
         self.sessions: sessionmaker[Session] | None = None
         self.service: IngestService | None = None
         self.consumer: IngestConsumer | None = None
+        self.projection: ProjectionLoop | None = None
         self.api_port: int | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
@@ -48,6 +51,10 @@ class HubRuntime:
         sqlite = self.engine.dialect.name == "sqlite"
         workers = 1 if sqlite else settings.ingest_workers
         self.consumer = IngestConsumer(settings, self.service, self.sessions, workers=workers)
+        projector = CrmProjector(self.sessions, settings.projection_max_events)
+        self.projection = ProjectionLoop(projector, self.consumer.publish_touched)
+        self.consumer.on_committed = self.projection.wake
+        self.projection.start()  # first: it picks up what a previous run left queued
         self.consumer.start()
         await self._start_api()
 
@@ -79,5 +86,7 @@ class HubRuntime:
             await asyncio.gather(self._server_task, return_exceptions=True)
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
+        if self.projection is not None:
+            await asyncio.to_thread(self.projection.stop)
         if self.engine is not None:
             self.engine.dispose()

@@ -30,6 +30,9 @@ class HubSettings(BaseSettings):
     )
     mqtt_shared_group: str | None = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,32}$")
     ingest_workers: int = Field(default=2, ge=1, le=32)
+    projection_max_events: int = Field(
+        default=5000, ge=1, le=100_000, description="events per CRM projection transaction"
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
     tenant_key: SecretStr = Field(description="HMAC key for identifier hashes; 16+ chars")

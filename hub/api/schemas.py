@@ -16,6 +16,12 @@ class Problem(_Out):
 class Health(_Out):
     status: str
     database: str
+    projection_lag_events: int | None = Field(
+        default=None, description="committed events the CRM projection has not applied yet"
+    )
+    projection_lag_seconds: float | None = Field(
+        default=None, description="age of the oldest of them (0 when none wait)"
+    )
 
 
 class IdentityOut(_Out):

@@ -3,7 +3,9 @@ once, then write every touchpoint, purchase and item with one statement per tabl
 outcome is the one of applying the events one by one in seq order (event_handlers.apply_one).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -15,34 +17,38 @@ from wire.events import Event
 
 @dataclass
 class BatchCrm:
-    committed: set[int] = field(default_factory=set)
-    rejected: dict[int, tuple[str, str]] = field(default_factory=dict)  # seq -> (reason, detail)
+    committed: set[int] = field(default_factory=set)  # positions in the events given
+    rejected: dict[int, tuple[str, str]] = field(default_factory=dict)  # position -> why
     changed_customers: set[str] = field(default_factory=set)
 
 
-def apply_batch(session: Session, where: Where, events: list[Event]) -> BatchCrm:
-    """Events that name an unknown customer are rejected here and write nothing; database
-    errors propagate (the caller falls back to one event at a time)."""
+def apply_batch(
+    session: Session, tenant_id: str, events: Sequence[tuple[Where, Event]], now: datetime
+) -> BatchCrm:
+    """Apply `events` (all of `tenant_id`, in order; each with where it happened). Results
+    are keyed by position in `events`. Events that name an unknown customer are rejected
+    here and write nothing; database errors propagate (the caller falls back to one event
+    at a time)."""
     result = BatchCrm()
-    named = {c for e in events if (c := named_customer(e)) is not None}
-    known = known_customers(session, where.tenant_id, named)
-    handled: list[Event] = []
-    for event in events:
+    named = {c for _w, e in events if (c := named_customer(e)) is not None}
+    known = known_customers(session, tenant_id, named)
+    handled: list[tuple[int, Where, Event]] = []
+    for index, (where, event) in enumerate(events):
         customer = named_customer(event)
         if customer is not None and customer not in known:
-            result.rejected[event.seq] = ("unknown customer", customer)
+            result.rejected[index] = ("unknown customer", customer)
         elif event.type in ROWS:
-            handled.append(event)
+            handled.append((index, where, event))
         else:
-            result.committed.add(event.seq)  # raw event only
-    requests = [identifiers_of(e) for e in handled]
-    resolved = resolve_batch(session, where.tenant_id, where.store_id, requests, where.now)
+            result.committed.add(index)  # raw event only
+    requests = [(w.store_id, identifiers_of(e)) for _i, w, e in handled]
+    resolved = resolve_batch(session, tenant_id, requests, now)
     rows: list[CrmRows] = []
-    for event, found in zip(handled, resolved, strict=True):
+    for (index, where, event), found in zip(handled, resolved, strict=True):
         row = ROWS[event.type](where, event, found.customer_id)
         rows.append(row)
         if found.customer_id is not None and (found.changed or row.marks_customer):
             result.changed_customers.add(found.customer_id)
-        result.committed.add(event.seq)
+        result.committed.add(index)
     write_rows(session, rows)
     return result

@@ -54,7 +54,7 @@ class Resolution:
 @dataclass
 class _Plan:
     owners: dict[Key, str]
-    new_customers: list[str] = field(default_factory=list)
+    new_customers: dict[str, str] = field(default_factory=dict)  # customer -> home store
     new_identities: dict[Key, str] = field(default_factory=dict)
     gained: set[str] = field(default_factory=set)  # existing customers with a new identifier
 
@@ -62,12 +62,12 @@ class _Plan:
 def resolve_batch(
     session: Session,
     tenant_id: str,
-    store_id: str,
-    requests: Sequence[Sequence[Identifier]],
+    requests: Sequence[tuple[str, Sequence[Identifier]]],
     now: datetime,
 ) -> list[Resolution]:
-    """One Resolution per request (the identifiers of one event, strongest first)."""
-    keys = [[(i.kind.value, i.value) for i in idents] for idents in requests]
+    """One Resolution per request: (the event's store, its identifiers strongest first). A
+    customer made here gets the store of the first event that named it as home store."""
+    keys = [[(i.kind.value, i.value) for i in idents] for _store, idents in requests]
     wanted = {k for ks in keys for k in ks}
     owners = owners_of(session, tenant_id, wanted)
     if wanted - set(owners) and is_postgres(session):
@@ -75,8 +75,10 @@ def resolve_batch(
         lock_identifiers(session, tenant_id, unknown)
         owners.update(owners_of(session, tenant_id, unknown))
     plan = _Plan(owners=owners)
-    resolved = [_resolve_one(plan, ks) for ks in keys]
-    _write(session, tenant_id, store_id, plan, now)
+    resolved = [
+        _resolve_one(plan, store, ks) for (store, _i), ks in zip(requests, keys, strict=True)
+    ]
+    _write(session, tenant_id, plan, now)
     return resolved
 
 
@@ -103,7 +105,7 @@ def owners_of(session: Session, tenant_id: str, keys: set[Key]) -> dict[Key, str
     return owners
 
 
-def _resolve_one(plan: _Plan, keys: list[Key]) -> Resolution:
+def _resolve_one(plan: _Plan, store_id: str, keys: list[Key]) -> Resolution:
     if not keys:
         return Resolution(None, changed=False)
     found = [plan.owners.get(k) for k in keys]
@@ -111,7 +113,7 @@ def _resolve_one(plan: _Plan, keys: list[Key]) -> Resolution:
     changed = customer_id is None
     if customer_id is None:
         customer_id = new_customer_id()
-        plan.new_customers.append(customer_id)
+        plan.new_customers[customer_id] = store_id
     for key, owner in zip(keys, found, strict=True):
         if owner is None:
             plan.owners[key] = plan.new_identities[key] = customer_id
@@ -125,7 +127,7 @@ def _resolve_one(plan: _Plan, keys: list[Key]) -> Resolution:
     return Resolution(customer_id, changed)
 
 
-def _write(session: Session, tenant_id: str, store_id: str, plan: _Plan, now: datetime) -> None:
+def _write(session: Session, tenant_id: str, plan: _Plan, now: datetime) -> None:
     if plan.new_customers:
         insert_rows(
             session,
@@ -142,7 +144,7 @@ def _write(session: Session, tenant_id: str, store_id: str, plan: _Plan, now: da
                     "created_at": now,
                     "updated_at": now,
                 }
-                for c in plan.new_customers
+                for c, store_id in plan.new_customers.items()
             ],
         )
     if plan.new_identities:

@@ -1,9 +1,13 @@
-"""Ingest service: one transaction per event batch, exactly once per (gateway, epoch, seq)."""
+"""Ingest service: one transaction per event batch, exactly once per (gateway, epoch, seq).
+
+The batch transaction is the ack-critical path only: decode, registry check, claim keys,
+store the raw events and queue them for the CRM projection (hub/crm/projector.py), which
+runs beside ingest in its own transactions. "Committed" in an ack means stored durably."""
 
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -13,16 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub import metrics
 from hub.crm import cache, registry
 from hub.crm.batch_steps import (
-    Settled,
-    apply_crm,
     claim_keys,
-    dead_letter_events,
+    enqueue_projection,
     insert_raw,
     prior_outcomes,
     unique_events,
 )
 from hub.crm.event_handlers import Where
 from hub.crm.seq_ranges import compress
+from hub.db.engine import write_transaction
 from hub.db.events_storage import EventsLayout, detect_layout, prepare_months
 from hub.db.models import OUTCOME_DEAD, DeadLetter
 from hub.errors import RejectedError, StorageError
@@ -38,13 +41,14 @@ T = TypeVar("T")
 
 @dataclass
 class IngestOutcome:
-    """What one batch came to. `ack` is None only when the payload named no epoch."""
+    """What one batch came to. `ack` is None only when the payload named no epoch.
+    `committed` events are stored and queued for the CRM projection; the customers they
+    change are reported by the projector (ProjectionOutcome.touched), not here."""
 
     ack: Ack | None
     committed: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
-    touched: dict[str, set[str]] = field(default_factory=dict)  # store -> changed customers
     rejected: str | None = None  # reason, when the whole payload was dead-lettered
 
 
@@ -116,7 +120,7 @@ class IngestService:
 
     def _transaction(self, work: Callable[[Session], T]) -> T:
         try:
-            with self._sessions.begin() as session:
+            with write_transaction(self._sessions) as session:
                 return work(session)
         except SQLAlchemyError as exc:
             raise StorageError(f"ingest transaction failed: {exc}") from exc
@@ -138,17 +142,13 @@ class IngestService:
             return IngestOutcome(ack=ack, dead_lettered=len(seqs), rejected=exc.reason)
         where = Where(gateway.tenant_id, gateway.store_id, gateway.id, received_at)
         events, repeats = unique_events(batch)
-        settled = Settled(repeats=repeats)
         new = claim_keys(session, batch, events, received_at)
-        settled.prior = prior_outcomes(session, batch, {e.seq for e in events} - new)
+        prior = prior_outcomes(session, batch, {e.seq for e in events} - new)
         fresh = [e for e in events if e.seq in new]
-        apply_crm(session, where, fresh, settled)
         self._prepare_months(session, fresh, received_at)
-        insert_raw(
-            session, where, batch, [e for e in fresh if e.seq in settled.committed], received_at
-        )
-        dead_letter_events(session, topic_gateway_id, batch, fresh, settled, received_at)
-        return _outcome(session, batch, settled)
+        insert_raw(session, where, batch, fresh, received_at)
+        enqueue_projection(session, batch, new, received_at)
+        return _outcome(batch, new, prior, repeats)
 
     def _prepare_months(self, session: Session, events: list[Event], now: datetime) -> None:
         conn = session.connection()
@@ -160,22 +160,20 @@ class IngestService:
             log.info("created event partitions %s", created)
 
 
-def _outcome(session: Session, batch: EventBatch, settled: Settled) -> IngestOutcome:
-    prior_dead = {s for s, o in settled.prior.items() if o == OUTCOME_DEAD}
-    prior_ok = set(settled.prior) - prior_dead
+def _outcome(
+    batch: EventBatch, new: set[int], prior: dict[int, str], repeats: int
+) -> IngestOutcome:
+    # A re-sent seq is acked as it was the first time. Only keys written before the CRM
+    # moved out of this transaction can say dead_lettered: now every stored event is
+    # committed, and a projection failure is a dead letter of kind "projection".
+    prior_dead = {s for s, o in prior.items() if o == OUTCOME_DEAD}
     ack = Ack(
         gateway_id=batch.gateway_id,
         epoch=batch.epoch,
-        committed=compress(settled.committed | prior_ok),
-        dead_lettered=compress(set(settled.dead) | prior_dead),
+        committed=compress(new | (set(prior) - prior_dead)),
+        dead_lettered=compress(prior_dead),
     )
-    return IngestOutcome(
-        ack=ack,
-        committed=len(settled.committed),
-        duplicates=len(settled.prior) + settled.repeats,
-        dead_lettered=len(settled.dead),
-        touched=cache.stores_caching(session, settled.changed_customers),
-    )
+    return IngestOutcome(ack=ack, committed=len(new), duplicates=len(prior) + repeats)
 
 
 def _delta(session: Session, store_id: str, customer_ids: set[str], *, full: bool) -> CacheDelta:

@@ -1,11 +1,15 @@
 """Engines and sessions. SQLite gets WAL, foreign keys and working savepoints."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_IMMEDIATE = "storepulse_sqlite_immediate"  # an execution option read by _on_begin
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -35,8 +39,22 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Writers take the write lock up front (write_transaction): a deferred transaction
+        # that read first and then writes after another writer committed fails at once with
+        # SQLITE_BUSY_SNAPSHOT instead of waiting on busy_timeout.
+        immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """`sessions.begin()` for a transaction that writes. On SQLite it begins IMMEDIATE, so
+    concurrent writers (ingest workers, the CRM projection) queue on busy_timeout instead
+    of failing; elsewhere it is the same as `sessions.begin()`."""
+    with sessions.begin() as session:
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
+        yield session

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm import cache
+from hub.db.engine import write_transaction
 from hub.db.models import GATEWAY_ACTIVE, CacheVersion, Gateway
 from wire.messages import CacheDelta
 
@@ -21,7 +22,7 @@ def snapshot_if_stale(
     sessions: sessionmaker[Session], gateway_id: str, reported_version: int
 ) -> tuple[str, CacheDelta] | None:
     """(gateway_id, snapshot) when the gateway's cache is stale, else None."""
-    with sessions.begin() as session:
+    with write_transaction(sessions) as session:  # it may take a cache version
         gateway = session.get(Gateway, gateway_id)
         if gateway is None or gateway.status != GATEWAY_ACTIVE:
             return None

@@ -1,10 +1,13 @@
 """The hub's MQTT side: batches in, acks and cache deltas out.
 
 paho's network thread only enqueues; worker threads commit through `IngestService` and
-publish the results. A batch whose commit fails on storage is not acked: the gateway
-re-sends it after its ack timeout and the commit is idempotent. Several hub processes
-share the load through an MQTT 5 shared subscription (`$share/hub/...`); on a broker
-without it (amqtt) the subscription is plain and one process ingests.
+publish the acks. The CRM projection runs beside them (hub/ingest/projection_loop.py):
+`on_committed` wakes it after each commit, and it hands back the customers it changed to
+`publish_touched`, which sends the cache deltas. A batch whose commit fails on storage
+is not acked: the gateway re-sends it after its ack timeout and the commit is idempotent.
+Several hub processes share the load through an MQTT 5 shared subscription
+(`$share/hub/...`); on a broker without it (amqtt) the subscription is plain and one
+process ingests.
 """
 
 import logging
@@ -56,6 +59,7 @@ class IngestConsumer:
         self._client: mqtt.Client | None = None
         self.counters = {"batches": 0, "storage_errors": 0, "bad_topics": 0}
         self.on_outcome: Callable[[str, IngestOutcome], None] | None = None  # an observer
+        self.on_committed: Callable[[], None] | None = None  # new events stored: wake the CRM
 
     def start(self) -> None:
         self._client = self._make_client()
@@ -152,7 +156,14 @@ class IngestConsumer:
             self.on_outcome(gateway_id, outcome)
         if outcome.ack is not None:
             self._publish(topic(outcome.ack.gateway_id, Channel.ACK), encode(outcome.ack))
-        for store_id, customer_ids in outcome.touched.items():
+        if outcome.committed and self.on_committed is not None:
+            self.on_committed()
+
+    def publish_touched(self, touched: dict[str, set[str]]) -> None:
+        """A cache delta per store for the customers the projection changed there. Raises
+        StorageError: the caller logs it; a lost delta's customers go out again with their
+        next change, or in a snapshot when a gateway reports a stale cache version."""
+        for store_id, customer_ids in sorted(touched.items()):
             if customer_ids:
                 delta = self.service.cache_delta_for(store_id, customer_ids)
                 self._send_delta(store_id, delta)

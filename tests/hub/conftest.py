@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm.ingest import IngestService
+from hub.crm.projector import CrmProjector
 from hub.crm.seed import SeedResult, seed_demo
 from hub.db import make_engine, make_session_factory, migrate
 
@@ -35,3 +36,9 @@ def seeded(sessions: sessionmaker[Session]) -> SeedResult:
 @pytest.fixture
 def ingest(sessions: sessionmaker[Session], seeded: SeedResult) -> IngestService:
     return IngestService(sessions, TENANT_KEY, SKEW_LIMIT)
+
+
+@pytest.fixture
+def projector(sessions: sessionmaker[Session], seeded: SeedResult) -> CrmProjector:
+    """The CRM projection of what `ingest` committed: call `drain()` after committing."""
+    return CrmProjector(sessions)

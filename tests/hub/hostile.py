@@ -28,7 +28,8 @@ Doc = dict[str, Any]
 
 @dataclass(frozen=True)
 class Good:
-    """A batch the hub must commit; `dead` are seqs the CRM must refuse alone."""
+    """A batch the hub must commit; `dead` are seqs the CRM projection must refuse alone
+    (they are stored and acked as committed, then dead-lettered as kind "projection")."""
 
     batch: EventBatch
     payload: bytes

@@ -5,15 +5,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm.ingest import IngestService
+from hub.crm.projector import CrmProjector
 from tests.hub.batches import batch, checkout, payload, tap
 from wire.identity import Identifier, IdentifierKind
 
 
-def test_delta_carries_last_three_purchases_newest_first(ingest: IngestService) -> None:
+def test_delta_carries_last_three_purchases_newest_first(
+    ingest: IngestService, projector: CrmProjector
+) -> None:
     now = datetime.now(UTC)
     bodies = [checkout(f"R-C-{n}", member="M1001", total=1000 + n) for n in range(4)]
-    out = ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", bodies, at=now)), now)
-    customers = out.touched["store-sh-xuhui"]
+    ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", bodies, at=now)), now)
+    customers = projector.drain().touched["store-sh-xuhui"]
     assert customers == {"cus-demo-01"}
 
     delta = ingest.cache_delta_for("store-sh-xuhui", customers)
@@ -43,10 +46,12 @@ def test_snapshot_is_full_and_versions_only_grow(
     assert second.version > first.version
 
 
-def test_new_card_at_a_store_joins_that_store_cache(ingest: IngestService) -> None:
+def test_new_card_at_a_store_joins_that_store_cache(
+    ingest: IngestService, projector: CrmProjector
+) -> None:
     now = datetime.now(UTC) - timedelta(minutes=1)
-    out = ingest.commit_batch("gw-demo-2", payload(batch("gw-demo-2", [tap("ABCDEF0123")])), now)
-    [new_id] = out.touched["store-sh-jingan"]
+    ingest.commit_batch("gw-demo-2", payload(batch("gw-demo-2", [tap("ABCDEF0123")])), now)
+    [new_id] = projector.drain().touched["store-sh-jingan"]
     delta = ingest.cache_delta_for("store-sh-jingan", {new_id})
     [entry] = delta.upserts
     assert entry.display_name == "Guest"

@@ -2,7 +2,8 @@
 
 Every hostile payload must leave a dead-letter row with its reason, one logged error and one
 tick of the dead-letter counter; the service keeps going, and every good batch around it is
-committed exactly once (and acked the same when it is re-sent)."""
+committed exactly once (and acked the same when it is re-sent). Events the CRM refuses are
+stored and acked, then dead-lettered alone by the projection."""
 
 import json
 import logging
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
 from hub.crm.ingest import DEAD_LETTER_PAYLOAD_BYTES, IngestService
+from hub.crm.projector import CrmProjector
 from hub.crm.seed import register_gateway, revoke_gateway
 from hub.crm.seq_ranges import compress
 from hub.db.models import DeadLetter, Gateway, RawEvent
@@ -112,26 +114,27 @@ def _send(ingest: IngestService, step: Good | Hostile, seen: Seen) -> None:
     assert out.ack is not None
     seen.acks.append((step, out.ack))
     for e in step.batch.events:
-        if e.seq not in step.dead:
-            seen.committed.add((step.batch.epoch, e.seq, e.occurred_at))
+        seen.committed.add((step.batch.epoch, e.seq, e.occurred_at))
 
 
 @FUZZ
 @given(plan=steps)
 def test_hostile_payloads_between_good_batches(
     ingest: IngestService,
+    projector: CrmProjector,
     sessions: sessionmaker[Session],
     revoked: str,
     caplog: pytest.LogCaptureFixture,
     plan: list[Good | Hostile],
 ) -> None:
-    _run_and_check(ingest, sessions, caplog, plan)
+    _run_and_check(ingest, projector, sessions, caplog, plan)
 
 
 @settings(FUZZ, max_examples=5)
 @given(data=st.data())
 def test_every_hostile_kind_between_good_batches(
     ingest: IngestService,
+    projector: CrmProjector,
     sessions: sessionmaker[Session],
     revoked: str,
     caplog: pytest.LogCaptureFixture,
@@ -142,11 +145,12 @@ def test_every_hostile_kind_between_good_batches(
     for kind in sorted(HOSTILE_KINDS):
         plan += [data.draw(good_batches()), data.draw(HOSTILE_KINDS[kind], label=kind)]
     plan.append(data.draw(good_batches()))
-    _run_and_check(ingest, sessions, caplog, plan)
+    _run_and_check(ingest, projector, sessions, caplog, plan)
 
 
 def _run_and_check(
     ingest: IngestService,
+    projector: CrmProjector,
     sessions: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
     plan: list[Good | Hostile],
@@ -157,11 +161,13 @@ def _run_and_check(
     with caplog.at_level(logging.ERROR, logger="hub"):
         for step in plan:
             _send(ingest, step, seen)
+        projected = projector.drain()
     hostile = [s for s in plan if isinstance(s, Hostile)]
     event_dead = sum(len(s.dead) for s in plan if isinstance(s, Good))
+    assert projected.dead_lettered == event_dead
     letters = _letters_after(sessions, last_letter)
     assert [x.kind for x in letters].count("batch") == len(hostile)
-    assert [x.kind for x in letters].count("event") == event_dead
+    assert [x.kind for x in letters].count("projection") == event_dead
     assert all(x.reason for x in letters)
     for s, x in zip(hostile, (x for x in letters if x.kind == "batch"), strict=True):
         kept = s.payload[:DEAD_LETTER_PAYLOAD_BYTES]  # the head of a huge one
@@ -171,11 +177,11 @@ def _run_and_check(
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == len(letters)
     assert all(x.reason in r.getMessage() for x, r in zip(letters, errors, strict=True))
-    _assert_committed_once(ingest, sessions, seen)
+    _assert_committed_once(ingest, projector, sessions, seen)
 
 
 def _assert_committed_once(
-    ingest: IngestService, sessions: sessionmaker[Session], seen: Seen
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session], seen: Seen
 ) -> None:
     epochs = {g.batch.epoch for g, _ in seen.acks}
     rows = _raw_rows(sessions, epochs)
@@ -183,13 +189,14 @@ def _assert_committed_once(
     assert {(e, s, at.astimezone(UTC)) for e, s, at in rows} == seen.committed
     for good, ack in seen.acks:
         seqs = {e.seq for e in good.batch.events}
-        assert ack.committed == compress(seqs - good.dead)
-        assert ack.dead_lettered == compress(good.dead)
+        assert ack.committed == compress(seqs)
+        assert ack.dead_lettered == []
         again = ingest.commit_batch(GW, good.payload, NOW)  # a re-send: all duplicates
         assert (again.committed, again.dead_lettered) == (0, 0)
         assert again.duplicates == len(good.batch.events)
         assert again.ack == ack
     assert len(_raw_rows(sessions, epochs)) == len(seen.committed)
+    assert projector.drain().jobs == 0  # re-sends queue nothing
 
 
 def test_longest_valid_strings_commit_and_one_char_more_is_refused(

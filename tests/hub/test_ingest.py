@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm.ingest import IngestService
+from hub.crm.projector import CrmProjector
 from hub.db.models import DeadLetter, EventKey, Purchase, RawEvent, Touchpoint
 from tests.hub.batches import batch, checkout, payload, tap
 from wire.messages import SeqRange
@@ -20,10 +21,11 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
 
 
 def test_batch_commits_and_resend_is_all_duplicates(
-    ingest: IngestService, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
     b = batch("gw-demo-1", [tap(), tap("04A1B2C3D4E5F6"), checkout("R-1")])
     first = ingest.commit_batch("gw-demo-1", payload(b), NOW)
+    assert projector.drain().projected == 3
     assert (first.committed, first.duplicates, first.dead_lettered) == (3, 0, 0)
     assert first.ack is not None
     assert first.ack.committed == [SeqRange(first=1, last=3)]
@@ -32,6 +34,7 @@ def test_batch_commits_and_resend_is_all_duplicates(
     again = ingest.commit_batch("gw-demo-1", payload(b), NOW)
     assert (again.committed, again.duplicates, again.dead_lettered) == (0, 3, 0)
     assert again.ack == first.ack
+    assert projector.drain().jobs == 0  # a re-send queues nothing to project
     assert _count(sessions, RawEvent) == 3
     assert _count(sessions, EventKey) == 3
     with sessions() as s:
@@ -62,11 +65,11 @@ def test_partial_overlap_and_repeats_inside_a_batch(ingest: IngestService) -> No
 
 
 def test_visit_creates_touchpoint_and_unknown_card_a_provisional_customer(
-    ingest: IngestService, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
     out = ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap("DEADBEEF01")])), NOW)
     assert out.committed == 1
-    [(store, customers)] = out.touched.items()
+    [(store, customers)] = projector.drain().touched.items()
     assert store == "store-sh-xuhui"
     with sessions() as s:
         visit = s.scalars(select(Touchpoint).where(Touchpoint.kind == "visit")).one()
@@ -74,22 +77,26 @@ def test_visit_creates_touchpoint_and_unknown_card_a_provisional_customer(
         assert visit.channel == "nfc"
 
 
-def test_event_failing_crm_is_dead_lettered_alone_and_acked(
-    ingest: IngestService, sessions: sessionmaker[Session]
+def test_event_failing_crm_is_acked_then_dead_lettered_alone_by_the_projection(
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
     from wire.events import PromptActed
 
     bad = PromptActed(prompt_id=uuid.uuid4(), action="done", customer_id="cus-nobody")
     b = batch("gw-demo-1", [tap(), bad, checkout("R-2")])
     out = ingest.commit_batch("gw-demo-1", payload(b), NOW)
-    assert (out.committed, out.dead_lettered) == (2, 1)
+    # Stored durably: the ack says committed; the CRM's refusal comes later, on its own.
+    assert (out.committed, out.dead_lettered) == (3, 0)
     assert out.ack is not None
-    assert out.ack.committed == [SeqRange(first=1, last=1), SeqRange(first=3, last=3)]
-    assert out.ack.dead_lettered == [SeqRange(first=2, last=2)]
+    assert out.ack.committed == [SeqRange(first=1, last=3)]
+    assert out.ack.dead_lettered == []
+    projected = projector.drain()
+    assert (projected.projected, projected.dead_lettered) == (2, 1)
     with sessions() as s:
         letter = s.scalars(select(DeadLetter)).one()
-        assert (letter.kind, letter.reason, letter.seq) == ("event", "unknown customer", 2)
+        assert (letter.kind, letter.reason, letter.seq) == ("projection", "unknown customer", 2)
+        assert s.scalar(select(func.count()).where(Purchase.receipt_no == "R-2")) == 1
     again = ingest.commit_batch("gw-demo-1", payload(b), NOW)
-    assert again.ack is not None
-    assert again.ack.dead_lettered == [SeqRange(first=2, last=2)]
+    assert again.ack == out.ack
     assert again.duplicates == 3
+    assert projector.drain().jobs == 0

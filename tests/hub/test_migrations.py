@@ -20,6 +20,7 @@ TABLES = {
     "event_keys",
     "dead_letters",
     "cache_versions",
+    "projection_jobs",
 }
 
 

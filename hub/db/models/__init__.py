@@ -8,6 +8,7 @@ from hub.db.models.ingest import (
     CacheVersion,
     DeadLetter,
     EventKey,
+    ProjectionJob,
     RawEvent,
 )
 from hub.db.models.org import GATEWAY_ACTIVE, GATEWAY_REVOKED, Gateway, Region, Store, Tenant
@@ -24,6 +25,7 @@ __all__ = [
     "EventKey",
     "Gateway",
     "Identity",
+    "ProjectionJob",
     "Purchase",
     "PurchaseItem",
     "RawEvent",

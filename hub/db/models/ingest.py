@@ -1,4 +1,5 @@
-"""What ingest writes: idempotency keys, raw events, dead letters, cache versions."""
+"""What ingest writes: idempotency keys, raw events, projection jobs, dead letters, cache
+versions."""
 
 import uuid
 from datetime import datetime
@@ -45,13 +46,30 @@ class RawEvent(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
 
 
+class ProjectionJob(Base):
+    """Committed events the CRM has not projected yet: one row per contiguous seq range of a
+    batch. Written in the batch's transaction, deleted in the projection's, so each event is
+    projected exactly once (hub/crm/projector.py)."""
+
+    __tablename__ = "projection_jobs"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    gateway_id: Mapped[str] = mapped_column(String(64))
+    epoch: Mapped[uuid.UUID] = mapped_column(Uuid)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class DeadLetter(Base):
     __tablename__ = "dead_letters"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     gateway_id: Mapped[str] = mapped_column(String(64), index=True)  # from the topic
-    kind: Mapped[str] = mapped_column(String(16))  # batch, event, status
+    kind: Mapped[str] = mapped_column(String(16))  # batch, event, status, projection
     epoch: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
     reason: Mapped[str] = mapped_column(String(200))

@@ -1,5 +1,6 @@
-"""Two ingest workers creating the same new identifiers at once (PostgreSQL only: SQLite has
-one writer), and the set-based batch path falling back to one event at a time."""
+"""Two CRM projections (two hub processes) creating the same new identifiers at once
+(PostgreSQL only: SQLite has one writer), and the set-based projection falling back to one
+event at a time."""
 
 import threading
 import time
@@ -13,7 +14,8 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm.identities import lock_identifiers, new_customer_id
-from hub.crm.ingest import IngestOutcome, IngestService
+from hub.crm.ingest import IngestService
+from hub.crm.projector import CrmProjector, ProjectionOutcome
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.models import Customer, DeadLetter, Identity, Purchase, Touchpoint
 from tests.hub.batches import batch, checkout, payload, tap
@@ -47,6 +49,11 @@ def pg_ingest(pg_sessions: sessionmaker[Session]) -> IngestService:
     return IngestService(pg_sessions, TENANT_KEY, SKEW_LIMIT)
 
 
+@pytest.fixture
+def pg_projector(pg_sessions: sessionmaker[Session]) -> CrmProjector:
+    return CrmProjector(pg_sessions, max_events=len(NEW_CARDS))  # one batch per round
+
+
 def _owners(sessions: sessionmaker[Session], uids: list[str]) -> dict[str, str]:
     with sessions() as s:
         rows = s.execute(
@@ -62,25 +69,28 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_two_workers_same_new_cards_commit_all_with_one_customer_each(
-    pg_ingest: IngestService, pg_sessions: sessionmaker[Session]
+def test_two_projections_same_new_cards_project_all_with_one_customer_each(
+    pg_ingest: IngestService, pg_projector: CrmProjector, pg_sessions: sessionmaker[Session]
 ) -> None:
-    """Both gateways see the same 60 unknown cards, in opposite orders, at the same time."""
+    """Both gateways see the same 60 unknown cards, in opposite orders; two projectors (as
+    in two hub processes) take one gateway's batch each, at the same time."""
     payloads = [
         ("gw-demo-1", payload(batch("gw-demo-1", [tap(uid) for uid in NEW_CARDS]))),
         ("gw-demo-2", payload(batch("gw-demo-2", [tap(uid) for uid in reversed(NEW_CARDS)]))),
     ]
+    other = CrmProjector(pg_sessions, max_events=len(NEW_CARDS))
     start = threading.Barrier(2)
 
-    def commit(work: tuple[str, bytes]) -> IngestOutcome:
+    def project(projector: CrmProjector) -> ProjectionOutcome:
         start.wait(timeout=10)
-        return pg_ingest.commit_batch(work[0], work[1], NOW)
+        return projector.project_once()
 
     for _round in range(3):  # new epochs each round: every round is new work
+        for gw, work in payloads:
+            assert pg_ingest.commit_batch(gw, work, NOW).committed == 60
         with ThreadPoolExecutor(2) as pool:
-            outcomes = list(pool.map(commit, payloads))
-        assert [o.committed for o in outcomes] == [60, 60]
-        assert [o.dead_lettered for o in outcomes] == [0, 0]
+            outcomes = list(pool.map(project, [pg_projector, other]))
+        assert sorted((o.jobs, o.projected, o.dead_lettered) for o in outcomes) == [(1, 60, 0)] * 2
         payloads = [
             (gw, payload(batch(gw, [tap(uid) for uid in NEW_CARDS]))) for gw, _p in payloads
         ]
@@ -144,23 +154,28 @@ def _hold_identity(
 
 
 @pytest.mark.parametrize("locktype", ["advisory", "transactionid"])
-def test_batch_waits_for_a_worker_creating_its_card_and_uses_that_customer(
-    pg_ingest: IngestService, pg_sessions: sessionmaker[Session], pg_engine: Engine, locktype: str
+def test_projection_waits_for_a_writer_creating_its_card_and_uses_that_customer(
+    pg_ingest: IngestService,
+    pg_projector: CrmProjector,
+    pg_sessions: sessionmaker[Session],
+    pg_engine: Engine,
+    locktype: str,
 ) -> None:
-    """`advisory`: the other worker took the identifier lock (every batch does); the batch
-    waits on the lock. `transactionid`: a writer that took no lock; the batch waits on its
-    row in ON CONFLICT, loses, and resolves again."""
+    """`advisory`: the other writer took the identifier lock (every projection does); the
+    projection waits on the lock. `transactionid`: a writer that took no lock; the
+    projection waits on its row in ON CONFLICT, loses, and resolves again."""
     races = REGISTRY.get_sample_value("storepulse_hub_identity_races_total") or 0.0
     other, winner = _hold_identity(pg_sessions, "BEEF0001", take_lock=locktype == "advisory")
     work = payload(batch("gw-demo-1", [tap("BEEF0001"), tap("BEEF0002"), checkout("R-9")]))
+    assert pg_ingest.commit_batch("gw-demo-1", work, NOW).committed == 3  # never waits
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(pg_ingest.commit_batch, "gw-demo-1", work, NOW)
+        pending = pool.submit(pg_projector.project_once)
         _wait_for_lock_wait(pg_engine, locktype)
         assert not pending.done()
         other.commit()
         other.close()
         out = pending.result(timeout=10)
-    assert (out.committed, out.dead_lettered) == (3, 0)
+    assert (out.projected, out.dead_lettered) == (3, 0)
     raced = (REGISTRY.get_sample_value("storepulse_hub_identity_races_total") or 0.0) - races
     assert raced == (1 if locktype == "transactionid" else 0)
     owners = _owners(pg_sessions, ["BEEF0001", "BEEF0002"])
@@ -174,7 +189,7 @@ def test_batch_waits_for_a_worker_creating_its_card_and_uses_that_customer(
 
 
 def test_database_error_in_batch_path_dead_letters_only_the_bad_event(
-    ingest: IngestService, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
     """Two checkouts with one event_id (a gateway bug): purchases.event_id is unique, so the
     set-based insert fails; redone one by one, only the second is dead-lettered."""
@@ -182,19 +197,25 @@ def test_database_error_in_batch_path_dead_letters_only_the_bad_event(
     clash = b.events[2].model_copy(update={"event_id": b.events[1].event_id})
     b = b.model_copy(update={"events": [b.events[0], b.events[1], clash]})
     out = ingest.commit_batch("gw-demo-1", payload(b), NOW)
-    assert (out.committed, out.dead_lettered) == (2, 1)
+    assert (out.committed, out.dead_lettered) == (3, 0)  # stored; the CRM comes after
     assert out.ack is not None
-    assert out.ack.dead_lettered == [SeqRange(first=3, last=3)]
+    assert out.ack.committed == [SeqRange(first=1, last=3)]
+    projected = projector.drain()
+    assert (projected.projected, projected.dead_lettered) == (2, 1)
     with sessions() as s:
         letter = s.scalars(select(DeadLetter)).one()
-        assert (letter.reason, letter.seq) == ("crm constraint violated", 3)
+        assert (letter.kind, letter.reason, letter.seq) == (
+            "projection",
+            "crm constraint violated",
+            3,
+        )
         assert list(
             s.scalars(select(Purchase.receipt_no).where(Purchase.gateway_id.is_not(None)))
         ) == ["R-1"]
 
 
 def test_batch_path_matches_one_event_at_a_time_within_a_batch(
-    ingest: IngestService, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
     """A new card seen twice and then with a new member number: one customer, which learns
     the member number; the checkout by that member lands on it too."""
@@ -202,8 +223,9 @@ def test_batch_path_matches_one_event_at_a_time_within_a_batch(
     b = batch(
         "gw-demo-1", [tap(uid), tap(uid), tap(uid, member_no=member), checkout("R-7", member)]
     )
-    out = ingest.commit_batch("gw-demo-1", payload(b), NOW)
-    assert (out.committed, out.dead_lettered) == (4, 0)
+    assert ingest.commit_batch("gw-demo-1", payload(b), NOW).committed == 4
+    out = projector.drain()
+    assert (out.projected, out.dead_lettered) == (4, 0)
     with sessions() as s:
         owners = dict(
             s.execute(

@@ -1,0 +1,89 @@
+"""Runs the CRM projection beside ingest, in one thread per hub process.
+
+The thread sleeps until woken (the consumer wakes it after every commit) or until
+`idle_seconds` pass (jobs left by another process or a crash), then projects rounds while
+there is work, hands each round's touched customers to `publish` (cache deltas), and keeps
+the lag gauges current. Storage failures back off and retry: the jobs stay queued.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from hub import metrics
+from hub.crm.projector import CrmProjector, ProjectionOutcome, lag_seconds
+from hub.errors import StorageError
+
+log = logging.getLogger(__name__)
+Publish = Callable[[dict[str, set[str]]], None]
+
+
+class ProjectionLoop:
+    def __init__(
+        self,
+        projector: CrmProjector,
+        publish: Publish | None = None,
+        idle_seconds: float = 1.0,
+        retry_seconds: float = 1.0,
+    ) -> None:
+        self.projector = projector
+        self.publish = publish
+        self.idle_seconds = idle_seconds
+        self.retry_seconds = retry_seconds
+        self.on_round: Callable[[ProjectionOutcome], None] | None = None  # an observer
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="crm-projection", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the round in progress (its transaction commits or rolls back whole)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.idle_seconds)
+            self._wake.clear()
+            try:
+                self._until_idle()
+            except StorageError as exc:
+                log.error("CRM projection: storage failed, will retry: %s", exc)
+                self._stopping.wait(self.retry_seconds)
+            except Exception:  # the supervisor of this thread: log, back off, go on
+                log.exception("CRM projection: unexpected failure, will retry")
+                self._stopping.wait(self.retry_seconds)
+
+    def _until_idle(self) -> None:
+        while not self._stopping.is_set():
+            outcome = self.projector.project_once()
+            if outcome.touched and self.publish is not None:
+                self._publish(outcome.touched)
+            self._report_lag()
+            if not outcome.jobs:
+                return
+            if self.on_round is not None:
+                self.on_round(outcome)
+
+    def _publish(self, touched: dict[str, set[str]]) -> None:
+        assert self.publish is not None
+        try:
+            self.publish(touched)
+        except StorageError as exc:  # the CRM is committed; only this delta is lost
+            log.error("CRM projection: cache delta not sent: %s", exc)
+
+    def _report_lag(self) -> None:
+        lag = self.projector.lag()
+        metrics.PROJECTION_LAG.set(lag.events)
+        metrics.PROJECTION_LAG_SECONDS.set(lag_seconds(lag, datetime.now(UTC)))
