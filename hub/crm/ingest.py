@@ -25,8 +25,9 @@ from hub.crm.batch_steps import (
 )
 from hub.crm.event_handlers import Where
 from hub.crm.seq_ranges import compress
+from hub.db import partitions
 from hub.db.engine import write_transaction
-from hub.db.events_storage import EventsLayout, detect_layout, prepare_months
+from hub.db.events_storage import EventsLayout, detect_layout
 from hub.db.models import OUTCOME_DEAD, DeadLetter
 from hub.errors import RejectedError, StorageError
 from wire.codec import decode_batch, decode_status
@@ -63,6 +64,7 @@ class IngestService:
         self._tenant_key = tenant_key  # for hashing raw identifiers the hub receives
         self._skew_limit = clock_skew_seconds
         self._layout: EventsLayout | None = None
+        self._months_ready: frozenset[datetime] = frozenset()  # partitions known to exist
 
     def commit_batch(
         self, topic_gateway_id: str, payload: bytes, received_at: datetime
@@ -154,10 +156,16 @@ class IngestService:
         conn = session.connection()
         if self._layout is None:
             self._layout = detect_layout(conn)
-        occurred = [e.occurred_at for e in events]
-        created = prepare_months(conn, self._layout, occurred, now)
+        if self._layout is not EventsLayout.PARTITIONED:
+            return
+        months = partitions.months_to_prepare((e.occurred_at for e in events), now)
+        if not months - self._months_ready:  # no catalog query per batch for known months
+            return
+        created = partitions.ensure_month_partitions(conn, months)
         if created:
             log.info("created event partitions %s", created)
+        else:  # all of them were there, committed: safe to remember
+            self._months_ready = self._months_ready | months
 
 
 def _outcome(

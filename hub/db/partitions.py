@@ -41,8 +41,9 @@ def months_to_prepare(occurred: Iterable[datetime], now: datetime) -> set[dateti
     """The month partitions a batch needs: each month seen (if plausible) and the one after."""
     current = month_start(now)
     wanted: set[datetime] = set()
-    for value in occurred:
-        month = month_start(value)
+    seen = {(v.year, v.month) for v in (value.astimezone(UTC) for value in occurred)}
+    for year, mon in seen:  # a batch spans a month or two: do the rest once per month
+        month = datetime(year, mon, 1, tzinfo=UTC)
         if -MONTHS_AHEAD <= _months_between(month, current) <= MONTHS_BACK:
             wanted.update((month, next_month(month)))
     return wanted

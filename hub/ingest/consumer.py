@@ -36,6 +36,7 @@ from wire.topics import Channel, hub_subscription, parse_topic, topic
 
 log = logging.getLogger(__name__)
 _STOP = object()
+DELTA_CUSTOMERS = 500  # customers per cache delta (a CacheDelta holds at most 5000)
 
 
 class IngestConsumer:
@@ -164,9 +165,10 @@ class IngestConsumer:
         StorageError: the caller logs it; a lost delta's customers go out again with their
         next change, or in a snapshot when a gateway reports a stale cache version."""
         for store_id, customer_ids in sorted(touched.items()):
-            if customer_ids:
-                delta = self.service.cache_delta_for(store_id, customer_ids)
-                self._send_delta(store_id, delta)
+            ordered = sorted(customer_ids)
+            for start in range(0, len(ordered), DELTA_CUSTOMERS):  # bounded messages
+                chunk = set(ordered[start : start + DELTA_CUSTOMERS])
+                self._send_delta(store_id, self.service.cache_delta_for(store_id, chunk))
 
     def _send_delta(self, store_id: str, delta: CacheDelta) -> None:
         payload = encode(delta)
