@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hub.crm.crm_writes import CrmRows, write_rows
-from hub.crm.event_handlers import ROWS, Where, identifiers_of, known_customers, named_customer
+from hub.crm.event_handlers import ROWS, Where, identifier_keys, known_customers, named_customer
 from hub.crm.identity_batch import resolve_batch
 from wire.events import Event
 
@@ -41,7 +41,7 @@ def apply_batch(
             handled.append((index, where, event))
         else:
             result.committed.add(index)  # raw event only
-    requests = [(w.store_id, identifiers_of(e)) for _i, w, e in handled]
+    requests = [(w.store_id, identifier_keys(e)) for _i, w, e in handled]
     resolved = resolve_batch(session, tenant_id, requests, now)
     rows: list[CrmRows] = []
     for (index, where, event), found in zip(handled, resolved, strict=True):

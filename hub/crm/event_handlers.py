@@ -37,21 +37,27 @@ class Where:
     now: datetime
 
 
-def identifiers_of(event: Event) -> list[Identifier]:
-    """The identifiers naming the event's customer, strongest first; [] when none."""
+def identifier_keys(event: Event) -> list[tuple[str, str]]:
+    """The (kind, value) pairs naming the event's customer, strongest first; [] when none.
+    Plain tuples: the batch path resolves thousands per round."""
     match event:
         case CardTappedEvent(body=body):
-            uid = Identifier(kind=IdentifierKind.CARD_UID, value=body.uid)
+            uid = (IdentifierKind.CARD_UID.value, body.uid)
             if body.member_no:  # the member number is the stronger claim: it goes first
-                return [Identifier(kind=IdentifierKind.MEMBER_NO, value=body.member_no), uid]
+                return [(IdentifierKind.MEMBER_NO.value, body.member_no), uid]
             return [uid]
         case IdCardReadEvent(body=body):
-            return [Identifier(kind=IdentifierKind.ID_HASH, value=body.card_hash)]
+            return [(IdentifierKind.ID_HASH.value, body.card_hash)]
         case PosCheckoutEvent(body=body) | PosServiceLoggedEvent(body=body):
-            return [body.member] if body.member else []
+            return [(body.member.kind.value, body.member.value)] if body.member else []
         case LeadCapturedEvent(body=body):
-            return [body.contact] if body.contact else []
+            return [(body.contact.kind.value, body.contact.value)] if body.contact else []
     return []
+
+
+def identifiers_of(event: Event) -> list[Identifier]:
+    """identifier_keys as wire Identifiers (the per-event path)."""
+    return [Identifier(kind=IdentifierKind(k), value=v) for k, v in identifier_keys(event)]
 
 
 def named_customer(event: Event) -> str | None:

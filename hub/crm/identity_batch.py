@@ -22,7 +22,6 @@ from hub.crm.identities import Key, lock_identifiers, new_customer_id
 from hub.db.bulk import insert_rows, is_postgres
 from hub.db.dialect import insert_for
 from hub.db.models import Customer, Identity
-from wire.identity import Identifier
 
 log = logging.getLogger(__name__)
 # One index probe per identifier. (`value = ANY(:array)` gets a generic plan that scans the
@@ -62,12 +61,13 @@ class _Plan:
 def resolve_batch(
     session: Session,
     tenant_id: str,
-    requests: Sequence[tuple[str, Sequence[Identifier]]],
+    requests: Sequence[tuple[str, Sequence[Key]]],
     now: datetime,
 ) -> list[Resolution]:
-    """One Resolution per request: (the event's store, its identifiers strongest first). A
-    customer made here gets the store of the first event that named it as home store."""
-    keys = [[(i.kind.value, i.value) for i in idents] for _store, idents in requests]
+    """One Resolution per request: (the event's store, its (kind, value) identifiers
+    strongest first). A customer made here gets the store of the first event that named it
+    as home store."""
+    keys = [list(idents) for _store, idents in requests]
     wanted = {k for ks in keys for k in ks}
     owners = owners_of(session, tenant_id, wanted)
     if wanted - set(owners) and is_postgres(session):

@@ -6,7 +6,7 @@ runs beside ingest in its own transactions. "Committed" in an ack means stored d
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -23,6 +23,7 @@ from hub.crm.batch_steps import (
     prior_outcomes,
     unique_events,
 )
+from hub.crm.cache_deltas import StoreDelta, deltas_for
 from hub.crm.event_handlers import Where
 from hub.crm.seq_ranges import compress
 from hub.db import partitions
@@ -111,6 +112,10 @@ class IngestService:
 
     def cache_delta_for(self, store_id: str, customer_ids: set[str]) -> CacheDelta:
         return self._transaction(lambda s: _delta(s, store_id, customer_ids, full=False))
+
+    def cache_deltas_for(self, touched: Mapping[str, set[str]]) -> list[StoreDelta]:
+        """All deltas of a projection round (store -> changed customers) in one transaction."""
+        return self._transaction(lambda s: deltas_for(s, touched, datetime.now(UTC)))
 
     def cache_snapshot(self, store_id: str) -> CacheDelta:
         return self._transaction(

@@ -31,12 +31,10 @@ from hub.ingest.cache_sync import snapshot_if_stale
 from hub.settings import HubSettings
 from wire.codec import decode_status, encode
 from wire.errors import WireError
-from wire.messages import CacheDelta
 from wire.topics import Channel, hub_subscription, parse_topic, topic
 
 log = logging.getLogger(__name__)
 _STOP = object()
-DELTA_CUSTOMERS = 500  # customers per cache delta (a CacheDelta holds at most 5000)
 
 
 class IngestConsumer:
@@ -164,17 +162,11 @@ class IngestConsumer:
         """A cache delta per store for the customers the projection changed there. Raises
         StorageError: the caller logs it; a lost delta's customers go out again with their
         next change, or in a snapshot when a gateway reports a stale cache version."""
-        for store_id, customer_ids in sorted(touched.items()):
-            ordered = sorted(customer_ids)
-            for start in range(0, len(ordered), DELTA_CUSTOMERS):  # bounded messages
-                chunk = set(ordered[start : start + DELTA_CUSTOMERS])
-                self._send_delta(store_id, self.service.cache_delta_for(store_id, chunk))
-
-    def _send_delta(self, store_id: str, delta: CacheDelta) -> None:
-        payload = encode(delta)
-        for gateway_id in self.service.gateways_of_store(store_id):
-            self._publish(topic(gateway_id, Channel.CACHE), payload)
-        metrics.CACHE_DELTAS.inc()
+        for found in self.service.cache_deltas_for(touched):
+            payload = encode(found.delta)
+            for gateway_id in found.gateway_ids:
+                self._publish(topic(gateway_id, Channel.CACHE), payload)
+            metrics.CACHE_DELTAS.inc()
 
     def _maybe_snapshot(self, gateway_id: str, payload: bytes) -> None:
         try:
