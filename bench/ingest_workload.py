@@ -46,6 +46,7 @@ class Shape:
     cards: int
     window: int = 8
     workers: int = 2
+    defer_projection: bool = False
 
     @property
     def batches(self) -> int:

@@ -52,7 +52,12 @@ class HubRuntime:
         workers = 1 if sqlite else settings.ingest_workers
         self.consumer = IngestConsumer(settings, self.service, self.sessions, workers=workers)
         projector = CrmProjector(self.sessions, settings.projection_max_events)
-        self.projection = ProjectionLoop(projector, self.consumer.publish_touched)
+        self.projection = ProjectionLoop(
+            projector,
+            self.consumer.publish_touched,
+            ingest_busy=self.consumer.busy,
+            busy_share=settings.projection_busy_share,
+        )
         self.consumer.on_committed = self.projection.wake
         self.projection.start()  # first: it picks up what a previous run left queued
         self.consumer.start()

@@ -33,6 +33,12 @@ class HubSettings(BaseSettings):
     projection_max_events: int = Field(
         default=5000, ge=1, le=100_000, description="events per CRM projection transaction"
     )
+    projection_busy_share: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="share of time the CRM projection may take while ingest has a backlog",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
     tenant_key: SecretStr = Field(description="HMAC key for identifier hashes; 16+ chars")

@@ -134,19 +134,22 @@ def _decode(rows: list[StoredRow]) -> tuple[list[tuple[StoredRow, Event]], list[
     decoded: list[tuple[StoredRow, Event]] = []
     failed: list[_Failed] = []
     for row in rows:
-        document = {
-            "event_id": row.event_id,
+        envelope = {
+            "event_id": str(row.event_id),
             "gateway_id": row.gateway_id,
             "seq": row.seq,
-            "occurred_at": row.occurred_at,
+            "occurred_at": row.occurred_at.isoformat(),
             "type": row.type,
-            "body": row.body,
         }
         try:
-            decoded.append((row, EventAdapter.validate_python(document)))
+            if isinstance(row.body, str):  # one parse, in pydantic, from the stored text
+                text = json.dumps(envelope)[:-1] + ', "body": ' + row.body + "}"
+                decoded.append((row, EventAdapter.validate_json(text)))
+            else:
+                decoded.append((row, EventAdapter.validate_python({**envelope, "body": row.body})))
         except ValidationError as exc:
             detail = "; ".join(f"{e['loc']}: {e['msg']}" for e in exc.errors()[:5])
-            payload = json.dumps(document, default=str).encode()
+            payload = json.dumps({**envelope, "body": row.body}, default=str).encode()
             failed.append(_Failed(row, "undecodable stored event", detail[:2000], payload))
     return decoded, failed
 

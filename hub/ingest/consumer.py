@@ -69,6 +69,10 @@ class IngestConsumer:
             thread.start()
             self._threads.append(thread)
 
+    def busy(self) -> bool:
+        """Batches are waiting for a worker (the CRM projection gives way then)."""
+        return not self._queue.empty()
+
     def stop(self) -> None:
         if self._client is not None:
             self._client.disconnect()

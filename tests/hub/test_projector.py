@@ -224,3 +224,33 @@ def test_the_loop_survives_a_failing_publish_and_keeps_projecting(
     finally:
         loop.stop()
     assert _count(sessions, Touchpoint, Touchpoint.kind == "visit") == 2
+
+
+def test_the_loop_gives_way_to_a_busy_ingest_but_still_projects(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    """Ingest busy all the time: the loop pauses after every round (for three times the
+    round at a share of 1/4) and yet every round happens, in order."""
+    projector = CrmProjector(sessions, max_events=1)
+    rounds: list[tuple[float, ProjectionOutcome]] = []
+    asked: list[float] = []
+
+    def busy() -> bool:
+        asked.append(time.monotonic())
+        return True
+
+    loop = ProjectionLoop(projector, None, idle_seconds=30, ingest_busy=busy, busy_share=0.25)
+    loop.on_round = lambda outcome: rounds.append((time.monotonic(), outcome))
+    epoch = uuid.uuid4()
+    for n in range(3):
+        body = [tap(f"5EED{n:04d}")]
+        ingest.commit_batch(GW, payload(batch(GW, body, epoch=epoch, first_seq=1 + n)), NOW)
+    loop.start()
+    try:
+        loop.wake()
+        _until(lambda: len(rounds) == 3)
+    finally:
+        loop.stop()
+    assert [o.projected for _at, o in rounds] == [1, 1, 1]
+    assert len(asked) >= 2  # it asked after each round before taking the next
+    assert _count(sessions, Touchpoint, Touchpoint.kind == "visit") == 3
