@@ -23,6 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         ("bench.bench_cache_lookup", ["--customers", "2000", "--lookups", "500"], ["results"]),
         (
+            "bench.bench_ingest",
+            ["--events", "4000", "--gateways", "4", "--cards", "2000"],
+            ["results", "verdict"],
+        ),
+        (
             "bench.bench_api_360",
             ["--customers", "2000", "--events", "10000", "--requests", "100"],
             ["results", "rows"],

@@ -4,8 +4,8 @@ A batch's transaction stores the raw events and one job row per contiguous seq r
 projector's transaction applies the CRM to those events and deletes the job. Events
 committed before this revision were projected inline, so no jobs are back-filled.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2025-02-01
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from hub.db.types import UtcDateTime
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
