@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.api import build_api
 from hub.crm.customer_view import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from hub.crm.ingest import IngestService
+from hub.crm.projector import CrmProjector
 from hub.settings import HubSettings
 from tests.hub.batches import batch, checkout, payload
 from tests.hub.conftest import TENANT_KEY
@@ -24,9 +25,9 @@ def _client(sessions: sessionmaker[Session]) -> TestClient:
     return TestClient(build_api(settings, sessions))
 
 
-def _history(ingest: IngestService) -> set[str]:
+def _history(ingest: IngestService, projector: CrmProjector) -> set[str]:
     """Two batches of checkouts by M1001 with the same timestamps, so `at` ties across
-    rows and only the id orders them."""
+    rows and only the id orders them; projected into the CRM (two rounds, in order)."""
     at = datetime.now(UTC).replace(microsecond=0)
     receipts = set()
     for b in range(2):
@@ -35,6 +36,7 @@ def _history(ingest: IngestService) -> set[str]:
             "gw-demo-1", payload(batch("gw-demo-1", [checkout(r) for r in names], at=at)), at
         )
         assert out.committed == PER_BATCH
+        assert projector.project_once().projected == PER_BATCH
         receipts.update(names)
     return receipts
 
@@ -52,9 +54,9 @@ def _walk(client: TestClient, first: dict[str, Any], key: str, route: str) -> li
 
 
 def test_360_returns_the_newest_page_and_the_routes_walk_the_rest(
-    ingest: IngestService, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
-    receipts = _history(ingest)
+    receipts = _history(ingest, projector)
     with _client(sessions) as client:
         full = client.get(f"/customers/{CUSTOMER}", params={"limit": MAX_LIMIT}).json()
         first = client.get(f"/customers/{CUSTOMER}", params={"limit": 5}).json()
@@ -74,9 +76,9 @@ def test_360_returns_the_newest_page_and_the_routes_walk_the_rest(
 
 
 def test_default_limit_is_documented_and_applied(
-    ingest: IngestService, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
-    _history(ingest)
+    _history(ingest, projector)
     with _client(sessions) as client:
         body = client.get(f"/customers/{CUSTOMER}").json()
         spec = client.get("/openapi.json").json()
