@@ -1,5 +1,7 @@
 """Hub ingest on PostgreSQL: committed events/s of `IngestService.commit_batch`, beside a
-bulk COPY of the same raw rows (one transaction per batch) in the same run.
+bulk COPY of the same raw rows (one transaction per batch) in the same run. Since the CRM
+projection moved out of `commit_batch`, this is the ack path alone; bench/bench_ingest.py
+measures the whole hub, projection included.
 
     .venv/bin/python bench/bench_ingest_db.py [--events 100000] [--batch 500] [--sqlite]
 
