@@ -66,6 +66,8 @@ def test_events_are_deleted_only_after_the_hubs_ack(
         hub = AckingHub(mosquitto.port).start()
         await _until(lambda: outbox.stats().depth == 0)
         await uplink.stop()
+        # The broker forwards the offline status after its PUBACK: wait for it to arrive.
+        await _until(lambda: any(decode_status(raw).state == "offline" for raw in hub.statuses))
         hub.stop()
         assert hub.distinct() == {(outbox.epoch, seq) for seq in range(1, 2001)}
         statuses = [decode_status(raw) for raw in silent_hub.statuses + hub.statuses]

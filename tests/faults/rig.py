@@ -166,6 +166,25 @@ class FaultRig:
         )
         return time.monotonic() - started
 
+    def projected(self, expected: int) -> float:
+        """Seconds until the CRM projection (which follows the ack) holds `expected`
+        purchases of this run; the exact check comes after."""
+        started = time.monotonic()
+
+        def done() -> bool:
+            held = sum(self.ledger.holdings().purchase_receipts.values())
+            assert held <= expected, f"the hub holds {held} purchases > {expected}"
+            return held == expected
+
+        wait_for(
+            f"the CRM projection holds {expected} purchases",
+            done,
+            self.settings.drain_timeout_s,
+            interval=0.5,
+            diagnostics=self.diagnostics,
+        )
+        return time.monotonic() - started
+
     def _health_value(self, key: str) -> Any:
         try:
             return self.gateway.health().get(key)

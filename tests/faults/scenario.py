@@ -66,6 +66,7 @@ def assert_exactly_once(rig: FaultRig, receipts: Sequence[str], figures: Figures
     """The hub holds each receipt's checkout event and purchase exactly once, nothing
     else for this gateway's run, and the gateway's outbox is empty."""
     figures.figures["drain_s"] = round(rig.drained(len(receipts)), 1)
+    figures.figures["projection_catch_up_s"] = round(rig.projected(len(receipts)), 1)
     health = rig.gateway.health()
     held = rig.ledger.holdings()
     expected = set(receipts)
