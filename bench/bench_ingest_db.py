@@ -20,7 +20,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,61 +30,19 @@ from rich.table import Table
 from sqlalchemy import func, insert, select
 from uuid6 import uuid7
 
+from bench.ingest_workload import Shape, body, card, gateway
 from hub.crm.ingest import IngestService
 from hub.crm.seed import register_gateway
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.models import Customer, DeadLetter, Identity, RawEvent, Region, Store, Tenant
 from tests.support.postgres import scratch_database
 from wire.codec import decode_batch, encode
-from wire.events import CardTapped, EventBody, LineItem, PosCheckout, make_event
-from wire.identity import Identifier, IdentifierKind
+from wire.events import make_event
 from wire.messages import EventBatch
 
 RESULTS = Path(__file__).parent / "results" / "ingest_db.json"
 TENANT = "t-bench"
 KEY = b"bench-tenant-key"
-
-
-@dataclass(frozen=True)
-class Shape:
-    events: int
-    batch: int
-    gateways: int
-    cards: int
-
-
-def card(n: int) -> str:
-    return f"04{n:012X}"
-
-
-def gateway(g: int) -> str:
-    return f"gw-bench-{g:02d}"
-
-
-def body(rng: random.Random, shape: Shape, receipt: int) -> EventBody:
-    known = shape.cards // 2  # cards 0..known-1 belong to members M0..M(known-1)
-    if rng.random() < 0.8:
-        n = rng.randrange(shape.cards)
-        member = f"M{n:08d}" if n < known and rng.random() < 0.33 else None
-        return CardTapped(uid=card(n), technology="Type3Tag", reader="nfc-1", member_no=member)
-    n = rng.randrange(known)
-    items = [
-        LineItem(
-            sku=f"69012345{rng.randrange(99999):05d}",
-            name="维生素C片",
-            qty=1 + k % 2,
-            unit_price=990,
-        )
-        for k in range(1 + rng.randrange(3))
-    ]
-    return PosCheckout(
-        receipt_no=f"R-{receipt}",
-        items=items,
-        total=sum(i.qty * i.unit_price for i in items),
-        member=Identifier(kind=IdentifierKind.MEMBER_NO, value=f"M{n:08d}"),
-        staff_id="S07",
-        terminal="POS-1",
-    )
 
 
 def payloads(shape: Shape, now: datetime, seed: int = 7) -> list[tuple[str, bytes]]:
