@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
+import os
 import secrets
 import tempfile
 import threading
@@ -182,6 +183,7 @@ async def hub_run(
         api_port=0,
         tenant_key=secrets.token_urlsafe(24),
         ingest_workers=shape.workers,
+        ingest_processes=shape.processes,
     )
     hub = HubRuntime(settings)
     await hub.start()
@@ -190,6 +192,8 @@ async def hub_run(
         await asyncio.to_thread(hub.projection.stop)
     while not hub.consumer.connected.is_set():
         await asyncio.sleep(0.01)
+    if hub.ingest_processes is not None:
+        assert await asyncio.to_thread(hub.ingest_processes.wait_connected, 60)
     probe = LagProbe(url)
     probe.start()
     gateways = await asyncio.to_thread(Gateways.start, port, work, shape, True)
@@ -287,7 +291,10 @@ def main() -> None:
     parser.add_argument("--gateways", type=int, default=50)
     parser.add_argument("--cards", type=int, default=50_000)
     parser.add_argument("--window", type=int, default=8, help="batches awaiting an ack")
-    parser.add_argument("--workers", type=int, default=2, help="hub ingest workers")
+    parser.add_argument("--workers", type=int, default=1, help="ingest threads per process")
+    parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="hub ingest processes"
+    )
     parser.add_argument(
         "--defer-projection", action="store_true", help="start the CRM after the last ack"
     )
@@ -301,6 +308,7 @@ def main() -> None:
         args.window,
         args.workers,
         args.defer_projection,
+        args.processes,
     )
     now = datetime.now(UTC)
     work = build_work(shape, now)

@@ -47,6 +47,7 @@ class Shape:
     window: int = 8
     workers: int = 2
     defer_projection: bool = False
+    processes: int = 1
 
     @property
     def batches(self) -> int:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hub.db import migrate as migrate_db
 from hub.errors import ConfigError
+from hub.ingest.processes import Initializer
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings, load_settings
 
@@ -34,10 +35,15 @@ async def _serve(runtime: HubRuntime) -> None:
         await runtime.stop()
 
 
-def run_hub(config: Path | None, seed_demo_data: bool = False) -> int:
-    """Migrate, then run ingest (worker threads) and the API until SIGINT/SIGTERM."""
+def run_hub(
+    config: Path | None,
+    seed_demo_data: bool = False,
+    process_initializer: Initializer | None = None,
+) -> int:
+    """Migrate, then run ingest (worker threads, extra processes if configured) and the API
+    until SIGINT/SIGTERM. `process_initializer` sets up logging in the extra processes."""
     settings = _settings(config)
     if settings is None:
         return 2
-    asyncio.run(_serve(HubRuntime(settings, seed_demo_data)))
+    asyncio.run(_serve(HubRuntime(settings, seed_demo_data, process_initializer)))
     return 0

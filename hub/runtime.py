@@ -16,6 +16,7 @@ from hub.crm.projector import CrmProjector
 from hub.crm.seed import seed_demo
 from hub.db import make_engine, make_session_factory, migrate
 from hub.ingest.consumer import IngestConsumer
+from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest
 from hub.ingest.projection_loop import ProjectionLoop
 from hub.settings import HubSettings
 
@@ -23,14 +24,21 @@ log = logging.getLogger(__name__)
 
 
 class HubRuntime:
-    def __init__(self, settings: HubSettings, seed_demo_data: bool = False) -> None:
+    def __init__(
+        self,
+        settings: HubSettings,
+        seed_demo_data: bool = False,
+        process_initializer: Initializer | None = None,
+    ) -> None:
         self.settings = settings
         self.seed_demo_data = seed_demo_data
+        self.process_initializer = process_initializer  # runs first in extra ingest processes
         self.engine: Engine | None = None
         self.sessions: sessionmaker[Session] | None = None
         self.service: IngestService | None = None
         self.consumer: IngestConsumer | None = None
         self.projection: ProjectionLoop | None = None
+        self.ingest_processes: IngestProcesses | None = None
         self.api_port: int | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
@@ -55,13 +63,27 @@ class HubRuntime:
         self.projection = ProjectionLoop(
             projector,
             self.consumer.publish_touched,
+            # Commits in extra ingest processes cannot wake it: it looks more often then.
+            idle_seconds=0.25 if settings.ingest_processes > 1 else 1.0,
             ingest_busy=self.consumer.busy,
             busy_share=settings.projection_busy_share,
         )
         self.consumer.on_committed = self.projection.wake
         self.projection.start()  # first: it picks up what a previous run left queued
         self.consumer.start()
+        self._start_ingest_processes()
         await self._start_api()
+
+    def _start_ingest_processes(self) -> None:
+        extra = self.settings.ingest_processes - 1
+        if extra < 1:
+            return
+        refused = can_share_ingest(self.settings)
+        if refused is not None:
+            log.warning("hub ingest: one process only (ingest_processes ignored): %s", refused)
+            return
+        self.ingest_processes = IngestProcesses(self.settings, extra, self.process_initializer)
+        self.ingest_processes.start()
 
     async def _start_api(self) -> None:
         assert self.sessions is not None
@@ -89,6 +111,8 @@ class HubRuntime:
             self._server.should_exit = True
         if self._server_task is not None:
             await asyncio.gather(self._server_task, return_exceptions=True)
+        if self.ingest_processes is not None:
+            await asyncio.to_thread(self.ingest_processes.stop)
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
         if self.projection is not None:

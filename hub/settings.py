@@ -29,7 +29,14 @@ class HubSettings(BaseSettings):
         default="5", description="3.1.1 for brokers without MQTT 5 (amqtt): no shared subscription"
     )
     mqtt_shared_group: str | None = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    ingest_workers: int = Field(default=2, ge=1, le=32)
+    ingest_workers: int = Field(default=2, ge=1, le=32, description="threads per process")
+    ingest_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="processes taking event batches (one per core); more than one needs "
+        "PostgreSQL and an MQTT 5 shared subscription",
+    )
     projection_max_events: int = Field(
         default=5000, ge=1, le=100_000, description="events per CRM projection transaction"
     )

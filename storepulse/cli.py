@@ -63,8 +63,9 @@ def hub_serve(
 ) -> None:
     """Run the hub: MQTT ingest and the web API (settings: file, then STOREPULSE_HUB_* env)."""
     from hub.main import run_hub
+    from storepulse.logs import current_setup
 
-    raise typer.Exit(run_hub(config, seed_demo_data=seed_demo))
+    raise typer.Exit(run_hub(config, seed_demo_data=seed_demo, process_initializer=current_setup()))
 
 
 @hub_app.command("migrate")

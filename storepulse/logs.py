@@ -1,14 +1,25 @@
 """Logging for every storepulse process: structlog JSON lines (readable lines on a tty)."""
 
+import functools
 import logging
 import sys
+from collections.abc import Callable
 
 import structlog
+
+_current_setup: Callable[[], None] | None = None
+
+
+def current_setup() -> Callable[[], None] | None:
+    """The last configuration as a picklable call, for child processes to repeat."""
+    return _current_setup
 
 
 def configure_logging(level: int = logging.INFO, json: bool | None = None) -> None:
     """Route stdlib logging (ours and the libraries') through structlog's formatter."""
+    global _current_setup
     as_json = (not sys.stderr.isatty()) if json is None else json
+    _current_setup = functools.partial(configure_logging, level, as_json)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     )

@@ -12,10 +12,11 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     TypeAdapter,
+    WithJsonSchema,
 )
 
 from wire import SCHEMA_VERSION
@@ -33,14 +34,11 @@ def _to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
-def _exactly_int(value: object) -> object:
-    # Literal[1] accepts True and 1.0 (they compare equal); the contract means the integer.
-    if type(value) is not int:
-        raise ValueError("schema_version must be the integer 1")
-    return value
-
-
-SchemaVersion = Annotated[Literal[1], BeforeValidator(_exactly_int)]
+# Literal[1] accepts true and 1.0 (they compare equal); the contract means the integer. A
+# strict int checked in Rust, published as the constant (no Python call per event).
+SchemaVersion = Annotated[
+    int, Strict(), Field(ge=1, le=1), WithJsonSchema({"const": 1, "type": "integer"})
+]
 Money = Annotated[int, Field(ge=-10_000_000_000, le=10_000_000_000, description="minor units")]
 ShortText = Annotated[str, Field(max_length=200)]
 GatewayId = Annotated[str, Field(pattern=GATEWAY_ID_PATTERN)]

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,13 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
 from hub.crm import cache, registry
-from hub.crm.batch_steps import (
-    claim_keys,
-    enqueue_projection,
-    insert_raw,
-    prior_outcomes,
-    unique_events,
-)
+from hub.crm.batch_steps import prior_outcomes, store_batch, unique_events
 from hub.crm.cache_deltas import StoreDelta, deltas_for
 from hub.crm.event_handlers import Where
 from hub.crm.seq_ranges import compress
@@ -39,6 +34,8 @@ from wire.messages import Ack, CacheDelta, EventBatch
 log = logging.getLogger(__name__)
 DEAD_LETTER_PAYLOAD_BYTES = 64 * 1024
 T = TypeVar("T")
+_OCCURRED_AT = attrgetter("occurred_at")
+_SEQ = attrgetter("seq")
 
 
 @dataclass
@@ -149,12 +146,13 @@ class IngestService:
             return IngestOutcome(ack=ack, dead_lettered=len(seqs), rejected=exc.reason)
         where = Where(gateway.tenant_id, gateway.store_id, gateway.id, received_at)
         events, repeats = unique_events(batch)
-        new = claim_keys(session, batch, events, received_at)
-        prior = prior_outcomes(session, batch, {e.seq for e in events} - new)
-        fresh = [e for e in events if e.seq in new]
-        self._prepare_months(session, fresh, received_at)
-        insert_raw(session, where, batch, fresh, received_at)
-        enqueue_projection(session, batch, new, received_at)
+        self._prepare_months(session, events, received_at)
+        new = store_batch(session, where, batch, events, received_at)
+        prior = (
+            prior_outcomes(session, batch, set(map(_SEQ, events)) - new)
+            if len(new) < len(events)
+            else {}
+        )
         return _outcome(batch, new, prior, repeats)
 
     def _prepare_months(self, session: Session, events: list[Event], now: datetime) -> None:
@@ -163,7 +161,7 @@ class IngestService:
             self._layout = detect_layout(conn)
         if self._layout is not EventsLayout.PARTITIONED:
             return
-        months = partitions.months_to_prepare((e.occurred_at for e in events), now)
+        months = partitions.months_to_prepare(map(_OCCURRED_AT, events), now)
         if not months - self._months_ready:  # no catalog query per batch for known months
             return
         created = partitions.ensure_month_partitions(conn, months)

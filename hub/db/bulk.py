@@ -34,6 +34,21 @@ def copy_rows(
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
+def driver_execute(
+    session: Session, statement: str, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run psycopg SQL (`%(name)s` text, `%(name)b` binary parameters) on the session's own
+    connection and return its rows. For the ingest hot path, where SQLAlchemy's statement
+    and result handling cost more than the statement itself. PostgreSQL only."""
+    dbapi = session.connection().connection.driver_connection
+    try:
+        with dbapi.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(statement, params)
+            return list(cursor.fetchall()) if cursor.description else []
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, params, exc, psycopg.Error) from exc
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert plain rows (every dict with the same keys) without ORM objects."""
     if not rows:

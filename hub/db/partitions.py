@@ -8,6 +8,7 @@ the DEFAULT partition instead of creating a partition per wrong month.
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from operator import attrgetter
 
 from sqlalchemy import Connection, text
 
@@ -16,6 +17,7 @@ DEFAULT_PARTITION = "events_default"
 ROLLUP_VIEW = "events_daily"
 MONTHS_BACK = 24
 MONTHS_AHEAD = 2
+_YEAR_MONTH = attrgetter("year", "month")
 _LOCK_KEY = "storepulse.events.partitions"
 
 
@@ -38,10 +40,12 @@ def _months_between(a: datetime, b: datetime) -> int:
 
 
 def months_to_prepare(occurred: Iterable[datetime], now: datetime) -> set[datetime]:
-    """The month partitions a batch needs: each month seen (if plausible) and the one after."""
+    """The month partitions a batch needs: each month seen (if plausible) and the one after.
+    `occurred` are UTC (wire datetimes are normalised on decoding): a batch is hundreds of
+    them, so this stays at one C-level attribute fetch each."""
     current = month_start(now)
     wanted: set[datetime] = set()
-    seen = {(v.year, v.month) for v in (value.astimezone(UTC) for value in occurred)}
+    seen: set[tuple[int, int]] = set(map(_YEAR_MONTH, occurred))
     for year, mon in seen:  # a batch spans a month or two: do the rest once per month
         month = datetime(year, mon, 1, tzinfo=UTC)
         if -MONTHS_AHEAD <= _months_between(month, current) <= MONTHS_BACK:

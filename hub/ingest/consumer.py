@@ -45,11 +45,13 @@ class IngestConsumer:
         sessions: sessionmaker[Session],
         workers: int = 1,
         client_id: str | None = None,
+        channels: tuple[Channel, ...] = (Channel.EVENTS, Channel.STATUS),
     ) -> None:
         self.settings = settings
         self.service = service
         self.sessions = sessions
         self.workers = workers
+        self.channels = channels  # extra ingest processes take events only
         # Unique per process: hub processes sharing the subscription must not evict each other.
         self.client_id = client_id or f"storepulse-hub-{socket.gethostname()}-{os.getpid()}"
         self.connected = threading.Event()
@@ -113,8 +115,10 @@ class IngestConsumer:
             log.error("hub ingest: broker refused the connection: %s", reason)
             return
         group = self.settings.mqtt_shared_group if self.settings.mqtt_protocol == "5" else None
-        client.subscribe(hub_subscription(Channel.EVENTS, group), qos=1)
-        client.subscribe(hub_subscription(Channel.STATUS, None), qos=1)
+        if Channel.EVENTS in self.channels:
+            client.subscribe(hub_subscription(Channel.EVENTS, group), qos=1)
+        if Channel.STATUS in self.channels:  # plain: every status once, to one process
+            client.subscribe(hub_subscription(Channel.STATUS, None), qos=1)
         self.connected.set()
         log.info("hub ingest connected; events via %s", hub_subscription(Channel.EVENTS, group))
 

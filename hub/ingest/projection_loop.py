@@ -5,11 +5,13 @@ The thread sleeps until woken (the consumer wakes it after every commit) or unti
 there is work, hands each round's touched customers to `publish` (cache deltas), and keeps
 the lag gauges current. Storage failures back off and retry: the jobs stay queued.
 
-Acks come first: projection and ingest share one interpreter lock, and a CRM round costs
-several times the Python of storing the same events. While `ingest_busy()` says batches are
-waiting, the loop takes at most `busy_share` of the time (it pauses after each round for
-the rest), so a burst is acked at full speed and the CRM catches up after it. Under a
-sustained overload the CRM still moves, at that share.
+Acks come first: projection and ingest share the interpreter lock (and, with extra ingest
+processes, the cores), and a CRM round costs several times the Python of storing the same
+events. While ingest is busy, the loop takes at most `busy_share` of the time (it pauses
+after each round for the rest), so a burst is acked at full speed and the CRM catches up
+after it. Busy means `ingest_busy()` says batches wait in this process, or new jobs were
+queued during the round (by any process). Under a sustained overload the CRM still moves,
+at that share.
 """
 
 import logging
@@ -78,21 +80,26 @@ class ProjectionLoop:
                 self._stopping.wait(self.retry_seconds)
 
     def _until_idle(self) -> None:
+        queued: int | None = None  # jobs waiting after the previous round
         while not self._stopping.is_set():
             started = time.monotonic()
             outcome = self.projector.project_once()
             if outcome.touched and self.publish is not None:
                 self._publish(outcome.touched)
-            self._report_lag()
+            waiting = self._report_lag()
             if not outcome.jobs:
                 return
             if self.on_round is not None:
                 self.on_round(outcome)
-            self._give_way(time.monotonic() - started)
+            arrived = queued is not None and waiting > queued - outcome.jobs
+            queued = waiting
+            self._give_way(time.monotonic() - started, arrived)
 
-    def _give_way(self, round_seconds: float) -> None:
-        """Pause so that this round was at most busy_share of the time, if ingest waits."""
-        if self.ingest_busy is None or self.busy_share >= 1 or not self.ingest_busy():
+    def _give_way(self, round_seconds: float, jobs_arrived: bool) -> None:
+        """Pause so that this round was at most busy_share of the time, if ingest is busy."""
+        if self.busy_share >= 1:
+            return
+        if not jobs_arrived and (self.ingest_busy is None or not self.ingest_busy()):
             return
         pause = round_seconds * (1 - self.busy_share) / self.busy_share
         self._stopping.wait(min(pause, MAX_PAUSE_SECONDS))
@@ -104,7 +111,9 @@ class ProjectionLoop:
         except StorageError as exc:  # the CRM is committed; only this delta is lost
             log.error("CRM projection: cache delta not sent: %s", exc)
 
-    def _report_lag(self) -> None:
+    def _report_lag(self) -> int:
+        """Update the lag gauges; returns the number of jobs waiting."""
         lag = self.projector.lag()
         metrics.PROJECTION_LAG.set(lag.events)
         metrics.PROJECTION_LAG_SECONDS.set(lag_seconds(lag, datetime.now(UTC)))
+        return lag.jobs

@@ -83,9 +83,17 @@ def broker(fault_settings: FaultSettings, tmp_path: Path) -> Iterator[BrokerAddr
 def make_rig(tmp_path: Path, fault_settings: FaultSettings) -> Iterator[RigFactory]:
     rigs: list[FaultRig] = []
 
-    def make(host: str, port: int, database_url: str, **outbox: object) -> FaultRig:
+    def make(
+        host: str,
+        port: int,
+        database_url: str,
+        hub: dict[str, str] | None = None,
+        **outbox: object,
+    ) -> FaultRig:
         workdir = tmp_path / f"store{len(rigs)}"
-        rig = FaultRig(workdir, fault_settings, host, port, database_url, dict(outbox))
+        rig = FaultRig(
+            workdir, fault_settings, host, port, database_url, dict(outbox), dict(hub or {})
+        )
         rigs.append(rig)
         return rig
 

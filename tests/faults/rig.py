@@ -74,6 +74,7 @@ class FaultRig:
     mqtt_port: int
     database_url: str
     outbox_overrides: dict[str, Any] = field(default_factory=dict)
+    hub_overrides: dict[str, str] = field(default_factory=dict)
     run_id: str = field(default_factory=lambda: f"F{secrets.token_hex(3).upper()}")
     tenant_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -91,6 +92,7 @@ class FaultRig:
                 # its own shared-subscription group: on a broker the tests did not start,
                 # another hub's group must not split this gateway's batches with ours
                 "mqtt_shared_group": f"fault{self.run_id}",
+                **self.hub_overrides,
             },
             api_port=free_port(),
         )
@@ -215,6 +217,13 @@ class FaultRig:
 
 
 class RigFactory(Protocol):
-    """`make_rig(host, port, database_url, **outbox_settings)`, the fixture's callable."""
+    """`make_rig(host, port, database_url, hub={setting: value}, **outbox_settings)`."""
 
-    def __call__(self, host: str, port: int, database_url: str, **outbox: object) -> FaultRig: ...
+    def __call__(
+        self,
+        host: str,
+        port: int,
+        database_url: str,
+        hub: dict[str, str] | None = None,
+        **outbox: object,
+    ) -> FaultRig: ...

@@ -1,0 +1,134 @@
+"""Extra ingest processes: the hub's processes share the events subscription (MQTT 5), so
+batches are split between them and each is committed once; where they cannot run (SQLite,
+no shared subscription) the hub says why and ingests in one process."""
+
+import asyncio
+import logging
+import secrets
+import threading
+import uuid
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from sqlalchemy import func, select
+
+from hub.db.models import EventKey, ProjectionJob, RawEvent
+from hub.ingest.processes import can_share_ingest
+from hub.runtime import HubRuntime
+from hub.settings import HubSettings
+from tests.hub.batches import batch, payload, tap
+from tests.support.mosquitto import MosquittoBroker
+from tests.support.processes import wait_for
+from wire.codec import decode_ack
+from wire.topics import Channel, topic
+
+GATEWAY = "gw-demo-1"  # registered by the demo seed
+BATCHES = 40
+PER_BATCH = 25
+
+
+def settings(database_url: str, port: int, processes: int) -> HubSettings:
+    return HubSettings(
+        database_url=database_url,
+        mqtt_port=port,
+        api_port=0,
+        tenant_key=secrets.token_urlsafe(24),
+        ingest_workers=1,
+        ingest_processes=processes,
+    )
+
+
+class AckCollector:
+    """A gateway's MQTT side: publishes batches, collects the seqs the hub acks."""
+
+    def __init__(self, port: int) -> None:
+        self.committed: set[int] = set()
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, GATEWAY, protocol=MQTTProtocolVersion.MQTTv5
+        )
+        subscribed = threading.Event()
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.on_connect = lambda c, *_: c.subscribe(topic(GATEWAY, Channel.ACK), qos=1)
+        self.client.on_message = self._on_ack
+        self.client.connect("127.0.0.1", port, 30)
+        self.client.loop_start()
+        assert subscribed.wait(10)
+
+    def _on_ack(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        ack = decode_ack(message.payload)
+        with self._lock:
+            for r in ack.committed:
+                self.committed.update(range(r.first, r.last + 1))
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def test_batches_are_split_between_processes_and_committed_once(
+    pg_url: str, mosquitto: MosquittoBroker
+) -> None:
+    asyncio.run(split_and_commit(pg_url, mosquitto))
+
+
+async def split_and_commit(pg_url: str, mosquitto: MosquittoBroker) -> None:
+    hub = HubRuntime(settings(pg_url, mosquitto.port, processes=2), seed_demo_data=True)
+    await hub.start()
+    gateway = AckCollector(mosquitto.port)
+    try:
+        assert hub.ingest_processes is not None and hub.consumer is not None
+        assert await asyncio.to_thread(hub.ingest_processes.wait_connected, 60)
+        extra = hub.ingest_processes.pids
+        assert len(extra) == 1
+        epoch = uuid.uuid4()
+        for b in range(BATCHES):
+            sent = batch(GATEWAY, [tap()] * PER_BATCH, epoch=epoch, first_seq=1 + b * PER_BATCH)
+            gateway.client.publish(topic(GATEWAY, Channel.EVENTS), payload(sent), qos=1)
+        total = BATCHES * PER_BATCH
+        await asyncio.to_thread(
+            wait_for, "every seq acked", lambda: len(gateway.committed) == total, 60
+        )
+        assert gateway.committed == set(range(1, total + 1))
+        assert hub.sessions is not None
+        with hub.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(RawEvent)) == total
+            assert s.scalar(select(func.count()).select_from(EventKey)) == total
+            queued = s.scalar(
+                select(func.sum(ProjectionJob.last_seq - ProjectionJob.first_seq + 1))
+            )
+            assert queued in (None, *range(total + 1))  # the projection may have taken some
+        # the main process took some batches, the extra process the rest
+        assert 0 < hub.consumer.counters["batches"] < BATCHES
+    finally:
+        gateway.close()
+        await hub.stop()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in extra), "ingest process left running"
+
+
+def test_one_process_on_sqlite(
+    tmp_path: Path, mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = HubRuntime(settings(f"sqlite:///{tmp_path / 'hub.sqlite3'}", mosquitto.port, 3))
+
+    async def start_and_stop() -> None:
+        await hub.start()
+        await hub.stop()
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(start_and_stop())
+    assert hub.ingest_processes is None
+    assert "one process only" in caplog.text and "SQLite has one writer" in caplog.text
+
+
+def test_sharing_needs_postgres_and_an_mqtt5_shared_subscription() -> None:
+    pg = settings("postgresql+psycopg://hub@db/hub", 1883, 2)
+    assert can_share_ingest(pg) is None
+    for change in ({"mqtt_protocol": "3.1.1"}, {"mqtt_shared_group": None}):
+        reason = can_share_ingest(pg.model_copy(update=change))
+        assert reason == "the events subscription is not an MQTT 5 shared subscription"
+    assert can_share_ingest(pg.model_copy(update={"database_url": "sqlite:///x"})) == (
+        "SQLite has one writer"
+    )
