@@ -19,6 +19,7 @@ from hub.ingest.consumer import IngestConsumer
 from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest
 from hub.ingest.projection_loop import ProjectionLoop
 from hub.settings import HubSettings
+from wire.topics import Channel
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class HubRuntime:
     ) -> None:
         self.settings = settings
         self.seed_demo_data = seed_demo_data
-        self.process_initializer = process_initializer  # runs first in extra ingest processes
+        self.process_initializer = process_initializer  # runs first in ingest processes
         self.engine: Engine | None = None
         self.sessions: sessionmaker[Session] | None = None
         self.service: IngestService | None = None
@@ -58,32 +59,40 @@ class HubRuntime:
         # SQLite has one writer: concurrent workers would only trade "database is locked".
         sqlite = self.engine.dialect.name == "sqlite"
         workers = 1 if sqlite else settings.ingest_workers
-        self.consumer = IngestConsumer(settings, self.service, self.sessions, workers=workers)
+        # With ingest processes, this one takes status only: its CRM projection would hold
+        # the interpreter lock from under an ingest thread here and stall that share of acks.
+        processes = self._ingest_processes()
+        channels = (Channel.STATUS,) if processes else (Channel.EVENTS, Channel.STATUS)
+        self.consumer = IngestConsumer(
+            settings, self.service, self.sessions, workers=workers, channels=channels
+        )
         projector = CrmProjector(self.sessions, settings.projection_max_events)
         self.projection = ProjectionLoop(
             projector,
             self.consumer.publish_touched,
-            # Commits in extra ingest processes cannot wake it: it looks more often then.
-            idle_seconds=0.25 if settings.ingest_processes > 1 else 1.0,
+            # Commits in other processes cannot wake it: it looks more often then.
+            idle_seconds=0.25 if processes else 1.0,
             ingest_busy=self.consumer.busy,
             busy_share=settings.projection_busy_share,
         )
         self.consumer.on_committed = self.projection.wake
         self.projection.start()  # first: it picks up what a previous run left queued
         self.consumer.start()
-        self._start_ingest_processes()
+        if processes:
+            self.ingest_processes = processes
+            processes.start()
         await self._start_api()
 
-    def _start_ingest_processes(self) -> None:
-        extra = self.settings.ingest_processes - 1
-        if extra < 1:
-            return
+    def _ingest_processes(self) -> IngestProcesses | None:
+        """The processes that take event batches, when there are to be more than one."""
+        count = self.settings.ingest_processes
+        if count < 2:
+            return None
         refused = can_share_ingest(self.settings)
         if refused is not None:
             log.warning("hub ingest: one process only (ingest_processes ignored): %s", refused)
-            return
-        self.ingest_processes = IngestProcesses(self.settings, extra, self.process_initializer)
-        self.ingest_processes.start()
+            return None
+        return IngestProcesses(self.settings, count, self.process_initializer)
 
     async def _start_api(self) -> None:
         assert self.sessions is not None

@@ -1,12 +1,12 @@
-"""Extra ingest processes beside the hub's main one.
+"""Ingest processes: the hub's event batches taken by several interpreters.
 
 One interpreter decodes and stores batches on about one core at most (pydantic and psycopg
 hold its lock), so a hub on N cores takes event batches in N processes that share the
-MQTT 5 subscription. Each extra process runs an `IngestConsumer` on the events channel
-only (status, cache snapshots, the CRM projection and the API stay in the main process)
-with its own database pool. The main process supervises them: a process that dies is
-started again after a back-off; one whose parent is gone (SIGKILL) stops by itself.
-An event batch in flight in a process that dies is not acked, so its gateway re-sends it.
+MQTT 5 subscription. Each runs an `IngestConsumer` on the events channel only, with its
+own database pool; status, cache snapshots, the CRM projection and the API stay in the
+main process, which supervises them: a process that dies is started again after a
+back-off; one whose parent is gone (SIGKILL) stops by itself. An event batch in flight in
+a process that dies is not acked, so its gateway re-sends it.
 """
 
 import logging
@@ -32,7 +32,7 @@ PARENT_POLL_SECONDS = 0.5
 
 
 def can_share_ingest(settings: HubSettings) -> str | None:
-    """Why extra ingest processes cannot run with these settings, or None if they can."""
+    """Why ingest processes cannot run with these settings, or None if they can."""
     if settings.database_url.startswith("sqlite"):
         return "SQLite has one writer"
     if settings.mqtt_protocol != "5" or settings.mqtt_shared_group is None:
@@ -67,7 +67,7 @@ class IngestProcesses:
             target=self._supervise, name="ingest-supervisor", daemon=True
         )
         self._supervisor.start()
-        log.info("hub ingest: %d extra ingest processes %s", self.count, self.pids)
+        log.info("hub ingest: %d ingest processes %s", self.count, self.pids)
 
     def wait_connected(self, timeout: float) -> bool:
         """Until every process has subscribed once (False on timeout)."""
@@ -129,7 +129,7 @@ def run_ingest_process(
     parent_pid: int,
     initializer: Initializer | None,
 ) -> None:
-    """The body of one extra ingest process."""
+    """The body of one ingest process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent; it stops us
     if initializer is not None:
         initializer()
