@@ -28,7 +28,17 @@ from wire.topics import Channel
 log = logging.getLogger(__name__)
 Initializer = Callable[[], None]
 RESTART_BACKOFF_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+HEALTHY_SECONDS = 60.0  # a process that lived this long starts the back-off over
 PARENT_POLL_SECONDS = 0.5
+
+
+def restart_delay(failures: int) -> float:
+    """Seconds to wait before restarting a process that failed `failures` times in a row."""
+    return RESTART_BACKOFF_SECONDS[min(failures, len(RESTART_BACKOFF_SECONDS)) - 1]
+
+
+def failures_in_a_row(previous: int, lived_seconds: float) -> int:
+    return 1 if lived_seconds >= HEALTHY_SECONDS else previous + 1
 
 
 def can_share_ingest(settings: HubSettings) -> str | None:
@@ -54,6 +64,7 @@ class IngestProcesses:
         self._stop = self._ctx.Event()
         self._connected = self._ctx.Value("i", 0)  # children subscribed so far
         self._processes: list[BaseProcess] = []
+        self._started_at: list[float] = []
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
 
@@ -62,6 +73,7 @@ class IngestProcesses:
         return [p.pid for p in self._processes if p.pid is not None and p.is_alive()]
 
     def start(self) -> None:
+        self._started_at = [0.0] * self.count
         self._processes = [self._spawn(index) for index in range(self.count)]
         self._supervisor = threading.Thread(
             target=self._supervise, name="ingest-supervisor", daemon=True
@@ -100,6 +112,7 @@ class IngestProcesses:
             daemon=False,  # it has threads and connections of its own to close
         )
         process.start()
+        self._started_at[index] = time.monotonic()
         return process
 
     def _supervise(self) -> None:
@@ -108,14 +121,16 @@ class IngestProcesses:
             for index, process in enumerate(self._processes):
                 if process.is_alive():
                     continue
-                backoff = RESTART_BACKOFF_SECONDS[min(failures[index], 4)]
+                lived = time.monotonic() - self._started_at[index]
+                failures[index] = failures_in_a_row(failures[index], lived)
+                backoff = restart_delay(failures[index])
                 log.error(
-                    "hub ingest: process %s exited with %s; restarting in %.0f s",
+                    "hub ingest: process %s exited with %s after %.0f s; restarting in %.0f s",
                     process.pid,
                     process.exitcode,
+                    lived,
                     backoff,
                 )
-                failures[index] += 1
                 if self._stopping.wait(backoff):
                     return
                 self._processes[index] = self._spawn(index)

@@ -15,7 +15,12 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy import func, select
 
 from hub.db.models import EventKey, ProjectionJob, RawEvent
-from hub.ingest.processes import can_share_ingest
+from hub.ingest.processes import (
+    HEALTHY_SECONDS,
+    can_share_ingest,
+    failures_in_a_row,
+    restart_delay,
+)
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from tests.hub.batches import batch, payload, tap
@@ -132,3 +137,13 @@ def test_sharing_needs_postgres_and_an_mqtt5_shared_subscription() -> None:
     assert can_share_ingest(pg.model_copy(update={"database_url": "sqlite:///x"})) == (
         "SQLite has one writer"
     )
+
+
+def test_restart_back_off_grows_and_starts_over_after_a_healthy_run() -> None:
+    failures, delays = 0, []
+    for _crash in range(7):  # crashing right after each start
+        failures = failures_in_a_row(failures, lived_seconds=0.5)
+        delays.append(restart_delay(failures))
+    assert delays == [1.0, 2.0, 5.0, 10.0, 30.0, 30.0, 30.0]
+    assert failures_in_a_row(failures, lived_seconds=HEALTHY_SECONDS) == 1
+    assert restart_delay(failures_in_a_row(failures, HEALTHY_SECONDS + 1)) == 1.0
