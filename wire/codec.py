@@ -18,7 +18,9 @@ def encode(message: BaseModel) -> bytes:
     return message.model_dump_json(exclude_none=False).encode()
 
 
-def _load(payload: bytes) -> dict[str, Any]:
+def load_object(payload: bytes, *, nul_allowed: bool = False) -> dict[str, Any]:
+    """The payload as a JSON object of schema version 1, or a WireError saying why not.
+    `nul_allowed` leaves the NUL check to a caller that checks part by part."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise WireError("payload too large", f"{len(payload)} bytes")
     try:
@@ -38,12 +40,12 @@ def _load(payload: bytes) -> dict[str, Any]:
     if type(version) is not int or version != SCHEMA_VERSION:
         raise WireError("unsupported schema_version", repr(version)[:40])
     # A NUL can only arrive escaped; PostgreSQL text and JSONB cannot hold it.
-    if "\\u0000" in text and _holds_nul(data):
+    if not nul_allowed and "\\u0000" in text and holds_nul(data):
         raise WireError("invalid text", "NUL character in a string")
     return data
 
 
-def _holds_nul(data: dict[str, Any]) -> bool:
+def holds_nul(data: dict[str, Any]) -> bool:
     stack: list[Any] = [data]  # iterative: the document may be nested ~1000 deep
     while stack:
         node = stack.pop()
@@ -62,9 +64,13 @@ def _validate(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise WireError("invalid message", f"{where}: {first['msg']}") from exc
+        raise WireError("invalid message", first_error(exc)) from exc
+
+
+def first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}"
 
 
 def decode_batch(payload: bytes) -> EventBatch:
@@ -80,23 +86,23 @@ def decode_batch(payload: bytes) -> EventBatch:
         else:
             if "schema_version" in batch.model_fields_set:
                 return batch
-    return _validate(EventBatch, _load(payload))
+    return _validate(EventBatch, load_object(payload))
 
 
 def decode_ack(payload: bytes) -> Ack:
-    return _validate(Ack, _load(payload))
+    return _validate(Ack, load_object(payload))
 
 
 def decode_status(payload: bytes) -> GatewayStatus:
-    return _validate(GatewayStatus, _load(payload))
+    return _validate(GatewayStatus, load_object(payload))
 
 
 def decode_cache_delta(payload: bytes) -> CacheDelta:
-    return _validate(CacheDelta, _load(payload))
+    return _validate(CacheDelta, load_object(payload))
 
 
 def decode_command(payload: bytes) -> Command:
-    data = _load(payload)
+    data = load_object(payload)
     try:
         return CommandAdapter.validate_python(data)
     except ValidationError as exc:

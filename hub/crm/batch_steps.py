@@ -2,8 +2,11 @@
 projection jobs. All run inside the caller's transaction; the CRM follows in the projector.
 PostgreSQL takes them as one statement (one round trip per batch); SQLite as three."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from operator import attrgetter
+from typing import Protocol
+from uuid import UUID
 
 from pydantic import TypeAdapter
 from sqlalchemy import insert, select
@@ -15,7 +18,6 @@ from hub.db.bulk import driver_execute, is_postgres
 from hub.db.dialect import insert_for
 from hub.db.models import OUTCOME_COMMITTED, EventKey, ProjectionJob, RawEvent
 from wire.events import Event, EventBody
-from wire.messages import EventBatch
 
 # On PostgreSQL the whole ack-critical write is this one statement: claim the keys, store
 # the events whose keys were new, queue one projection job per run of consecutive new seqs.
@@ -52,7 +54,16 @@ WITH claimed AS (
 SELECT seq FROM stored
 """
 BODIES: TypeAdapter[list[EventBody]] = TypeAdapter(list[EventBody])
-_SEQ = attrgetter("seq")
+SEQ = attrgetter("seq")
+
+
+class Origin(Protocol):
+    """Whose outbox a batch came from: a decoded EventBatch, or a salvaged one."""
+
+    @property
+    def gateway_id(self) -> str: ...
+    @property
+    def epoch(self) -> UUID: ...
 
 
 def _array_literal(values: list[str]) -> str:
@@ -60,19 +71,19 @@ def _array_literal(values: list[str]) -> str:
     return "{" + ",".join(values) + "}"
 
 
-def unique_events(batch: EventBatch) -> tuple[list[Event], int]:
+def unique_events(batch_events: Sequence[Event]) -> tuple[list[Event], int]:
     """The first event of each seq, in seq order, and how many repeats were dropped."""
-    seqs = list(map(_SEQ, batch.events))
+    seqs = list(map(SEQ, batch_events))
     if len(set(seqs)) == len(seqs) and seqs == sorted(seqs):  # what gateways send
-        return list(batch.events), 0
+        return list(batch_events), 0
     by_seq: dict[int, Event] = {}
-    for event in batch.events:
+    for event in batch_events:
         by_seq.setdefault(event.seq, event)
-    return [by_seq[s] for s in sorted(by_seq)], len(batch.events) - len(by_seq)
+    return [by_seq[s] for s in sorted(by_seq)], len(batch_events) - len(by_seq)
 
 
 def store_batch(
-    session: Session, where: Where, batch: EventBatch, events: list[Event], received_at: datetime
+    session: Session, where: Where, batch: Origin, events: list[Event], received_at: datetime
 ) -> set[int]:
     """Claim the keys of `events` (unique seqs), store the events new to the hub and queue
     them for the CRM projection; returns the new seqs. Keys go in seq order, so two workers
@@ -87,37 +98,45 @@ def store_batch(
             "store_id": where.store_id,
             "received_at": received_at,
             "outcome": OUTCOME_COMMITTED,
-            "seqs": _array_literal(list(map(str, map(_SEQ, events)))),
+            "seqs": _array_literal(list(map(str, map(SEQ, events)))),
             "occurred": [e.occurred_at for e in events],
             "ids": [e.event_id for e in events],
             "types": _array_literal([e.type for e in events]),
             "bodies": BODIES.dump_json([e.body for e in events]),
         }
         return {row[0] for row in driver_execute(session, STORE_BATCH_PG, params)}
-    new = _claim_keys(session, batch, events, received_at)
+    new = claim_keys(session, batch, list(map(SEQ, events)), received_at)
     _insert_raw(session, where, batch, [e for e in events if e.seq in new], received_at)
     _enqueue_projection(session, batch, new, received_at)
     return new
 
 
-def _claim_keys(
-    session: Session, batch: EventBatch, events: list[Event], received_at: datetime
+def claim_keys(
+    session: Session,
+    batch: Origin,
+    seqs: list[int],
+    received_at: datetime,
+    outcome: str = OUTCOME_COMMITTED,
 ) -> set[int]:
+    """Claim (gateway, epoch, seq) for each of `seqs` (in order); returns those new to the hub.
+    Refused events claim theirs with OUTCOME_DEAD, so a re-send is acked the same again."""
+    if not seqs:
+        return set()
     rows = [
         {
             "gateway_id": batch.gateway_id,
             "epoch": batch.epoch,
-            "seq": e.seq,
-            "outcome": OUTCOME_COMMITTED,
+            "seq": seq,
+            "outcome": outcome,
             "received_at": received_at,
         }
-        for e in events
+        for seq in seqs
     ]
     stmt = insert_for(session, EventKey).on_conflict_do_nothing().returning(EventKey.seq)
     return set(session.scalars(stmt, rows))
 
 
-def prior_outcomes(session: Session, batch: EventBatch, seqs: set[int]) -> dict[int, str]:
+def prior_outcomes(session: Session, batch: Origin, seqs: set[int]) -> dict[int, str]:
     if not seqs:
         return {}
     stmt = select(EventKey.seq, EventKey.outcome).where(
@@ -129,7 +148,7 @@ def prior_outcomes(session: Session, batch: EventBatch, seqs: set[int]) -> dict[
 
 
 def _insert_raw(
-    session: Session, where: Where, batch: EventBatch, events: list[Event], received_at: datetime
+    session: Session, where: Where, batch: Origin, events: list[Event], received_at: datetime
 ) -> None:
     rows = [
         {
@@ -151,7 +170,7 @@ def _insert_raw(
 
 
 def _enqueue_projection(
-    session: Session, batch: EventBatch, seqs: set[int], received_at: datetime
+    session: Session, batch: Origin, seqs: set[int], received_at: datetime
 ) -> None:
     """One projection job per contiguous range of the seqs just stored (usually one)."""
     rows = [

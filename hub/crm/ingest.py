@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
 from hub.crm import cache, registry
-from hub.crm.batch_steps import prior_outcomes, store_batch, unique_events
+from hub.crm.batch_steps import SEQ, Origin, claim_keys, prior_outcomes, store_batch, unique_events
 from hub.crm.cache_deltas import StoreDelta, deltas_for
 from hub.crm.event_handlers import Where
 from hub.crm.seq_ranges import compress
@@ -30,12 +30,12 @@ from wire.codec import decode_batch, decode_status
 from wire.errors import WireError
 from wire.events import Event
 from wire.messages import Ack, CacheDelta, EventBatch
+from wire.salvage import RefusedEvent, SalvagedBatch, salvage_batch
 
 log = logging.getLogger(__name__)
 DEAD_LETTER_PAYLOAD_BYTES = 64 * 1024
 T = TypeVar("T")
 _OCCURRED_AT = attrgetter("occurred_at")
-_SEQ = attrgetter("seq")
 
 
 @dataclass
@@ -68,14 +68,20 @@ class IngestService:
         self, topic_gateway_id: str, payload: bytes, received_at: datetime
     ) -> IngestOutcome:
         started = time.perf_counter()
+        batch: EventBatch | SalvagedBatch
         try:
             batch = decode_batch(payload)
         except WireError as exc:
-            error = exc
-            self._transaction(
-                lambda s: _dead_letter(s, topic_gateway_id, "batch", error, payload, received_at)
-            )
-            return IngestOutcome(ack=None, rejected=exc.reason)
+            salvaged = salvage_batch(payload)
+            if salvaged is None:
+                error = exc
+                self._transaction(
+                    lambda s: _dead_letter(
+                        s, topic_gateway_id, "batch", error, payload, received_at
+                    )
+                )
+                return IngestOutcome(ack=None, rejected=exc.reason)
+            batch = salvaged
         outcome = self._transaction(
             lambda s: self._commit(s, topic_gateway_id, batch, payload, received_at)
         )
@@ -133,27 +139,29 @@ class IngestService:
         self,
         session: Session,
         topic_gateway_id: str,
-        batch: EventBatch,
+        batch: EventBatch | SalvagedBatch,
         payload: bytes,
         received_at: datetime,
     ) -> IngestOutcome:
+        refused = batch.refused if isinstance(batch, SalvagedBatch) else []
         try:
             gateway = registry.trusted_gateway(session, topic_gateway_id, batch.gateway_id)
         except RejectedError as exc:
             _dead_letter(session, topic_gateway_id, "batch", exc, payload, received_at, batch)
-            seqs = {e.seq for e in batch.events}
+            seqs = {e.seq for e in batch.events} | {r.seq for r in refused}
             ack = Ack(gateway_id=topic_gateway_id, epoch=batch.epoch, dead_lettered=compress(seqs))
             return IngestOutcome(ack=ack, dead_lettered=len(seqs), rejected=exc.reason)
         where = Where(gateway.tenant_id, gateway.store_id, gateway.id, received_at)
-        events, repeats = unique_events(batch)
+        events, repeats = unique_events(batch.events)
+        if isinstance(batch, SalvagedBatch):
+            repeats += batch.repeats
         self._prepare_months(session, events, received_at)
         new = store_batch(session, where, batch, events, received_at)
-        prior = (
-            prior_outcomes(session, batch, set(map(_SEQ, events)) - new)
-            if len(new) < len(events)
-            else {}
-        )
-        return _outcome(batch, new, prior, repeats)
+        new_dead = _refuse(session, topic_gateway_id, batch, refused, received_at)
+        settled = new | new_dead
+        seqs = set(map(SEQ, events)) | {r.seq for r in refused}
+        prior = prior_outcomes(session, batch, seqs - settled) if len(settled) < len(seqs) else {}
+        return _outcome(batch, new, new_dead, prior, repeats)
 
     def _prepare_months(self, session: Session, events: list[Event], now: datetime) -> None:
         conn = session.connection()
@@ -171,20 +179,40 @@ class IngestService:
             self._months_ready = self._months_ready | months
 
 
+def _refuse(
+    session: Session,
+    topic_gateway_id: str,
+    batch: Origin,
+    refused: list[RefusedEvent],
+    received_at: datetime,
+) -> set[int]:
+    """Claim the seqs of refused events as dead-lettered; each new one leaves its own dead
+    letter (kind "event"). A re-send finds the claims and is acked the same, no new letter."""
+    by_seq = {r.seq: r for r in refused}
+    new = claim_keys(session, batch, sorted(by_seq), received_at, OUTCOME_DEAD)
+    for seq in sorted(new):
+        r = by_seq[seq]
+        error = WireError(r.reason, f"seq {seq}: {r.detail}")
+        _dead_letter(session, topic_gateway_id, "event", error, r.raw, received_at, batch, seq=seq)
+    return new
+
+
 def _outcome(
-    batch: EventBatch, new: set[int], prior: dict[int, str], repeats: int
+    batch: Origin, new: set[int], new_dead: set[int], prior: dict[int, str], repeats: int
 ) -> IngestOutcome:
-    # A re-sent seq is acked as it was the first time. Only keys written before the CRM
-    # moved out of this transaction can say dead_lettered: now every stored event is
-    # committed, and a projection failure is a dead letter of kind "projection".
-    prior_dead = {s for s, o in prior.items() if o == OUTCOME_DEAD}
+    # A re-sent seq is acked as it was the first time: committed, or dead-lettered when the
+    # hub refused that event alone (a projection failure is a dead letter of kind
+    # "projection" and the event stays committed).
+    dead = new_dead | {s for s, o in prior.items() if o == OUTCOME_DEAD}
     ack = Ack(
         gateway_id=batch.gateway_id,
         epoch=batch.epoch,
-        committed=compress(new | (set(prior) - prior_dead)),
-        dead_lettered=compress(prior_dead),
+        committed=compress(new | (set(prior) - dead)),
+        dead_lettered=compress(dead),
     )
-    return IngestOutcome(ack=ack, committed=len(new), duplicates=len(prior) + repeats)
+    return IngestOutcome(
+        ack=ack, committed=len(new), duplicates=len(prior) + repeats, dead_lettered=len(new_dead)
+    )
 
 
 def _delta(session: Session, store_id: str, customer_ids: set[str], *, full: bool) -> CacheDelta:
@@ -205,7 +233,8 @@ def _dead_letter(
     exc: WireError | RejectedError,
     payload: bytes,
     received_at: datetime,
-    batch: EventBatch | None = None,
+    batch: Origin | None = None,
+    seq: int | None = None,
 ) -> None:
     log.error("%s dead-lettered from %s: %s %s", kind, topic_gateway_id, exc.reason, exc.detail)
     metrics.DEAD_LETTERS.labels(kind, exc.reason).inc()
@@ -215,6 +244,7 @@ def _dead_letter(
             gateway_id=topic_gateway_id,
             kind=kind,
             epoch=batch.epoch if batch else None,
+            seq=seq,
             reason=exc.reason,
             detail=_with_length(exc.detail, payload),
             # Kept for diagnosis and replay, bounded: a hostile 4 MiB payload per message

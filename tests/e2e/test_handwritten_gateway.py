@@ -1,6 +1,7 @@
 """A gateway written only from docs/wire.md (plain paho + json, no `wire` import) is served
-by the hub: its events are committed and acked, its status brings a cache snapshot, and a
-re-sent batch is acked again without a second commit."""
+by the hub: its events are committed and acked, its status brings a cache snapshot, a
+re-sent batch is acked again without a second commit, and an event of a type this hub does
+not know (a newer gateway) is dead-lettered alone while the events around it commit."""
 
 import asyncio
 import json
@@ -71,6 +72,14 @@ def _talk_to_hub(port: int) -> None:
         client.publish(f"sp/v1/gw/{GATEWAY}/events", json.dumps(batch), qos=1)  # re-sent
         again = _next(inbox, f"sp/v1/gw/{GATEWAY}/ack")
         assert again["committed"] == [{"first": 1, "last": 3}], "duplicates are acked again"
+
+        newer = {**_event(5), "type": "coupon.redeemed", "body": {"coupon": "C-1"}}
+        mixed = {**batch, "events": [_event(4), newer, _event(6)]}
+        for _ in range(2):  # the re-send is settled the same way
+            client.publish(f"sp/v1/gw/{GATEWAY}/events", json.dumps(mixed), qos=1)
+            ack = _next(inbox, f"sp/v1/gw/{GATEWAY}/ack")
+            assert ack["committed"] == [{"first": 4, "last": 4}, {"first": 6, "last": 6}]
+            assert ack["dead_lettered"] == [{"first": 5, "last": 5}]
 
         status = {
             "schema_version": 1,

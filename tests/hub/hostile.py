@@ -1,5 +1,6 @@
 """Hypothesis strategies for the hub's hostile-payload fuzzing: good batches the hub must
-commit, and hostile payloads it must dead-letter with a known reason."""
+commit, hostile payloads it must dead-letter whole with a known reason, and batches with
+one damaged event that the hub must dead-letter alone while it commits the others."""
 
 import json
 import uuid
@@ -44,6 +45,23 @@ class Hostile:
     label: str
 
 
+@dataclass(frozen=True)
+class Partial:
+    """A batch of GW with one damaged event (`damaged`, at seq `refused_seq`): the others
+    are committed, that one is dead-lettered alone (kind "event") and acked as such."""
+
+    batch: EventBatch  # as it was before the damage
+    payload: bytes
+    refused_seq: int
+    damaged: Doc
+    reason: str
+    label: str
+
+    @property
+    def good_seqs(self) -> set[int]:
+        return {e.seq for e in self.batch.events} - {self.refused_seq}
+
+
 @st.composite
 def good_batches(draw: st.DrawFn) -> Good:
     chosen = draw(st.lists(bodies, min_size=1, max_size=4))
@@ -66,6 +84,21 @@ def _mutated(reason: str, label: str, mutate: Callable[[Doc, int], Doc | bytes])
         return Hostile(
             GW, out if isinstance(out, bytes) else json.dumps(out).encode(), reason, label
         )
+
+    return st.builds(build, st.lists(bodies, min_size=1, max_size=3), st.integers(0, 10**6))
+
+
+def _event_damaged(
+    reason: str, label: str, at: int, mutate: Callable[[Doc, int], Doc]
+) -> st.SearchStrategy[Partial]:
+    """A valid batch of GW whose event at index `at` is damaged by `mutate(doc, n)`."""
+
+    def build(bs: list[Any], n: int) -> Partial:
+        good = batch(GW, bs)
+        doc = mutate(json.loads(payload(good)), n)
+        damaged = doc["events"][at]
+        raw = json.dumps(doc).encode()
+        return Partial(good, raw, damaged["seq"], damaged, reason, label)
 
     return st.builds(build, st.lists(bodies, min_size=1, max_size=3), st.integers(0, 10**6))
 
@@ -102,7 +135,7 @@ def _bad_utf8(doc: Doc, n: int) -> bytes:
 
 
 def _first_text(doc: Doc) -> tuple[Doc, str]:
-    body: Doc = doc["events"][-1]["body"]
+    body: Doc = doc["events"][-1]["body"]  # the last event: Partial kinds damage it
     return body, next(k for k, v in body.items() if isinstance(v, str))
 
 
@@ -135,10 +168,8 @@ HOSTILE_KINDS: dict[str, st.SearchStrategy[Hostile]] = {
         "missing-field",
         _drop(["gateway_id", "epoch", "sent_at", "events"], in_event=False),
     ),
-    "missing-event-field": _mutated(
-        "invalid message",
-        "missing-event-field",
-        _drop(["event_id", "gateway_id", "seq", "occurred_at", "body"], in_event=True),
+    "missing-event-seq": _mutated(  # nothing to ack it by: the batch goes whole
+        "invalid message", "missing-event-seq", _drop(["seq"], in_event=True)
     ),
     "huge-batch": _mutated("invalid message", "huge-batch", _huge),
     "bad-utf8": _mutated("invalid utf-8", "bad-utf8", _bad_utf8),
@@ -147,17 +178,12 @@ HOSTILE_KINDS: dict[str, st.SearchStrategy[Hostile]] = {
         "not-object",
         lambda d, n: json.dumps([[d], d["events"], "x", n, None][n % 5]).encode(),
     ),
-    "foreign-event": _mutated(
-        "invalid message", "foreign-event", _put("events", 0, "gateway_id", values=lambda n: OTHER)
-    ),
     "seq-past-bigint": _mutated(
         "invalid message", "seq-past-bigint", _put("events", 0, "seq", values=lambda n: 2**63 + n)
     ),
     "seq-below-one": _mutated(
         "invalid message", "seq-below-one", _put("events", 0, "seq", values=lambda n: -n)
     ),
-    "huge-string": _mutated("invalid message", "huge-string", _huge_text),
-    "nul": _mutated("invalid text", "nul", _nul),
     "truncated": _mutated(
         "invalid json", "truncated", lambda d, n: json.dumps(d).encode()[: n % 300]
     ),
@@ -168,4 +194,33 @@ HOSTILE_KINDS: dict[str, st.SearchStrategy[Hostile]] = {
         lambda raw: Hostile(GW, b"\xff" + raw, None, "random-bytes")
     ),
 }
+PARTIAL_KINDS: dict[str, st.SearchStrategy[Partial]] = {
+    "missing-event-field": _event_damaged(
+        "invalid message",
+        "missing-event-field",
+        0,
+        _drop(["event_id", "gateway_id", "occurred_at", "body", "type"], in_event=True),
+    ),
+    "foreign-event": _event_damaged(
+        "invalid message",
+        "foreign-event",
+        0,
+        _put("events", 0, "gateway_id", values=lambda n: OTHER),
+    ),
+    "unknown-type": _event_damaged(  # what a newer gateway would send this hub
+        "invalid message",
+        "unknown-type",
+        0,
+        _put("events", 0, "type", values=lambda n: ["coupon.redeemed", "", 7, None][n % 4]),
+    ),
+    "event-schema-version": _event_damaged(
+        "invalid message",
+        "event-schema-version",
+        0,
+        _put("events", 0, "schema_version", values=lambda n: [2, 0, "1", True][n % 4]),
+    ),
+    "huge-string": _event_damaged("invalid message", "huge-string", -1, _huge_text),
+    "nul": _event_damaged("invalid text", "nul", -1, _nul),
+}
 hostiles: st.SearchStrategy[Hostile] = st.one_of(*HOSTILE_KINDS.values())
+partials: st.SearchStrategy[Partial] = st.one_of(*PARTIAL_KINDS.values())

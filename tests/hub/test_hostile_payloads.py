@@ -2,8 +2,9 @@
 
 Every hostile payload must leave a dead-letter row with its reason, one logged error and one
 tick of the dead-letter counter; the service keeps going, and every good batch around it is
-committed exactly once (and acked the same when it is re-sent). Events the CRM refuses are
-stored and acked, then dead-lettered alone by the projection."""
+committed exactly once (and acked the same when it is re-sent). A batch with one damaged
+event commits the others and dead-letters that one alone (kind "event"), acked as such.
+Events the CRM refuses are stored and acked, then dead-lettered alone by the projection."""
 
 import json
 import logging
@@ -30,12 +31,15 @@ from tests.hub.hostile import (
     GW,
     HOSTILE_KINDS,
     OTHER,
+    PARTIAL_KINDS,
     REVOKED,
     UNKNOWN,
     Good,
     Hostile,
+    Partial,
     good_batches,
     hostiles,
+    partials,
 )
 from wire.codec import MAX_PAYLOAD_BYTES
 from wire.events import (
@@ -56,13 +60,14 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-steps = st.lists(good_batches() | hostiles, min_size=1, max_size=6)
+Step = Good | Hostile | Partial
+steps = st.lists(good_batches() | hostiles | partials, min_size=1, max_size=6)
 
 
 @dataclass
 class Seen:
     committed: set[tuple[uuid.UUID, int, datetime]] = field(default_factory=set)
-    acks: list[tuple[Good, Ack]] = field(default_factory=list)
+    acks: list[tuple[Good | Partial, Ack]] = field(default_factory=list)
 
 
 def _dead_letter_ticks() -> Counter[tuple[str, str]]:
@@ -100,7 +105,7 @@ def revoked(sessions: sessionmaker[Session], ingest: IngestService) -> str:
     return REVOKED
 
 
-def _send(ingest: IngestService, step: Good | Hostile, seen: Seen) -> None:
+def _send(ingest: IngestService, step: Step, seen: Seen) -> None:
     gateway = step.topic_gateway if isinstance(step, Hostile) else GW
     # the consumer only ever passes a gateway id that parse_topic accepted
     topic_gateway, _channel = parse_topic(topic(gateway, Channel.EVENTS))
@@ -113,8 +118,13 @@ def _send(ingest: IngestService, step: Good | Hostile, seen: Seen) -> None:
     assert out.rejected is None
     assert out.ack is not None
     seen.acks.append((step, out.ack))
+    kept = step.good_seqs if isinstance(step, Partial) else None
     for e in step.batch.events:
-        seen.committed.add((step.batch.epoch, e.seq, e.occurred_at))
+        if kept is None or e.seq in kept:
+            seen.committed.add((step.batch.epoch, e.seq, e.occurred_at))
+    if isinstance(step, Partial):
+        event(step.label)
+        assert (out.committed, out.dead_lettered) == (len(kept or ()), 1), step.label
 
 
 @FUZZ
@@ -125,7 +135,7 @@ def test_hostile_payloads_between_good_batches(
     sessions: sessionmaker[Session],
     revoked: str,
     caplog: pytest.LogCaptureFixture,
-    plan: list[Good | Hostile],
+    plan: list[Step],
 ) -> None:
     _run_and_check(ingest, projector, sessions, caplog, plan)
 
@@ -141,9 +151,11 @@ def test_every_hostile_kind_between_good_batches(
     data: st.DataObject,
 ) -> None:
     """Each kind at least once per example, whatever the mixed run above happened to draw."""
-    plan: list[Good | Hostile] = []
+    plan: list[Step] = []
     for kind in sorted(HOSTILE_KINDS):
         plan += [data.draw(good_batches()), data.draw(HOSTILE_KINDS[kind], label=kind)]
+    for kind in sorted(PARTIAL_KINDS):
+        plan += [data.draw(good_batches()), data.draw(PARTIAL_KINDS[kind], label=kind)]
     plan.append(data.draw(good_batches()))
     _run_and_check(ingest, projector, sessions, caplog, plan)
 
@@ -153,7 +165,7 @@ def _run_and_check(
     projector: CrmProjector,
     sessions: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
-    plan: list[Good | Hostile],
+    plan: list[Step],
 ) -> None:
     last_letter, ticks = _last_letter_id(sessions), _dead_letter_ticks()
     caplog.clear()
@@ -163,21 +175,33 @@ def _run_and_check(
             _send(ingest, step, seen)
         projected = projector.drain()
     hostile = [s for s in plan if isinstance(s, Hostile)]
+    partial = [s for s in plan if isinstance(s, Partial)]
     event_dead = sum(len(s.dead) for s in plan if isinstance(s, Good))
     assert projected.dead_lettered == event_dead
     letters = _letters_after(sessions, last_letter)
-    assert [x.kind for x in letters].count("batch") == len(hostile)
     assert [x.kind for x in letters].count("projection") == event_dead
     assert all(x.reason for x in letters)
-    for s, x in zip(hostile, (x for x in letters if x.kind == "batch"), strict=True):
+    for s, x in zip(hostile, _of_kind(letters, "batch"), strict=True):
         kept = s.payload[:DEAD_LETTER_PAYLOAD_BYTES]  # the head of a huge one
         assert (x.payload, x.gateway_id) == (kept, s.topic_gateway)
         assert s.reason in (None, x.reason)
+    for p, x in zip(partial, _of_kind(letters, "event"), strict=True):
+        assert (x.gateway_id, x.epoch, x.seq, x.reason) == (
+            GW,
+            p.batch.epoch,
+            p.refused_seq,
+            p.reason,
+        )
+        assert json.loads(x.payload) == p.damaged  # the event itself, kept for replay
     assert _dead_letter_ticks() - ticks == Counter((x.kind, x.reason) for x in letters)
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == len(letters)
     assert all(x.reason in r.getMessage() for x, r in zip(letters, errors, strict=True))
     _assert_committed_once(ingest, projector, sessions, seen)
+
+
+def _of_kind(letters: list[DeadLetter], kind: str) -> list[DeadLetter]:
+    return [x for x in letters if x.kind == kind]
 
 
 def _assert_committed_once(
@@ -187,15 +211,18 @@ def _assert_committed_once(
     rows = _raw_rows(sessions, epochs)
     assert len(rows) == len(set(rows)) == len(seen.committed)
     assert {(e, s, at.astimezone(UTC)) for e, s, at in rows} == seen.committed
-    for good, ack in seen.acks:
-        seqs = {e.seq for e in good.batch.events}
-        assert ack.committed == compress(seqs)
-        assert ack.dead_lettered == []
-        again = ingest.commit_batch(GW, good.payload, NOW)  # a re-send: all duplicates
+    letters_before_resend = _last_letter_id(sessions)
+    for sent, ack in seen.acks:
+        seqs = {e.seq for e in sent.batch.events}
+        refused = {sent.refused_seq} if isinstance(sent, Partial) else set()
+        assert ack.committed == compress(seqs - refused)
+        assert ack.dead_lettered == compress(refused)
+        again = ingest.commit_batch(GW, sent.payload, NOW)  # a re-send: all duplicates
         assert (again.committed, again.dead_lettered) == (0, 0)
-        assert again.duplicates == len(good.batch.events)
+        assert again.duplicates == len(sent.batch.events)
         assert again.ack == ack
     assert len(_raw_rows(sessions, epochs)) == len(seen.committed)
+    assert _last_letter_id(sessions) == letters_before_resend  # no new letter for a re-send
     assert projector.drain().jobs == 0  # re-sends queue nothing
 
 
@@ -222,7 +249,9 @@ def test_longest_valid_strings_commit_and_one_char_more_is_refused(
     doc = json.loads(payload(batch(GW, longest)))
     doc["events"][0]["body"]["member_no"] = "会" * 129
     out = ingest.commit_batch(GW, json.dumps(doc).encode(), NOW)
-    assert (out.rejected, out.ack) == ("invalid message", None)
+    assert (out.committed, out.dead_lettered, out.rejected) == (len(longest) - 1, 1, None)
+    assert out.ack is not None
+    assert out.ack.dead_lettered == compress({1})
 
 
 def test_oversized_payload_is_dead_lettered(

@@ -1,0 +1,101 @@
+"""A batch the strict decode refused, read event by event: the hub commits the events that
+are valid and dead-letters the others alone, so one bad event (say, a type this hub does not
+know yet) neither holds back the good ones nor leaves its seq un-acked for ever."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from wire.codec import first_error, holds_nul, load_object
+from wire.errors import WireError
+from wire.events import MAX_SEQ, Event, EventAdapter, GatewayId, SchemaVersion, UtcDatetime
+from wire.messages import MAX_BATCH_EVENTS
+
+
+class _Envelope(BaseModel):
+    """An EventBatch with its events left unread."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: SchemaVersion
+    gateway_id: GatewayId
+    epoch: UUID
+    sent_at: UtcDatetime
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
+
+
+class _Seq(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    seq: int = Field(ge=1, le=MAX_SEQ)
+
+
+@dataclass(frozen=True)
+class RefusedEvent:
+    seq: int
+    reason: str
+    detail: str
+    raw: bytes  # the event as received, re-serialized
+
+
+@dataclass(frozen=True)
+class SalvagedBatch:
+    """The envelope of a batch, its valid events and its refused ones. A seq that occurs
+    twice keeps its first occurrence, as in a valid batch."""
+
+    gateway_id: str
+    epoch: UUID
+    events: list[Event]
+    refused: list[RefusedEvent]
+    repeats: int
+
+
+def salvage_batch(payload: bytes) -> SalvagedBatch | None:
+    """None when the batch cannot be read event by event (a bad envelope, an event without
+    a valid seq, or nothing wrong with any single event); the caller then refuses it whole
+    with the strict decode's reason."""
+    try:
+        data = load_object(payload, nul_allowed=True)
+        envelope = _Envelope.model_validate(data)
+    except (WireError, ValidationError):
+        return None
+    if holds_nul({k: v for k, v in data.items() if k != "events"}):
+        return None
+    events: list[Event] = []
+    refused: list[RefusedEvent] = []
+    seen: set[int] = set()
+    for raw in envelope.events:
+        try:
+            seq = _Seq.model_validate(raw).seq
+        except ValidationError:
+            return None  # an event the gateway could never be told is settled
+        if seq in seen:
+            continue
+        seen.add(seq)
+        outcome = _check(raw, envelope.gateway_id)
+        if isinstance(outcome, RefusedEvent):
+            refused.append(outcome)
+        else:
+            events.append(outcome)
+    if not refused:
+        return None
+    repeats = len(envelope.events) - len(seen)
+    return SalvagedBatch(envelope.gateway_id, envelope.epoch, events, refused, repeats)
+
+
+def _check(raw: dict[str, Any], gateway_id: str) -> Event | RefusedEvent:
+    seq = raw["seq"]
+    as_bytes = json.dumps(raw, ensure_ascii=False).encode()
+    if holds_nul(raw):  # PostgreSQL text and JSONB cannot hold it
+        return RefusedEvent(seq, "invalid text", "NUL character in a string", as_bytes)
+    try:
+        event = EventAdapter.validate_python(raw)
+    except ValidationError as exc:
+        return RefusedEvent(seq, "invalid message", first_error(exc), as_bytes)
+    if event.gateway_id != gateway_id:
+        detail = f"event seq {seq} names gateway {event.gateway_id!r}"
+        return RefusedEvent(seq, "invalid message", detail, as_bytes)
+    return event
