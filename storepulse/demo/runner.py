@@ -89,7 +89,8 @@ async def _demo(workdir: Path, check: bool) -> int:
         gateway.pipeline.on_event = lambda event: say(_describe(event))
 
         hub_url = f"http://127.0.0.1:{hub.api_port}"
-        scenario = Scenario(rig, gateway, hub_url, say)
+        vpcd_port = pcscd.vpcd_port if pcscd is not None else None
+        scenario = Scenario(rig, gateway, hub_url, say, vpcd_port=vpcd_port)
         await scenario.start()
         stack.push_async_callback(scenario.stop)
         say(f"store page  http://127.0.0.1:{gateway.page_port}/   (clerk prompts, live)")

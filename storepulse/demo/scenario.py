@@ -78,9 +78,16 @@ class PromptWatcher:
 
 class Scenario:
     def __init__(
-        self, rig: StoreRig, gateway: Gateway, hub_api: str, say: Say, timeout: float = 30.0
+        self,
+        rig: StoreRig,
+        gateway: Gateway,
+        hub_api: str,
+        say: Say,
+        timeout: float = 30.0,
+        vpcd_port: int | None = None,  # where the ID card is inserted; None: no pcscd
     ) -> None:
         self.rig = rig
+        self.vpcd_port = vpcd_port
         self.gateway = gateway
         self.hub_api = hub_api.rstrip("/")
         self.say = say
@@ -150,8 +157,10 @@ class Scenario:
     async def id_card(self) -> dict[str, Any]:
         from storepulse.emulators.vpcd_card import VirtualCard
 
+        if self.vpcd_port is None:
+            raise StepFailed("no pcscd: the ID card cannot be inserted")
         seen = len(self.watcher.prompts)
-        with VirtualCard(DEMO_ID_NUMBER):
+        with VirtualCard(DEMO_ID_NUMBER, port=self.vpcd_port):
             prompt = await self.watcher.wait_for("idcard.read", seen, self.timeout)
         self.say(f"prompt   {prompt['title']}: {prompt['display_name']} (ID card, hashed)")
         return prompt

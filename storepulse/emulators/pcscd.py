@@ -1,10 +1,14 @@
 """pcscd with vsmartcard's vpcd driver, for the demo and the smart-card tests.
 
-There is one pcscd per machine (pcsc-lite 1.9 has a fixed socket) and vpcd's port is fixed
-by /etc/reader.conf.d/vpcd, so tests share it: a running pcscd is reused and left alone,
-otherwise we start `pcscd --foreground` and end it by pid.
+There is one pcscd per machine (pcsc-lite 1.9 has a fixed socket), so tests share it: a
+running pcscd is reused and left alone (its vpcd listens where /etc/reader.conf.d/vpcd
+says, 35963), otherwise we start `pcscd --foreground` and end it by pid. Ours gets its own
+reader.conf.d with vpcd on OWN_VPCD_PORT: 35963 is inside the kernel's ephemeral range, and
+any client socket on the machine that happened to get it (an MQTT connection of another
+test, say, even one in TIME_WAIT) made vpcd's listen fail with "Address already in use".
 """
 
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +17,9 @@ from smartcard import scard
 
 from storepulse.emulators.processes import end_process
 
-VPCD_PORT = 35963  # vpcd slot 0; slot 1 is 35964
+SYSTEM_VPCD_PORT = 35963  # vpcd slot 0 in Debian's /etc/reader.conf.d/vpcd
+OWN_VPCD_PORT = 23675  # below the ephemeral range (32768-60999): no client port collides
+SYSTEM_VPCD_CONF = Path("/etc/reader.conf.d/vpcd")
 VPCD_READER = "Virtual PCD 00 00"
 
 
@@ -61,6 +67,11 @@ class Pcscd:
         """True when this test run started the daemon (and so may stop it)."""
         return self.process is not None
 
+    @property
+    def vpcd_port(self) -> int:
+        """Where a virtual card connects: our port, or the reused daemon's system one."""
+        return OWN_VPCD_PORT if self.owned else SYSTEM_VPCD_PORT
+
     def ensure(self) -> "Pcscd":
         if list_readers() is None:
             self.start()
@@ -72,9 +83,14 @@ class Pcscd:
         return self
 
     def start(self) -> None:
+        conf_dir = self.log_path.parent / "reader.conf.d"
+        conf_dir.mkdir(exist_ok=True)
+        (conf_dir / "vpcd").write_text(own_vpcd_conf(SYSTEM_VPCD_CONF.read_text()))
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                ["pcscd", "--foreground"], stdout=log, stderr=subprocess.STDOUT
+                ["pcscd", "--foreground", "--config", str(conf_dir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     def stop(self) -> None:
@@ -98,3 +114,12 @@ class Pcscd:
                 return
             time.sleep(0.02)
         raise TimeoutError(f"{VPCD_READER!r} not listed by pcscd within {timeout}s")
+
+
+def own_vpcd_conf(system_conf: str) -> str:
+    """The system's vpcd reader entry (its LIBPATH fits this machine) with our port as the
+    channel: vpcd listens on the port the channel id names."""
+    system_channel = re.compile(f"0x{SYSTEM_VPCD_PORT:04x}", re.IGNORECASE)
+    if not system_channel.search(system_conf):
+        raise RuntimeError(f"{SYSTEM_VPCD_CONF} names no vpcd channel {system_channel.pattern}")
+    return system_channel.sub(f"0x{OWN_VPCD_PORT:04X}", system_conf)

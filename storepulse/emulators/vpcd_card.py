@@ -207,7 +207,12 @@ def main(
     insert_for: Annotated[float, typer.Option(help="seconds to stay inserted")] = 2.0,
     behaviour: Annotated[str, typer.Option(help="good, bad_sw, garbage, pull_mid_read")] = "good",
     host: Annotated[str, typer.Option(help="vpcd host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="vpcd port (35963 = first slot)")] = 35963,
+    port: Annotated[
+        int,
+        typer.Option(
+            help="vpcd port: 35963 for a system pcscd, 23675 for one the demo or tests started"
+        ),
+    ] = 35963,
 ) -> None:
     """Insert a virtual card into vpcd for a while, then remove it."""
     if behaviour not in BEHAVIOURS:

@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from storepulse.emulators.pcscd import VPCD_PORT, VPCD_READER, Pcscd, list_readers, wait_card_state
+from storepulse.emulators.pcscd import VPCD_READER, Pcscd, list_readers, wait_card_state
 
-__all__ = ["VPCD_PORT", "VPCD_READER", "Pcscd", "list_readers", "pcscd", "wait_card_state"]
+__all__ = ["VPCD_READER", "Pcscd", "list_readers", "pcscd", "wait_card_state"]
 
 
 @pytest.fixture(scope="session")
