@@ -70,9 +70,10 @@ class HubRuntime:
         self.projection = ProjectionLoop(
             projector,
             self.consumer.publish_touched,
-            # Commits in other processes cannot wake it: it looks more often then.
+            # Commits in other processes cannot wake it: it looks more often then, and
+            # only jobs arriving during a round tell it that they are busy.
             idle_seconds=0.25 if processes else 1.0,
-            ingest_busy=self.consumer.busy,
+            ingest_busy=None if processes else self.consumer.busy,
             busy_share=settings.projection_busy_share,
         )
         self.consumer.on_committed = self.projection.wake

@@ -3,7 +3,8 @@ executemany (SQLAlchemy's insertmanyvalues) elsewhere. Ingest writes hundreds of
 batch into a few tables; one statement per table is what keeps it fast."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -23,15 +24,10 @@ def copy_rows(
     so they commit or roll back with it. PostgreSQL only; JSON columns take JSON text."""
     if not rows:
         return
-    dbapi = session.connection().connection.driver_connection
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    try:
-        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.Error as exc:
-        # Past SQLAlchemy here: map to its IntegrityError / DataError / ... like execute() does.
-        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+    with _driver_cursor(session, statement, None) as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def driver_execute(
@@ -40,11 +36,22 @@ def driver_execute(
     """Run psycopg SQL (`%(name)s` text, `%(name)b` binary parameters) on the session's own
     connection and return its rows. For the ingest hot path, where SQLAlchemy's statement
     and result handling cost more than the statement itself. PostgreSQL only."""
-    dbapi = session.connection().connection.driver_connection
+    with _driver_cursor(session, statement, params) as cursor:
+        cursor.execute(statement, params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+
+@contextmanager
+def _driver_cursor(
+    session: Session, statement: str, params: dict[str, Any] | None
+) -> Iterator[psycopg.Cursor[Any]]:
+    """A psycopg cursor on the session's connection (its transaction). Errors are mapped to
+    SQLAlchemy's IntegrityError / DataError / ... as execute() would: we are past it here."""
+    driver = session.connection().connection.driver_connection
+    dbapi: psycopg.Connection[Any] = driver  # type: ignore[assignment]
     try:
-        with dbapi.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(statement, params)
-            return list(cursor.fetchall()) if cursor.description else []
+        with dbapi.cursor() as cursor:
+            yield cursor
     except psycopg.Error as exc:
         raise DBAPIError.instance(statement, params, exc, psycopg.Error) from exc
 
