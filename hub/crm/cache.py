@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from hub.crm.masking import mask_name
-from hub.db.dialect import insert_for
+from hub.db.dialect import insert_for, one_of
 from hub.db.models import CacheVersion, Customer, Identity, Purchase, PurchaseItem, Touchpoint
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import CachedCustomer, PurchaseSummary
@@ -80,7 +80,7 @@ def _last_purchases(session: Session, customer_ids: list[str]) -> dict[str, list
     rank = func.row_number().over(partition_by=Purchase.customer_id, order_by=order)
     ranked = (
         select(Purchase.id, rank.label("rank"))
-        .where(Purchase.customer_id.in_(customer_ids))
+        .where(one_of(session, Purchase.customer_id, customer_ids))
         .subquery()
     )
     columns = (Purchase.id, Purchase.customer_id, Purchase.at, Purchase.receipt_no)
@@ -95,7 +95,7 @@ def _last_purchases(session: Session, customer_ids: list[str]) -> dict[str, list
     if purchases:
         item_rows = session.execute(
             select(PurchaseItem.purchase_id, PurchaseItem.sku, PurchaseItem.name, PurchaseItem.qty)
-            .where(PurchaseItem.purchase_id.in_([p.id for p in purchases]))
+            .where(one_of(session, PurchaseItem.purchase_id, [p.id for p in purchases]))
             .order_by(PurchaseItem.purchase_id, PurchaseItem.id)
         )
         for item in item_rows:
@@ -114,14 +114,14 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
     identifiers: dict[str, list[Identifier]] = defaultdict(list)
     rows = session.execute(
         select(Identity.customer_id, Identity.kind, Identity.value)
-        .where(Identity.customer_id.in_(ids))
+        .where(one_of(session, Identity.customer_id, ids))
         .order_by(Identity.customer_id, Identity.id)
     )
     for customer_id, kind, value in rows:
         identifiers[customer_id].append(Identifier(kind=IdentifierKind(kind), value=value))
     customers = session.execute(
         select(Customer.id, Customer.name, Customer.tags, Customer.updated_at)
-        .where(Customer.id.in_([i for i in ids if i in identifiers]))
+        .where(one_of(session, Customer.id, [i for i in ids if i in identifiers]))
         .order_by(Customer.id)
     ).all()
     purchases = _last_purchases(session, [c.id for c in customers])

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -134,24 +134,33 @@ def _decode(rows: list[StoredRow]) -> tuple[list[tuple[StoredRow, Event]], list[
     decoded: list[tuple[StoredRow, Event]] = []
     failed: list[_Failed] = []
     for row in rows:
-        envelope = {
-            "event_id": str(row.event_id),
-            "gateway_id": row.gateway_id,
-            "seq": row.seq,
-            "occurred_at": row.occurred_at.isoformat(),
-            "type": row.type,
-        }
         try:
-            if isinstance(row.body, str):  # one parse, in pydantic, from the stored text
-                text = json.dumps(envelope)[:-1] + ', "body": ' + row.body + "}"
-                decoded.append((row, EventAdapter.validate_json(text)))
+            if row.document is not None:  # one parse, in pydantic
+                decoded.append((row, EventAdapter.validate_json(row.document)))
             else:
-                decoded.append((row, EventAdapter.validate_python({**envelope, "body": row.body})))
+                decoded.append(
+                    (row, EventAdapter.validate_python({**_envelope(row), "body": row.body}))
+                )
         except ValidationError as exc:
             detail = "; ".join(f"{e['loc']}: {e['msg']}" for e in exc.errors()[:5])
-            payload = json.dumps({**envelope, "body": row.body}, default=str).encode()
-            failed.append(_Failed(row, "undecodable stored event", detail[:2000], payload))
+            failed.append(_Failed(row, "undecodable stored event", detail[:2000], _as_stored(row)))
     return decoded, failed
+
+
+def _envelope(row: StoredRow) -> dict[str, Any]:
+    return {
+        "event_id": str(row.event_id),
+        "gateway_id": row.gateway_id,
+        "seq": row.seq,
+        "occurred_at": row.occurred_at.isoformat(),
+        "type": row.type,
+    }
+
+
+def _as_stored(row: StoredRow) -> bytes:
+    if row.document is not None:
+        return row.document.encode()
+    return json.dumps({**_envelope(row), "body": row.body}, default=str).encode()
 
 
 def _dead_letter(session: Session, failed: list[_Failed]) -> None:

@@ -5,10 +5,11 @@ batch into a few tables; one statement per table is what keeps it fast."""
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, insert
+from sqlalchemy import JSON, Table, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -62,13 +63,16 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     if is_postgres(session):
         columns = list(rows[0])
-        copy_rows(session, table.name, columns, [[_copyable(r[c]) for c in columns] for r in rows])
+        copy_rows(session, table.name, columns, _copy_tuples(table, columns, rows))
     else:
         session.execute(insert(table), rows)
 
 
-def _copyable(value: Any) -> Any:
-    # COPY takes JSON documents as text; Python lists/dicts here are JSON columns.
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    return value
+def _copy_tuples(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> list[Any]:
+    # COPY takes JSON documents as text; only the JSON columns need converting.
+    documents = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    if documents:
+        return [[json.dumps(r[c]) if c in documents else r[c] for c in columns] for r in rows]
+    if len(columns) == 1:
+        return [(r[columns[0]],) for r in rows]
+    return list(map(itemgetter(*columns), rows))

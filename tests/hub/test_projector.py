@@ -1,6 +1,7 @@
 """The CRM projection beside ingest, on SQLite and PostgreSQL: exactly once across a crash,
 poison events dead-lettered without blocking, per-gateway order, and the loop that runs it."""
 
+import json
 import threading
 import time
 import uuid
@@ -119,6 +120,7 @@ def test_poison_events_are_dead_lettered_and_later_ones_still_project(
             ("projection", 3, "unknown customer"),
         ]
         assert "uid" in letters[0].detail
+        assert json.loads(letters[0].payload)["body"]["uid"] == "not hex"  # as stored
         assert b"cus-nobody" in letters[1].payload
         assert letters[1].epoch == first.epoch
         visits = s.scalars(select(Touchpoint.detail).where(Touchpoint.kind == "visit")).all()
