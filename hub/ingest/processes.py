@@ -6,21 +6,26 @@ MQTT 5 subscription. Each runs an `IngestConsumer` on the events channel only, w
 own database pool; status, cache snapshots, the CRM projection and the API stay in the
 main process, which supervises them: a process that dies is started again after a
 back-off; one whose parent is gone (SIGKILL) stops by itself. An event batch in flight in
-a process that dies is not acked, so its gateway re-sends it.
+a process that dies is not acked, so its gateway re-sends it. Their counters reach the
+main process's /metrics through files (hub/ingest/shared_metrics.py).
 """
 
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from hub.crm.ingest import IngestService
 from hub.db import make_engine, make_session_factory
+from hub.ingest import shared_metrics
 from hub.ingest.consumer import IngestConsumer
 from hub.settings import HubSettings
 from wire.topics import Channel
@@ -67,12 +72,15 @@ class IngestProcesses:
         self._started_at: list[float] = []
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
+        self.metrics_dir: Path | None = None  # the processes' prometheus-client files
 
     @property
     def pids(self) -> list[int]:
         return [p.pid for p in self._processes if p.pid is not None and p.is_alive()]
 
     def start(self) -> None:
+        self.metrics_dir = Path(tempfile.mkdtemp(prefix="storepulse-ingest-metrics-"))
+        shared_metrics.add_directory(self.metrics_dir)
         self._started_at = [0.0] * self.count
         self._processes = [self._spawn(index) for index in range(self.count)]
         self._supervisor = threading.Thread(
@@ -103,6 +111,10 @@ class IngestProcesses:
                 process.terminate()
                 process.join(5)
         self._processes.clear()
+        if self.metrics_dir is not None:
+            shared_metrics.remove_directory(self.metrics_dir)
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
+            self.metrics_dir = None
 
     def _spawn(self, index: int) -> BaseProcess:
         process = self._ctx.Process(
@@ -111,7 +123,9 @@ class IngestProcesses:
             name=f"storepulse-hub-ingest-{index + 1}",
             daemon=False,  # it has threads and connections of its own to close
         )
-        process.start()
+        assert self.metrics_dir is not None
+        with shared_metrics.child_environment(self.metrics_dir):
+            process.start()
         self._started_at[index] = time.monotonic()
         return process
 

@@ -1,20 +1,25 @@
 """Ingest processes: they share the events subscription (MQTT 5), so batches are split
-between them and each is committed once; where they cannot run (SQLite, no shared
-subscription) the hub says why and ingests in its one process."""
+between them and each is committed once, and their counters show on the main process's
+/metrics; where they cannot run (SQLite, no shared subscription) the hub says why and
+ingests in its one process."""
 
 import asyncio
 import logging
+import os
 import secrets
 import threading
 import uuid
 from pathlib import Path
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from hub.db.models import EventKey, ProjectionJob, RawEvent
+from hub.ingest import shared_metrics
 from hub.ingest.processes import (
     HEALTHY_SECONDS,
     can_share_ingest,
@@ -86,8 +91,11 @@ async def split_and_commit(pg_url: str, mosquitto: MosquittoBroker) -> None:
     try:
         assert hub.ingest_processes is not None and hub.consumer is not None
         assert await asyncio.to_thread(hub.ingest_processes.wait_connected, 60)
+        assert shared_metrics.ENV not in os.environ  # set only while a process starts
         extra = hub.ingest_processes.pids
         assert len(extra) == 2
+        before = await _metrics(hub.api_port)
+        gateway.client.publish(topic(GATEWAY, Channel.EVENTS), b"{not json", qos=1)
         epoch = uuid.uuid4()
         for b in range(BATCHES):
             sent = batch(GATEWAY, [tap()] * PER_BATCH, epoch=epoch, first_seq=1 + b * PER_BATCH)
@@ -107,10 +115,30 @@ async def split_and_commit(pg_url: str, mosquitto: MosquittoBroker) -> None:
             assert queued in (None, *range(total + 1))  # the projection may have taken some
         # the ingest processes took them all; the main process takes status only
         assert hub.consumer.counters["batches"] == 0
+        # ... and their counters are on the main process's /metrics
+        after = await _metrics(hub.api_port)
+        grew = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        assert grew["storepulse_hub_events_total", (("outcome", "committed"),)] == total
+        assert grew["storepulse_hub_batch_seconds_count", ()] == BATCHES
+        garbage = (("kind", "batch"), ("reason", "invalid json"))
+        assert grew["storepulse_hub_dead_letters_total", garbage] == 1
+        metrics_dir = hub.ingest_processes.metrics_dir
     finally:
         gateway.close()
         await hub.stop()
     assert not any(Path(f"/proc/{pid}").exists() for pid in extra), "ingest process left running"
+    assert metrics_dir is not None and not metrics_dir.exists()
+
+
+async def _metrics(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"http://127.0.0.1:{port}/metrics")
+    response.raise_for_status()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
 
 
 def test_one_process_on_sqlite(

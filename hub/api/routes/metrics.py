@@ -1,6 +1,8 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from hub.ingest import shared_metrics
 
 router = APIRouter(tags=["metrics"])
 
@@ -11,5 +13,5 @@ router = APIRouter(tags=["metrics"])
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 def metrics() -> Response:
-    """Prometheus text format."""
-    return Response(content=generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text format; with ingest processes, their counters are added in."""
+    return Response(content=shared_metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
