@@ -1,9 +1,10 @@
 """The projection queue: claim jobs, load their raw events, delete them, measure the lag.
 
 Every step runs inside the caller's transaction. On PostgreSQL jobs are claimed with
-`FOR UPDATE SKIP LOCKED`, so projectors in several hub processes share the queue, and each
-claimed gateway is held with a transaction advisory lock, so one gateway's events are only
-ever projected by one transaction at a time (in order). SQLite has one writer: one process.
+`FOR UPDATE SKIP LOCKED`, so projectors in several hub processes share the queue; a gateway
+whose older job another projector holds waits for it, and each claimed gateway is held with
+a transaction advisory lock, so one gateway's events are only ever projected by one
+transaction at a time, in order. SQLite has one writer: one process.
 """
 
 import uuid
@@ -24,6 +25,13 @@ GUESSED_JOB_EVENTS = 500  # a typical batch: the first query's size estimate
 LOCK_GATEWAYS_PG = text(
     "SELECT g FROM unnest(CAST(:gateways AS text[])) AS g "
     "WHERE pg_try_advisory_xact_lock(hashtextextended('projection|' || g, 0))"
+)
+# Gateways with a job older than the first one claimed here: another projector holds it
+# (row-locked, between its claim and its gateway lock), so this round leaves them alone.
+OLDER_JOBS_PG = text(
+    "SELECT DISTINCT p.gateway_id FROM projection_jobs AS p "
+    "JOIN unnest(CAST(:gateways AS text[]), CAST(:first_ids AS bigint[])) AS c(g, first_id) "
+    "ON p.gateway_id = c.g AND p.id < c.first_id"
 )
 # One index probe per job on (gateway_id, epoch, seq) in each partition. The whole event
 # comes as one JSON text built by PostgreSQL (in its own process): pydantic parses it in one
@@ -101,10 +109,22 @@ def claim(session: Session, max_events: int) -> list[Job]:
             break
         guess = max(1, events // len(jobs))
     if jobs and is_postgres(session):
-        gateways = sorted({j.gateway_id for j in jobs})
-        held = set(session.scalars(LOCK_GATEWAYS_PG, {"gateways": gateways}))
-        jobs = [j for j in jobs if j.gateway_id in held]  # the rest: another projector's
+        jobs = _in_order_only(session, jobs)
     return jobs
+
+
+def _in_order_only(session: Session, jobs: list[Job]) -> list[Job]:
+    """The jobs this transaction may project now: of gateways with no older job held by
+    another projector (it goes first; checked before locking, so it can take the lock),
+    and whose lock this transaction took."""
+    first_ids: dict[str, int] = {}
+    for job in jobs:  # in id order
+        first_ids.setdefault(job.gateway_id, job.id)
+    params = {"gateways": list(first_ids), "first_ids": list(first_ids.values())}
+    behind = set(session.scalars(OLDER_JOBS_PG, params))
+    free = sorted(set(first_ids) - behind)
+    held = set(session.scalars(LOCK_GATEWAYS_PG, {"gateways": free})) if free else set()
+    return [j for j in jobs if j.gateway_id in held]  # the rest: another projector's
 
 
 def load_events(session: Session, jobs: Sequence[Job]) -> list[StoredRow]:

@@ -17,7 +17,7 @@ from hub.crm.identities import lock_identifiers, new_customer_id
 from hub.crm.ingest import IngestService
 from hub.crm.projector import CrmProjector, ProjectionOutcome
 from hub.db import make_engine, make_session_factory, migrate
-from hub.db.models import Customer, DeadLetter, Identity, Purchase, Touchpoint
+from hub.db.models import Customer, DeadLetter, Identity, ProjectionJob, Purchase, Touchpoint
 from tests.hub.batches import batch, checkout, payload, tap
 from tests.hub.conftest import SKEW_LIMIT, TENANT_KEY
 from wire.messages import SeqRange
@@ -241,3 +241,30 @@ def test_batch_path_matches_one_event_at_a_time_within_a_batch(
         assert bought.customer_id == owners[uid]
         assert [i.sku for i in bought.items] == ["6901234567011"]
     assert out.touched == {"store-sh-xuhui": {owners[uid]}}
+
+
+def test_a_gateway_waits_while_another_projector_holds_its_older_job(
+    pg_sessions: sessionmaker[Session], pg_ingest: IngestService
+) -> None:
+    """Another projector has claimed (row-locked) the older job of a gateway but has not
+    taken that gateway's lock yet: this one must not project the newer job before it."""
+    first = batch("gw-demo-1", [tap("CAFE00F001")])
+    second = batch("gw-demo-1", [checkout("R-ORDER")], epoch=first.epoch, first_seq=2)
+    other = batch("gw-demo-2", [tap("CAFE00F002")])
+    for sent in (first, second, other):
+        pg_ingest.commit_batch(sent.gateway_id, payload(sent), NOW)
+    with pg_sessions() as holder:  # the other projector, between its claim and its lock
+        holder.execute(
+            select(ProjectionJob)
+            .where(ProjectionJob.gateway_id == "gw-demo-1")
+            .order_by(ProjectionJob.id)
+            .limit(1)
+            .with_for_update()
+        ).one()
+        meanwhile = CrmProjector(pg_sessions).project_once()
+        holder.rollback()
+    assert (meanwhile.jobs, meanwhile.projected) == (1, 1)  # gw-demo-2's only
+    rest = CrmProjector(pg_sessions).drain()
+    assert (rest.jobs, rest.projected) == (2, 2)  # gw-demo-1's two, in one round, in order
+    with pg_sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ProjectionJob)) == 0
