@@ -168,8 +168,8 @@ class IngestConsumer:
 
     def publish_touched(self, touched: dict[str, set[str]]) -> None:
         """A cache delta per store for the customers the projection changed there. Raises
-        StorageError: the caller logs it; a lost delta's customers go out again with their
-        next change, or in a snapshot when a gateway reports a stale cache version."""
+        StorageError when the deltas cannot be built: the projection loop sends those
+        customers again with its next round."""
         for found in self.service.cache_deltas_for(touched):
             payload = encode(found.delta)
             for gateway_id in found.gateway_ids:

@@ -3,7 +3,8 @@
 The thread sleeps until woken (the consumer wakes it after every commit) or until
 `idle_seconds` pass (jobs left by another process or a crash), then projects rounds while
 there is work, hands each round's touched customers to `publish` (cache deltas), and keeps
-the lag gauges current. Storage failures back off and retry: the jobs stay queued.
+the lag gauges current. Storage failures back off and retry: the jobs stay queued, and the
+customers of a delta that could not be sent go again with the next round or the next look.
 
 Acks come first: projection and ingest share the interpreter lock (and, with extra ingest
 processes, the cores), and a CRM round costs several times the Python of storing the same
@@ -27,6 +28,7 @@ from hub.errors import StorageError
 log = logging.getLogger(__name__)
 Publish = Callable[[dict[str, set[str]]], None]
 MAX_PAUSE_SECONDS = 5.0
+MAX_DELTA_ATTEMPTS = 10  # sends of the same waiting customers before they are dropped
 
 
 class ProjectionLoop:
@@ -46,6 +48,8 @@ class ProjectionLoop:
         self.ingest_busy = ingest_busy
         self.busy_share = busy_share
         self.on_round: Callable[[ProjectionOutcome], None] | None = None  # an observer
+        self._unsent: dict[str, set[str]] = {}  # store -> customers of failed deltas
+        self._failed_sends = 0  # in a row
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,7 +88,7 @@ class ProjectionLoop:
         while not self._stopping.is_set():
             started = time.monotonic()
             outcome = self.projector.project_once()
-            if outcome.touched and self.publish is not None:
+            if (outcome.touched or self._unsent) and self.publish is not None:
                 self._publish(outcome.touched)
             waiting = self._report_lag()
             if not outcome.jobs:
@@ -105,11 +109,30 @@ class ProjectionLoop:
         self._stopping.wait(min(pause, MAX_PAUSE_SECONDS))
 
     def _publish(self, touched: dict[str, set[str]]) -> None:
+        """Send these customers' deltas with any that failed before. Nothing else would
+        send them: the store's cache version was not bumped, so no snapshot follows."""
         assert self.publish is not None
+        for store_id, customers in touched.items():
+            self._unsent.setdefault(store_id, set()).update(customers)
         try:
-            self.publish(touched)
-        except StorageError as exc:  # the CRM is committed; only this delta is lost
-            log.error("CRM projection: cache delta not sent: %s", exc)
+            self.publish(self._unsent)
+        except StorageError as exc:  # the CRM is committed; the delta goes next time
+            self._failed_sends += 1
+            waiting = sum(map(len, self._unsent.values()))
+            if self._failed_sends < MAX_DELTA_ATTEMPTS:
+                log.error(
+                    "CRM projection: cache delta not sent (%d customers wait): %s", waiting, exc
+                )
+                return
+            # Not for ever: a delta that cannot be built must not hold back every later one.
+            log.error(
+                "CRM projection: cache delta for %d customers dropped after %d attempts "
+                "(they go again with their next change, or with a resync): %s",
+                waiting,
+                self._failed_sends,
+                exc,
+            )
+        self._unsent, self._failed_sends = {}, 0
 
     def _report_lag(self) -> int:
         """Update the lag gauges; returns the number of jobs waiting."""

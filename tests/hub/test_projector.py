@@ -200,32 +200,64 @@ def test_the_loop_projects_beside_commits_and_hands_over_touched_customers(
     assert projector.lag().events == 0
 
 
-def test_the_loop_survives_a_failing_publish_and_keeps_projecting(
+def test_a_failed_cache_delta_is_sent_again_and_the_loop_keeps_projecting(
     ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
 ) -> None:
     from hub.errors import StorageError
 
-    calls: list[int] = []
-    done = threading.Event()
+    sent: list[set[str]] = []
+    failed = threading.Event()
 
     def publish(touched: dict[str, set[str]]) -> None:
-        calls.append(len(touched))
-        if len(calls) == 1:
-            raise StorageError("broker gone")  # this delta is lost; the CRM is committed
-        done.set()
+        if not failed.is_set():
+            failed.set()
+            raise StorageError("database gone while building the delta")
+        sent.append(set().union(*touched.values()))
 
-    loop = ProjectionLoop(projector, publish, idle_seconds=30)
+    loop = ProjectionLoop(projector, publish, idle_seconds=0.2)
     loop.start()
     try:
         ingest.commit_batch(GW, payload(batch(GW, [tap("D00D0001")])), NOW)
         loop.wake()
-        _until(lambda: len(calls) == 1)
+        assert failed.wait(15)
+        _until(lambda: bool(sent))  # no new event: the next idle look sends it again
         ingest.commit_batch(GW, payload(batch(GW, [tap("D00D0002")])), NOW)
         loop.wake()
-        assert done.wait(15)
+        _until(lambda: len(sent) == 2)
     finally:
         loop.stop()
+    assert sent == [{_owner(sessions, "D00D0001")}, {_owner(sessions, "D00D0002")}]
     assert _count(sessions, Touchpoint, Touchpoint.kind == "visit") == 2
+
+
+def test_a_delta_that_keeps_failing_is_dropped_and_later_ones_still_go(
+    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+) -> None:
+    from hub.errors import StorageError
+    from hub.ingest.projection_loop import MAX_DELTA_ATTEMPTS
+
+    calls: list[set[str]] = []
+
+    def publish(touched: dict[str, set[str]]) -> None:
+        calls.append(set().union(*touched.values()))
+        if len(calls) <= MAX_DELTA_ATTEMPTS:
+            raise StorageError("this delta cannot be built")
+
+    loop = ProjectionLoop(projector, publish, idle_seconds=0.05)
+    loop.start()
+    try:
+        ingest.commit_batch(GW, payload(batch(GW, [tap("D00D0003")])), NOW)
+        loop.wake()
+        _until(lambda: len(calls) == MAX_DELTA_ATTEMPTS)
+        time.sleep(0.3)  # several idle looks: nothing is left to send
+        assert len(calls) == MAX_DELTA_ATTEMPTS
+        ingest.commit_batch(GW, payload(batch(GW, [tap("D00D0004")])), NOW)
+        loop.wake()
+        _until(lambda: len(calls) == MAX_DELTA_ATTEMPTS + 1)
+    finally:
+        loop.stop()
+    first, later = _owner(sessions, "D00D0003"), _owner(sessions, "D00D0004")
+    assert calls == [{first}] * MAX_DELTA_ATTEMPTS + [{later}]
 
 
 def test_the_loop_gives_way_to_a_busy_ingest_but_still_projects(
