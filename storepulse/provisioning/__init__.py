@@ -1,2 +1,2 @@
-"""Broker provisioning: Mosquitto config from deploy/mosquitto/ (broker_config), per-gateway
+"""Broker provisioning: Mosquitto config from the shipped templates (broker_config), per-gateway
 credentials and reload (passwords), and the `storepulse broker` commands (cli.broker_app)."""

@@ -1,4 +1,6 @@
-"""Renders the shipped Mosquitto templates (deploy/mosquitto/) for one deployment."""
+"""Renders the shipped Mosquitto templates for one deployment. They are package data
+(storepulse/provisioning/mosquitto/, linked from deploy/mosquitto/), so an installed wheel
+renders them as a checkout does."""
 
 import re
 from pathlib import Path
@@ -8,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from storepulse.provisioning.errors import ProvisioningError
 from wire.topics import GATEWAY_ID_PATTERN
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "mosquitto"
 CONF_NAME = "storepulse.conf"
 ACL_NAME = "acl"
 # Gateway ids start with a letter or digit (wire.topics.GATEWAY_ID_PATTERN), so a

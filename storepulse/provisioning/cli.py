@@ -137,7 +137,7 @@ def render_config_cmd(
         Path | None, typer.Option("--layout", help="TOML with BrokerLayout fields to override")
     ] = None,
 ) -> None:
-    """Write storepulse.conf and acl from deploy/mosquitto/, filled for this host."""
+    """Write storepulse.conf and acl from the shipped templates, filled for this host."""
     try:
         conf, acl = render_config(out, load_layout(layout))
     except ProvisioningError as exc:
