@@ -8,12 +8,10 @@ measures the whole hub, projection included.
 Batches are realistic: 80% card taps drawn from a pool of cards of which half are known
 (a third of those taps also carry the member number), 20% checkouts by known members; 20
 gateways in 20 stores. Each measured run gets its own scratch database. Prints a table and
-writes bench/results/ingest_db.json.
+writes ingest_db.json to bench/results/ (or $STOREPULSE_BENCH_RESULTS).
 """
 
 import argparse
-import json
-import platform
 import random
 import tempfile
 import threading
@@ -21,7 +19,6 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -30,6 +27,7 @@ from rich.table import Table
 from sqlalchemy import func, insert, select
 from uuid6 import uuid7
 
+from bench.common import write_results
 from bench.ingest_workload import Shape, body, card, gateway
 from hub.crm.ingest import IngestService
 from hub.crm.seed import register_gateway
@@ -40,7 +38,6 @@ from wire.codec import decode_batch, encode
 from wire.events import make_event
 from wire.messages import EventBatch
 
-RESULTS = Path(__file__).parent / "results" / "ingest_db.json"
 TENANT = "t-bench"
 KEY = b"bench-tenant-key"
 
@@ -252,16 +249,7 @@ def report(console: Console, shape: Shape, rows: dict[str, dict[str, Any]]) -> N
             str(r.get("dead_letters", "")),
         )
     console.print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    result = {
-        "shape": shape.__dict__,
-        "measured_at": datetime.now(UTC).isoformat(),
-        "machine": platform.platform(),
-        "python": platform.python_version(),
-        "results": rows,
-    }
-    RESULTS.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    console.print(f"wrote {RESULTS}")
+    write_results("ingest_db", {"shape": shape.__dict__, "results": rows})
 
 
 if __name__ == "__main__":
