@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.crm import cache
+from hub.crm import cache, cache_parts
 from hub.db.models import GATEWAY_ACTIVE, Gateway
 from wire.messages import CacheDelta
 
-DELTA_CUSTOMERS = 500  # customers per delta message (a CacheDelta holds at most 5000)
+DELTA_CUSTOMERS = 500  # customers per delta message at most (and at most CACHE_MESSAGE_BYTES)
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class StoreDelta:
 def deltas_for(
     session: Session, touched: Mapping[str, set[str]], now: datetime
 ) -> list[StoreDelta]:
-    """Deltas for store -> changed customers, in store order, at most DELTA_CUSTOMERS each."""
+    """Deltas for store -> changed customers, in store order, each within DELTA_CUSTOMERS
+    and cache_parts.CACHE_MESSAGE_BYTES."""
     stores = sorted(s for s, customers in touched.items() if customers)
     if not stores:
         return []
@@ -38,9 +39,8 @@ def deltas_for(
     out: list[StoreDelta] = []
     for store_id in stores:  # sorted: version rows are locked in one order by every writer
         ids = sorted(c for c in touched[store_id] if c in entries)
-        for start in range(0, len(ids), DELTA_CUSTOMERS):
+        for upserts in cache_parts.parts([entries[c] for c in ids], DELTA_CUSTOMERS):
             version = cache.bump_version(session, store_id, now)
-            upserts = [entries[c] for c in ids[start : start + DELTA_CUSTOMERS]]
             delta = CacheDelta(
                 store_id=store_id, version=version, base_version=version - 1, upserts=upserts
             )

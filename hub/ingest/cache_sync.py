@@ -5,17 +5,19 @@ current version (a new box, a wiped cache, a missed delta), the hub sends a full
 at the current version, without bumping it, so the store's other gateways stay in step.
 """
 
+import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm import cache
+from hub.crm import cache, cache_parts
 from hub.db.engine import write_transaction
 from hub.db.models import GATEWAY_ACTIVE, CacheVersion, Gateway
 from wire.messages import CacheDelta
 
 MAX_SNAPSHOT_CUSTOMERS = 5000  # one CacheDelta's limit; larger stores need chunked snapshots
+log = logging.getLogger(__name__)
 
 
 def snapshot_if_stale(
@@ -34,7 +36,15 @@ def snapshot_if_stale(
             current = cache.bump_version(session, store_id, datetime.now(UTC))
         if reported_version == current:
             return None
-        customer_ids = cache.customers_of_store(session, store_id)[:MAX_SNAPSHOT_CUSTOMERS]
-        upserts = cache.cached_customers(session, customer_ids)
+        entries = cache.cached_customers(session, cache.customers_of_store(session, store_id))
+        upserts = cache_parts.newest_first(entries, MAX_SNAPSHOT_CUSTOMERS)
+        if len(upserts) < len(entries):
+            log.warning(
+                "cache snapshot of %s holds the %d most recently updated of its %d customers "
+                "(one message's limit); the others reach the gateway with their next change",
+                store_id,
+                len(upserts),
+                len(entries),
+            )
         delta = CacheDelta(store_id=store_id, version=current, base_version=0, upserts=upserts)
         return gateway_id, delta
