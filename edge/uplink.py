@@ -75,7 +75,13 @@ class Uplink:
         self._rewind = True
         self._inflight: deque[tuple[int, float]] = deque()  # (last seq of batch, sent at)
         self._tasks: list[asyncio.Task[None]] = []
-        self.counters = {"batches_sent": 0, "events_sent": 0, "acks": 0, "bad_messages": 0}
+        self.counters = {
+            "batches_sent": 0,
+            "events_sent": 0,
+            "acks": 0,
+            "bad_messages": 0,
+            "refused_by_hub": 0,  # events the hub acked as dead-lettered
+        }
 
     @property
     def connected(self) -> bool:
@@ -192,6 +198,17 @@ class Uplink:
             return
         self.outbox.acknowledge([*ack.committed, *ack.dead_lettered])
         self.counters["acks"] += 1
+        if ack.dead_lettered:
+            refused = sum(r.last - r.first + 1 for r in ack.dead_lettered)
+            self.counters["refused_by_hub"] += refused
+            log.warning(
+                "uplink: the hub refused %d events (seqs %s); its dead letters keep them",
+                refused,
+                ", ".join(
+                    f"{r.first}-{r.last}" if r.last > r.first else str(r.first)
+                    for r in ack.dead_lettered
+                ),
+            )
         oldest = self.outbox.oldest_seq()
         while self._inflight and (oldest is None or self._inflight[0][0] < oldest):
             self._inflight.popleft()

@@ -1,8 +1,11 @@
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+
+import pytest
 
 from edge.outbox import Outbox
 from edge.uplink import Uplink, UplinkConfig
@@ -75,6 +78,31 @@ def test_events_are_deleted_only_after_the_hubs_ack(
         assert statuses[-1].state == "offline", "a clean stop publishes offline"
 
     asyncio.run(scenario())
+
+
+def test_events_the_hub_refuses_are_deleted_counted_and_logged(
+    tmp_path: Path, mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> Uplink:
+        outbox = Outbox(tmp_path / "o.db", "gw-1")
+        outbox.open()
+        _fill(outbox, 20)
+        hub = AckingHub(mosquitto.port, refuse=frozenset({5, 6, 12})).start()
+        uplink = _uplink(outbox, mosquitto.port, batch_max_events=10)
+        await uplink.start()
+        await _until(lambda: outbox.stats().depth == 0)  # settled: nothing to re-send
+        await uplink.stop()
+        hub.stop()
+        return uplink
+
+    with caplog.at_level(logging.WARNING, logger="edge.uplink"):
+        uplink = asyncio.run(scenario())
+    assert uplink.counters["refused_by_hub"] == 3
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refusals == [
+        "uplink: the hub refused 2 events (seqs 5-6); its dead letters keep them",
+        "uplink: the hub refused 1 events (seqs 12); its dead letters keep them",
+    ]
 
 
 def test_broker_killed_mid_burst_loses_nothing(tmp_path: Path, mosquitto: MosquittoBroker) -> None:

@@ -1,5 +1,6 @@
 """A minimal stand-in for the hub's ingest, speaking only the wire contract: it records
-every (epoch, seq) it receives and acks each batch. For edge tests that need no database."""
+every (epoch, seq) it receives and acks each batch (the seqs in `refuse` as dead-lettered,
+as the hub does with an event it refuses alone). For edge tests that need no database."""
 
 import ssl
 import threading
@@ -10,8 +11,9 @@ from uuid import UUID
 
 import paho.mqtt.client as mqtt
 
+from hub.crm.seq_ranges import compress
 from wire.codec import decode_batch, encode
-from wire.messages import Ack, SeqRange
+from wire.messages import Ack
 from wire.topics import Channel, hub_subscription, parse_topic, topic
 
 
@@ -24,9 +26,11 @@ class AckingHub:
         username: str | None = None,
         password: str | None = None,
         tls_ca: Path | None = None,
+        refuse: frozenset[int] = frozenset(),
     ) -> None:
         self.port = port
         self.ack = ack
+        self.refuse = refuse  # seqs acked as dead-lettered, as the hub does with bad events
         self.received: Counter[tuple[UUID, int]] = Counter()
         self.statuses: list[bytes] = []
         self._lock = threading.Lock()
@@ -66,11 +70,12 @@ class AckingHub:
             for event in batch.events:
                 self.received[(batch.epoch, event.seq)] += 1
         if self.ack:
-            seqs = [event.seq for event in batch.events]
+            seqs = {event.seq for event in batch.events}
             ack = Ack(
                 gateway_id=gateway_id,
                 epoch=batch.epoch,
-                committed=[SeqRange(first=min(seqs), last=max(seqs))],
+                committed=compress(seqs - self.refuse),
+                dead_lettered=compress(seqs & self.refuse),
             )
             client.publish(topic(gateway_id, Channel.ACK), encode(ack), qos=1)
 
