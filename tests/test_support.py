@@ -1,5 +1,7 @@
 """The rig itself: a private broker and a scratch database really work."""
 
+import socket
+
 import paho.mqtt.client as mqtt
 import sqlalchemy as sa
 
@@ -34,3 +36,16 @@ def test_scratch_database_is_empty_and_writable(pg_url: str) -> None:
         conn.execute(sa.text("INSERT INTO t VALUES (1)"))
         assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 1
     engine.dispose()
+
+
+def test_a_listening_port_is_seen_without_connecting_to_it() -> None:
+    """How a reused pcscd's vpcd port is found (a probe connection would insert a card)."""
+    from storepulse.emulators.pcscd import listening_ports
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        assert port not in listening_ports()  # bound, not yet listening
+        listener.listen()
+        assert port in listening_ports()
+    assert port not in listening_ports()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text, union, update
 from sqlalchemy.orm import Session
 
 from hub.crm.masking import mask_name
@@ -47,16 +47,23 @@ def stores_caching(session: Session, customer_ids: Iterable[str]) -> dict[str, s
     return dict(result)
 
 
-def customers_of_store(session: Session, store_id: str) -> list[str]:
-    queries = (
+def newest_customers_of_store(session: Session, store_id: str, limit: int) -> tuple[list[str], int]:
+    """The ids of the customers the store caches, most recently updated first, at most
+    `limit` of them; and how many it caches in all. One statement: a store can have far
+    more customers than one snapshot carries."""
+    members = union(
         select(Customer.id).where(Customer.home_store_id == store_id),
         select(Touchpoint.customer_id).where(Touchpoint.store_id == store_id),
         select(Purchase.customer_id).where(Purchase.store_id == store_id),
+    ).subquery()
+    stmt = (
+        select(Customer.id, func.count().over())
+        .where(Customer.id.in_(select(members.c[0])))
+        .order_by(Customer.updated_at.desc(), Customer.id.desc())
+        .limit(limit)
     )
-    found: set[str] = set()
-    for query in queries:
-        found.update(c for c in session.scalars(query.distinct()) if c is not None)
-    return sorted(found)
+    rows = session.execute(stmt).all()
+    return [customer_id for customer_id, _total in rows], (rows[0][1] if rows else 0)
 
 
 def _summary(row: Any, items: list[Any]) -> PurchaseSummary:  # plain result rows

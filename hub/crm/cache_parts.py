@@ -12,6 +12,9 @@ from wire.codec import MAX_PAYLOAD_BYTES
 from wire.messages import CachedCustomer
 
 CACHE_MESSAGE_BYTES = MAX_PAYLOAD_BYTES - 512 * 1024  # the rest: the envelope, and margin
+# A snapshot is one message (a CacheDelta holds at most 5000): the newest that fit. Larger
+# stores want snapshots in parts, or behind a pointer (DESIGN: "a pointer to a snapshot").
+SNAPSHOT_CUSTOMERS = 5000
 _ENTRIES: TypeAdapter[list[CachedCustomer]] = TypeAdapter(list[CachedCustomer])
 _ENTRY: TypeAdapter[CachedCustomer] = TypeAdapter(CachedCustomer)
 

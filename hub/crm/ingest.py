@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm import cache, registry
+from hub.crm import cache, cache_parts, registry
 from hub.crm.batch_steps import SEQ, Origin, claim_keys, prior_outcomes, store_batch, unique_events
 from hub.crm.cache_deltas import StoreDelta, deltas_for
 from hub.crm.event_handlers import Where
@@ -122,7 +122,7 @@ class IngestService:
 
     def cache_snapshot(self, store_id: str) -> CacheDelta:
         return self._transaction(
-            lambda s: _delta(s, store_id, set(cache.customers_of_store(s, store_id)), full=True)
+            lambda s: _delta(s, store_id, set(_snapshot_ids(s, store_id)), full=True)
         )
 
     def gateways_of_store(self, store_id: str) -> list[str]:
@@ -213,6 +213,10 @@ def _outcome(
     return IngestOutcome(
         ack=ack, committed=len(new), duplicates=len(prior) + repeats, dead_lettered=len(new_dead)
     )
+
+
+def _snapshot_ids(session: Session, store_id: str) -> list[str]:
+    return cache.newest_customers_of_store(session, store_id, cache_parts.SNAPSHOT_CUSTOMERS)[0]
 
 
 def _delta(session: Session, store_id: str, customer_ids: set[str], *, full: bool) -> CacheDelta:

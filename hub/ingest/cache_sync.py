@@ -16,7 +16,6 @@ from hub.db.engine import write_transaction
 from hub.db.models import GATEWAY_ACTIVE, CacheVersion, Gateway
 from wire.messages import CacheDelta
 
-MAX_SNAPSHOT_CUSTOMERS = 5000  # one CacheDelta's limit; larger stores need chunked snapshots
 log = logging.getLogger(__name__)
 
 
@@ -36,15 +35,17 @@ def snapshot_if_stale(
             current = cache.bump_version(session, store_id, datetime.now(UTC))
         if reported_version == current:
             return None
-        entries = cache.cached_customers(session, cache.customers_of_store(session, store_id))
-        upserts = cache_parts.newest_first(entries, MAX_SNAPSHOT_CUSTOMERS)
-        if len(upserts) < len(entries):
+        limit = cache_parts.SNAPSHOT_CUSTOMERS
+        ids, total = cache.newest_customers_of_store(session, store_id, limit)
+        entries = cache.cached_customers(session, ids)  # those with an identifier
+        upserts = cache_parts.newest_first(entries, limit)
+        if len(upserts) < len(entries) or len(ids) < total:
             log.warning(
                 "cache snapshot of %s holds the %d most recently updated of its %d customers "
                 "(one message's limit); the others reach the gateway with their next change",
                 store_id,
                 len(upserts),
-                len(entries),
+                total,
             )
         delta = CacheDelta(store_id=store_id, version=current, base_version=0, upserts=upserts)
         return gateway_id, delta

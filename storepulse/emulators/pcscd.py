@@ -69,8 +69,11 @@ class Pcscd:
 
     @property
     def vpcd_port(self) -> int:
-        """Where a virtual card connects: our port, or the reused daemon's system one."""
-        return OWN_VPCD_PORT if self.owned else SYSTEM_VPCD_PORT
+        """Where a virtual card connects: our port; for a reused daemon, the vpcd port that
+        is listening (another test run's pcscd uses ours, a system one 35963)."""
+        if self.owned or OWN_VPCD_PORT in listening_ports():
+            return OWN_VPCD_PORT
+        return SYSTEM_VPCD_PORT
 
     def ensure(self) -> "Pcscd":
         if list_readers() is None:
@@ -123,3 +126,19 @@ def own_vpcd_conf(system_conf: str) -> str:
     if not system_channel.search(system_conf):
         raise RuntimeError(f"{SYSTEM_VPCD_CONF} names no vpcd channel {system_channel.pattern}")
     return system_channel.sub(f"0x{OWN_VPCD_PORT:04X}", system_conf)
+
+
+def listening_ports() -> set[int]:
+    """TCP ports in LISTEN state on this machine (Linux /proc), read without connecting:
+    a connection to vpcd would look like a card being inserted."""
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[3] == "0A":  # TCP_LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
