@@ -73,8 +73,20 @@ class CheckoutLoad:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._hold_from: int | None = None  # receipts from this index wait for release()
+        self._released = threading.Event()
+        self._taken = 0
 
     # -- control from the test's thread ------------------------------------------------
+
+    def hold_from(self, index: int) -> "CheckoutLoad":
+        """Keep the receipts from `index` on until release(): faults set at shares of N
+        then always strike with load still to come, however long the earlier ones took."""
+        self._hold_from = index
+        return self
+
+    def release(self) -> None:
+        self._released.set()
 
     def start(self) -> "CheckoutLoad":
         self._thread = threading.Thread(target=self._main, name="pos-load", daemon=True)
@@ -129,8 +141,17 @@ class CheckoutLoad:
 
     async def _worker(self, client: httpx.AsyncClient, queue: "asyncio.Queue[str]") -> None:
         while not queue.empty() and not self._stop.is_set():
+            while self._held() and not self._stop.is_set():
+                await asyncio.sleep(0.01)  # polls a flag set from the test's thread
+            if queue.empty():
+                break
             receipt = queue.get_nowait()
+            self._taken += 1
             await self.send(client, receipt)
+
+    def _held(self) -> bool:
+        hold = self._hold_from
+        return hold is not None and self._taken >= hold and not self._released.is_set()
 
     async def send(self, client: httpx.AsyncClient, receipt: str) -> None:
         """POST one checkout until 202, as a till would."""

@@ -33,9 +33,14 @@ def run_load_with_faults(
     figures: Figures,
 ) -> LoadReport:
     """Post every receipt; when the accepted share reaches each fraction, inject its fault
-    (the load keeps going meanwhile). Returns once every checkout got its 202."""
+    (the load keeps going meanwhile, but holds its last part until every fault has struck,
+    so a slow fault cannot let the load finish before the next). Returns once every
+    checkout got its 202."""
     settings = rig.settings
-    load = CheckoutLoad(rig.gateway.url, rig.token, receipts, settings.concurrency).start()
+    last = max((fraction for fraction, _fault in faults), default=0.0)
+    hold = int(len(receipts) * (last + (1 - last) / 2))
+    load = CheckoutLoad(rig.gateway.url, rig.token, receipts, settings.concurrency)
+    load.hold_from(hold).start()
     try:
         for index, (fraction, fault) in enumerate(faults):
             target = int(len(receipts) * fraction)
@@ -50,6 +55,7 @@ def run_load_with_faults(
             started = time.monotonic()
             fault()
             figures.figures[f"fault{index + 1}_s"] = round(time.monotonic() - started, 2)
+        load.release()
         report = load.join(settings.drain_timeout_s)
     finally:
         load.stop()
