@@ -88,7 +88,8 @@ def salvage_batch(payload: bytes) -> SalvagedBatch | None:
 
 def _check(raw: dict[str, Any], gateway_id: str) -> Event | RefusedEvent:
     seq = raw["seq"]
-    as_bytes = json.dumps(raw, ensure_ascii=False).encode()
+    # ASCII escapes: a lone surrogate ("\ud800", which json.loads lets through) has no UTF-8
+    as_bytes = json.dumps(raw).encode()
     if holds_nul(raw):  # PostgreSQL text and JSONB cannot hold it
         return RefusedEvent(seq, "invalid text", "NUL character in a string", as_bytes)
     try:

@@ -145,6 +145,12 @@ def _nul(doc: Doc, n: int) -> Doc:
     return doc
 
 
+def _lone_surrogate(doc: Doc, n: int) -> Doc:
+    body, key = _first_text(doc)  # json.dumps writes it as the escape "\udXXX"
+    body[key] = body[key][: n % 3] + chr(0xD800 + n % 0x800) + body[key][n % 3 :]
+    return doc
+
+
 def _huge_text(doc: Doc, n: int) -> Doc:
     body, key = _first_text(doc)
     body[key] = "字" * (2001 + n % 999)  # past every text bound of the contract
@@ -221,6 +227,7 @@ PARTIAL_KINDS: dict[str, st.SearchStrategy[Partial]] = {
     ),
     "huge-string": _event_damaged("invalid message", "huge-string", -1, _huge_text),
     "nul": _event_damaged("invalid text", "nul", -1, _nul),
+    "lone-surrogate": _event_damaged("invalid message", "lone-surrogate", -1, _lone_surrogate),
 }
 hostiles: st.SearchStrategy[Hostile] = st.one_of(*HOSTILE_KINDS.values())
 partials: st.SearchStrategy[Partial] = st.one_of(*PARTIAL_KINDS.values())
