@@ -259,6 +259,9 @@ def _dead_letter(
 
 
 def _with_length(detail: str, payload: bytes) -> str:
+    # A detail quoting hostile input must still be storable: PostgreSQL text takes no lone
+    # surrogate (json.loads lets "\udXXX" through), so those become backslash escapes.
+    detail = detail.encode("utf-8", "backslashreplace").decode()
     if len(payload) <= DEAD_LETTER_PAYLOAD_BYTES:
         return detail[:2000]
     note = f" [payload {len(payload)} bytes, first {DEAD_LETTER_PAYLOAD_BYTES} kept]"

@@ -193,6 +193,11 @@ HOSTILE_KINDS: dict[str, st.SearchStrategy[Hostile]] = {
     "truncated": _mutated(
         "invalid json", "truncated", lambda d, n: json.dumps(d).encode()[: n % 300]
     ),
+    "surrogate-key": _mutated(  # named in the error's detail, which goes to the log and DB
+        "invalid message",
+        "surrogate-key",
+        _put(chr(0xDC00), values=lambda n: n),
+    ),
     "unknown-gateway": _trusting(UNKNOWN, UNKNOWN, "unknown gateway"),
     "revoked-gateway": _trusting(REVOKED, REVOKED, "revoked gateway"),
     "gateway-mismatch": _trusting(GW, OTHER, "gateway mismatch"),

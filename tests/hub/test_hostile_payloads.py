@@ -331,3 +331,11 @@ def test_a_huge_dead_letter_keeps_only_its_head_and_says_so(
         letter = session.scalars(select(DeadLetter)).one()
     assert len(letter.payload) == DEAD_LETTER_PAYLOAD_BYTES
     assert f"payload {len(huge)} bytes" in letter.detail
+
+
+def test_a_detail_quoting_a_lone_surrogate_is_escaped_for_storage() -> None:
+    """pydantic keeps such input out of its messages today; the dead letter must not rely
+    on it (PostgreSQL text refuses a lone surrogate, and the letter would be lost)."""
+    from hub.crm.ingest import _with_length
+
+    assert _with_length("bad key 'a\udc00b'", b"{}") == "bad key 'a\\udc00b'"
