@@ -6,8 +6,12 @@ every status. Entries differ a lot in size (up to 50 identifiers and 50 tags eac
 count alone cannot bound a message.
 """
 
-from pydantic import TypeAdapter
+from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
+
+from hub.crm import cache
 from wire.codec import MAX_PAYLOAD_BYTES
 from wire.messages import CachedCustomer
 
@@ -51,3 +55,18 @@ def newest_first(
     """The most recently updated entries that fit one message (a snapshot)."""
     ordered = sorted(entries, key=lambda e: (e.updated_at, e.customer_id), reverse=True)
     return parts(ordered[:max_count], max_count, max_bytes)[0] if ordered else []
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    entries: list[CachedCustomer]
+    customers: int  # how many the store caches in all
+    cut: bool  # some with identifiers did not fit
+
+
+def snapshot_of_store(session: Session, store_id: str) -> Snapshot:
+    """The store's most recently updated customers that fit one message."""
+    ids, total = cache.newest_customers_of_store(session, store_id, SNAPSHOT_CUSTOMERS)
+    entries = cache.cached_customers(session, ids)  # those with an identifier
+    chosen = newest_first(entries, SNAPSHOT_CUSTOMERS)
+    return Snapshot(chosen, total, len(chosen) < len(entries) or len(ids) < total)

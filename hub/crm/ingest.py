@@ -114,16 +114,15 @@ class IngestService:
         self._transaction(apply)
 
     def cache_delta_for(self, store_id: str, customer_ids: set[str]) -> CacheDelta:
-        return self._transaction(lambda s: _delta(s, store_id, customer_ids, full=False))
+        return self._transaction(lambda s: _delta(s, store_id, customer_ids))
 
     def cache_deltas_for(self, touched: Mapping[str, set[str]]) -> list[StoreDelta]:
         """All deltas of a projection round (store -> changed customers) in one transaction."""
         return self._transaction(lambda s: deltas_for(s, touched, datetime.now(UTC)))
 
     def cache_snapshot(self, store_id: str) -> CacheDelta:
-        return self._transaction(
-            lambda s: _delta(s, store_id, set(_snapshot_ids(s, store_id)), full=True)
-        )
+        """A full snapshot at a new version (the status-driven one reuses the current)."""
+        return self._transaction(lambda s: _snapshot(s, store_id))
 
     def gateways_of_store(self, store_id: str) -> list[str]:
         return self._transaction(lambda s: registry.gateways_of_store(s, store_id))
@@ -215,19 +214,16 @@ def _outcome(
     )
 
 
-def _snapshot_ids(session: Session, store_id: str) -> list[str]:
-    return cache.newest_customers_of_store(session, store_id, cache_parts.SNAPSHOT_CUSTOMERS)[0]
+def _snapshot(session: Session, store_id: str) -> CacheDelta:
+    entries = cache_parts.snapshot_of_store(session, store_id).entries
+    version = cache.bump_version(session, store_id, datetime.now(UTC))
+    return CacheDelta(store_id=store_id, version=version, base_version=0, upserts=entries)
 
 
-def _delta(session: Session, store_id: str, customer_ids: set[str], *, full: bool) -> CacheDelta:
+def _delta(session: Session, store_id: str, customer_ids: set[str]) -> CacheDelta:
     version = cache.bump_version(session, store_id, datetime.now(UTC))
     entries = cache.cached_customers(session, customer_ids)
-    return CacheDelta(
-        store_id=store_id,
-        version=version,
-        base_version=0 if full else version - 1,
-        upserts=entries,
-    )
+    return CacheDelta(store_id=store_id, version=version, base_version=version - 1, upserts=entries)
 
 
 def _dead_letter(

@@ -35,17 +35,16 @@ def snapshot_if_stale(
             current = cache.bump_version(session, store_id, datetime.now(UTC))
         if reported_version == current:
             return None
-        limit = cache_parts.SNAPSHOT_CUSTOMERS
-        ids, total = cache.newest_customers_of_store(session, store_id, limit)
-        entries = cache.cached_customers(session, ids)  # those with an identifier
-        upserts = cache_parts.newest_first(entries, limit)
-        if len(upserts) < len(entries) or len(ids) < total:
+        snapshot = cache_parts.snapshot_of_store(session, store_id)
+        if snapshot.cut:
             log.warning(
                 "cache snapshot of %s holds the %d most recently updated of its %d customers "
                 "(one message's limit); the others reach the gateway with their next change",
                 store_id,
-                len(upserts),
-                total,
+                len(snapshot.entries),
+                snapshot.customers,
             )
-        delta = CacheDelta(store_id=store_id, version=current, base_version=0, upserts=upserts)
+        delta = CacheDelta(
+            store_id=store_id, version=current, base_version=0, upserts=snapshot.entries
+        )
         return gateway_id, delta
