@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from storepulse.provisioning.broker_config import DEFAULT_HUB_USER, BrokerLayout, render_config
+from storepulse.provisioning.broker_config import (
+    DEFAULT_HUB_USER,
+    BrokerLayout,
+    check_hub_user,
+    render_config,
+)
 from storepulse.provisioning.errors import ProvisioningError
 from storepulse.provisioning.passwords import (
     PasswordFile,
@@ -109,9 +113,9 @@ def set_hub_password_cmd(
 ) -> None:
     """Create or rotate the hub's MQTT password (the user the ACL's `user` block names)."""
     try:
-        BrokerLayout(hub_user=user)  # same rule as the ACL: never a gateway id
-    except ValidationError as exc:
-        raise _fail(ProvisioningError(f"hub user {user!r}: must start with '_'")) from exc
+        check_hub_user(user)  # the ACL's rule: never a gateway id
+    except ValueError as exc:
+        raise _fail(ProvisioningError(str(exc))) from exc
     try:
         password = new_password()
         PasswordFile(password_file).set_password(user, password)

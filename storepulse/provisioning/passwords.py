@@ -10,7 +10,6 @@ tests/deploy/test_broker_acl.py).
 import fcntl
 import logging
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -20,18 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from storepulse.provisioning.errors import ProvisioningError
-from wire.topics import GATEWAY_ID_PATTERN
+from wire.topics import GATEWAY_ID_PATTERN, is_gateway_id
 
 log = logging.getLogger(__name__)
 
-_GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
 PASSWORD_BYTES = 32  # 256 bits, url-safe base64: no ':' or whitespace for the file format
 
 
 def check_gateway_id(gateway_id: str) -> str:
     """Gateway ids become MQTT user names and, through `%u`, topic levels: refuse
     anything the wire contract would refuse (that also excludes + # / and ':')."""
-    if not _GATEWAY_ID.match(gateway_id):
+    if not is_gateway_id(gateway_id):
         raise ProvisioningError(
             f"bad gateway id {gateway_id!r}: must match {GATEWAY_ID_PATTERN} "
             "(letters, digits, '.', '_', '-'; starting with a letter or digit; 64 at most)"

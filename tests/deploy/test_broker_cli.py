@@ -2,17 +2,20 @@
 it reloads, a real broker."""
 
 import stat
+import tomllib
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from storepulse.provisioning.broker_config import BrokerLayout
 from storepulse.provisioning.cli import broker_app
 from storepulse.provisioning.passwords import PasswordFile
 from tests.deploy.mqtt_probe import Probe, wait_for
 from tests.deploy.secured_broker import SecuredBroker
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -36,7 +39,8 @@ def test_render_config_fills_every_field(tmp_path: Path) -> None:
     assert "pattern write sp/v1/gw/%u/events" in acl
 
 
-@pytest.mark.parametrize("hub_user", ["hub", "_h/b", "_h+b", "_h:b"])
+# "\\n" becomes a newline in the TOML layout file: a user that would add an ACL line.
+@pytest.mark.parametrize("hub_user", ["hub", "_h/b", "_h+b", "_h:b", "_", "_hub\\ntopic read #"])
 def test_render_config_refuses_a_hub_user_that_could_be_a_gateway(
     tmp_path: Path, hub_user: str
 ) -> None:
@@ -76,7 +80,9 @@ def test_add_rotate_and_revoke_a_gateway(tmp_path: Path) -> None:
     assert code == 0 and "had no credentials" in out
 
 
-@pytest.mark.parametrize("bad_id", ["a/b", "a+", "#", "-lead", "_hub", "a:b", "x" * 65, ""])
+@pytest.mark.parametrize(
+    "bad_id", ["a/b", "a+", "#", "-lead", "_hub", "a:b", "x" * 65, "", "gw-evil\n", "gw\nuser _hub"]
+)
 def test_bad_gateway_ids_are_refused(tmp_path: Path, bad_id: str) -> None:
     code, _, err = _run("add-gateway", "--password-file", str(tmp_path / "passwd"), "--", bad_id)
     assert code == 2
@@ -84,9 +90,22 @@ def test_bad_gateway_ids_are_refused(tmp_path: Path, bad_id: str) -> None:
     assert not (tmp_path / "passwd").exists()
 
 
-def test_set_hub_password_refuses_a_gateway_like_name(tmp_path: Path) -> None:
-    code, _, err = _run("set-hub-password", "-p", str(tmp_path / "p"), "--user", "hub")
-    assert code == 2 and "must start with '_'" in err
+@pytest.mark.parametrize("user", ["hub", "storepulse-hub", "_hub\n", "_h b"])
+def test_set_hub_password_refuses_a_gateway_like_name(tmp_path: Path, user: str) -> None:
+    code, _, err = _run("set-hub-password", "-p", str(tmp_path / "p"), "--user", user)
+    assert code == 2 and "must be '_' then letters" in err
+    assert not (tmp_path / "p").exists()
+
+
+def test_the_shipped_hub_template_names_a_hub_user_set_hub_password_accepts(
+    tmp_path: Path,
+) -> None:
+    hub = tomllib.loads((ROOT / "deploy" / "hub.example.toml").read_text())
+    passwd = tmp_path / "hub.passwd"
+    code, _, err = _run("set-hub-password", "-p", str(passwd), "--user", hub["mqtt_username"])
+    assert code == 0, err
+    assert PasswordFile(passwd).users() == {hub["mqtt_username"]}
+    assert hub["mqtt_port"] == BrokerLayout().hub_port, "the hub logs in on the hub listener"
 
 
 def test_add_and_revoke_reload_a_running_broker(tmp_path: Path, broker: SecuredBroker) -> None:
