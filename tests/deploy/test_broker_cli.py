@@ -23,6 +23,18 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _sections(conf: str) -> dict[str, list[str]]:
+    """The conf's option lines: before the first listener ("global"), then per listener."""
+    sections: dict[str, list[str]] = {"global": []}
+    current = sections["global"]
+    for line in conf.splitlines():
+        if line.startswith("listener "):
+            current = sections.setdefault(line, [])
+        elif line and not line.startswith("#"):
+            current.append(line)
+    return sections
+
+
 def test_render_config_fills_every_field(tmp_path: Path) -> None:
     layout = tmp_path / "layout.toml"
     layout.write_text('gateway_port = 18883\nhub_port = 18884\nhub_user = "_ingest"\n')
@@ -30,13 +42,21 @@ def test_render_config_fills_every_field(tmp_path: Path) -> None:
     assert code == 0, err
     conf = (tmp_path / "etc" / "storepulse.conf").read_text()
     acl = (tmp_path / "etc" / "acl").read_text()
-    assert "{{" not in conf + acl
-    assert "listener 18883 0.0.0.0" in conf and "listener 18884 127.0.0.1" in conf
-    assert "allow_anonymous false" in conf and "use_username_as_clientid true" in conf
-    assert "password_file /etc/mosquitto/storepulse.passwd" in conf
-    assert "pid_file /run/mosquitto/mosquitto.pid" in conf
-    assert "user _ingest\ntopic read sp/v1/gw/+/events" in acl
-    assert "pattern write sp/v1/gw/%u/events" in acl
+    hub_acl = (tmp_path / "etc" / "hub.acl").read_text()
+    assert "{{" not in conf + acl + hub_acl
+    sections = _sections(conf)
+    assert set(sections) == {"global", "listener 18883 0.0.0.0", "listener 18884 127.0.0.1"}
+    assert "per_listener_settings true" in sections["global"]
+    assert "pid_file /run/mosquitto/mosquitto.pid" in sections["global"]
+    gateways, hub = sections["listener 18883 0.0.0.0"], sections["listener 18884 127.0.0.1"]
+    for line in ("password_file /etc/mosquitto/storepulse.passwd", "use_username_as_clientid true"):
+        assert line in gateways and line not in hub
+    assert "acl_file /etc/mosquitto/storepulse.acl" in gateways
+    assert "password_file /etc/mosquitto/storepulse-hub.passwd" in hub
+    assert "acl_file /etc/mosquitto/storepulse-hub.acl" in hub
+    assert "allow_anonymous false" in gateways and "allow_anonymous false" in hub
+    assert "pattern write sp/v1/gw/%u/events" in acl and "\nuser " not in acl
+    assert "user _ingest\ntopic read sp/v1/gw/+/events" in hub_acl and "pattern" not in hub_acl
 
 
 # "\\n" becomes a newline in the TOML layout file: a user that would add an ACL line.
@@ -95,6 +115,20 @@ def test_set_hub_password_refuses_a_gateway_like_name(tmp_path: Path, user: str)
     code, _, err = _run("set-hub-password", "-p", str(tmp_path / "p"), "--user", user)
     assert code == 2 and "must be '_' then letters" in err
     assert not (tmp_path / "p").exists()
+
+
+def test_gateway_and_hub_accounts_never_share_a_password_file(tmp_path: Path) -> None:
+    """Each listener reads its own file; an account in the other's would work there."""
+    gateways, hub = str(tmp_path / "passwd"), str(tmp_path / "hub.passwd")
+    assert _run("add-gateway", "gw-1", "-p", gateways)[0] == 0
+    assert _run("set-hub-password", "-p", hub)[0] == 0
+
+    code, _, err = _run("add-gateway", "gw-2", "-p", hub)
+    assert code == 2 and "holds the hub's account(s) _hub" in err and "password_file" in err
+    code, _, err = _run("set-hub-password", "-p", gateways)
+    assert code == 2 and "holds gateways' account(s) gw-1" in err and "hub_password_file" in err
+    assert PasswordFile(Path(gateways)).users() == {"gw-1"}
+    assert PasswordFile(Path(hub)).users() == {"_hub"}
 
 
 def test_the_shipped_hub_template_names_a_hub_user_set_hub_password_accepts(
