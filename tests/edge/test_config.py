@@ -185,16 +185,20 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "storepulse.cli", *args]
 
 
-def test_check_config_cli_exits_2_with_the_field(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.toml"
-    bad.write_text('[gateway]\nid = "gw-1"\n')
-    result = subprocess.run(
-        _cli("edge", "check-config", "--config", str(bad)),
+def _check_config(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _cli("edge", "check-config", "--config", str(config)),
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=60,
     )
+
+
+def test_check_config_cli_exits_2_with_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[gateway]\nid = "gw-1"\n')
+    result = _check_config(bad)
     assert result.returncode == 2
     assert "gateway.store_id: Field required" in result.stderr
 
@@ -206,13 +210,7 @@ def test_check_config_cli_prints_what_is_knowingly_allowed(tmp_path: Path) -> No
         'tenant_key = "a-real-tenant-key-123"\n'
         '[store_page]\nhost = "0.0.0.0"\nallow_plain_http = true\n'
     )
-    result = subprocess.run(
-        _cli("edge", "check-config", "--config", str(config)),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    result = _check_config(config)
     assert result.returncode == 0, result.stderr
     assert "warning: store_page: plain HTTP on 0.0.0.0 (allow_plain_http = true)" in result.stderr
     assert result.stdout.strip() == f"{config}: ok (1 warning(s))"
