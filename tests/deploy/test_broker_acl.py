@@ -194,6 +194,10 @@ def test_gateway_cannot_take_over_a_session_through_the_hub_listener(clients: Cl
 def test_the_hubs_account_works_on_the_hub_listener_only(clients: Clients) -> None:
     assert str(clients.hub("hub-1", on_gateway_listener=True).connect()) == NOT_AUTHORIZED
     assert str(clients.hub("hub-2").connect()) == "Success"
+    layout, ca = clients.broker.layout, clients.broker.ca.cert_path
+    anonymous = Probe(layout.hub_port, None, None, ca, "anyone")
+    clients.open.append(anonymous)
+    assert str(anonymous.connect()) == NOT_AUTHORIZED
 
 
 def test_no_gateway_can_be_given_the_hubs_client_id(broker: SecuredBroker) -> None:
