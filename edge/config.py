@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from edge.config_safety import is_loopback_host, is_placeholder
 from edge.errors import ConfigError
 from edge.pos.hook import PosHookConfig
 from edge.pos.profile import PosProfile
@@ -19,8 +20,6 @@ from edge.readers.nfc import NfcReaderConfig
 from edge.readers.smartcard import SmartCardReaderConfig
 from edge.uplink import UplinkConfig
 from wire.topics import GATEWAY_ID_PATTERN
-
-PLACEHOLDERS = frozenset({"changeme", "changethis", "secret", ""})
 
 
 class _Section(BaseModel):
@@ -49,7 +48,7 @@ class GatewaySection(_Section):
         else:
             assert self.tenant_key is not None
             raw = self.tenant_key.get_secret_value()
-        if raw.strip().lower() in PLACEHOLDERS or len(raw) < 16:
+        if is_placeholder(raw) or len(raw) < 16:
             raise ConfigError("gateway.tenant_key: a real key of at least 16 characters is needed")
         return raw.encode()
 
@@ -72,6 +71,41 @@ class CacheSection(_Section):
 class StorePageSection(_Section):
     host: str = Field(default="127.0.0.1", description="bind address; the store LAN address")
     port: int = Field(default=8090, ge=0, le=65535, description="0 picks a free port")
+    tls_certfile: Path | None = Field(default=None, description="PEM certificate: serve HTTPS")
+    tls_keyfile: Path | None = Field(default=None, description="its PEM private key")
+    allow_plain_http: bool = Field(
+        default=False, description="serve plain HTTP beyond loopback, knowingly (a warning)"
+    )
+
+    @property
+    def tls(self) -> tuple[Path, Path] | None:
+        if self.tls_certfile is None or self.tls_keyfile is None:
+            return None
+        return self.tls_certfile, self.tls_keyfile
+
+    @property
+    def plain_beyond_loopback(self) -> bool:
+        return self.tls is None and not is_loopback_host(self.host)
+
+    @model_validator(mode="after")
+    def _no_plain_http_on_the_lan_by_accident(self) -> Self:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("give both tls_certfile and tls_keyfile, or neither")
+        if self.plain_beyond_loopback and not self.allow_plain_http:
+            raise ValueError(
+                f"host {self.host} serves prompts and the POS hook's token in plain HTTP "
+                "to the store LAN: set store_page.tls_certfile and store_page.tls_keyfile "
+                "(HTTPS), or store_page.allow_plain_http = true to accept that knowingly"
+            )
+        return self
+
+    def warnings(self) -> list[str]:
+        if self.plain_beyond_loopback:
+            return [
+                f"store_page: plain HTTP on {self.host} (allow_plain_http = true): anyone on "
+                "the store LAN can read the prompts and the POS hook's token"
+            ]
+        return []
 
 
 class ReadersSection(_Section):
@@ -102,6 +136,10 @@ class GatewayConfig(_Section):
         if duplicates:
             raise ValueError(f"reader names must be unique: {', '.join(duplicates)}")
         return self
+
+    def warnings(self) -> list[str]:
+        """What this config knowingly allows that is unsafe (each names its field)."""
+        return self.store_page.warnings()
 
     @property
     def outbox_path(self) -> Path:

@@ -131,7 +131,7 @@ class Gateway:
                 )
             )
         page = self.config.store_page
-        server = make_server(app, page.port, page.host)
+        server = make_server(app, page.port, page.host, page.tls)
         self._server = server
         self._server_task = asyncio.create_task(server.serve(), name="store-page")
         while not server.started:

@@ -1,6 +1,7 @@
 """`storepulse edge run`: one gateway process until SIGTERM/SIGINT."""
 
 import asyncio
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -8,6 +9,8 @@ from pathlib import Path
 from edge.config import load_config
 from edge.errors import ConfigError
 from edge.gateway import Gateway
+
+log = logging.getLogger(__name__)
 
 
 async def serve(gateway: Gateway) -> None:
@@ -29,6 +32,8 @@ def run_gateway(config_path: Path) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    for warning in config.warnings():
+        log.warning("config %s: %s", config_path, warning)
     gateway = Gateway(config)
     asyncio.run(serve(gateway))
     return 0

@@ -276,9 +276,19 @@ async def _sse(bus: PromptBus, retry_ms: int) -> AsyncIterator[ServerSentEvent]:
         bus.unsubscribe(subscription)
 
 
-def make_server(app: FastAPI, port: int, host: str = "127.0.0.1") -> uvicorn.Server:
-    """A uvicorn server for the page; the caller runs `await server.serve()`."""
+def make_server(
+    app: FastAPI, port: int, host: str = "127.0.0.1", tls: tuple[Path, Path] | None = None
+) -> uvicorn.Server:
+    """A uvicorn server for the page, HTTPS with `tls` (certificate, key); the caller runs
+    `await server.serve()`."""
+    certfile, keyfile = (str(tls[0]), str(tls[1])) if tls else (None, None)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
     return uvicorn.Server(config)

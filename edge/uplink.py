@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
+from edge.config_safety import is_loopback_host, is_placeholder
 from edge.outbox import Outbox, PendingEvent
 from wire import SCHEMA_VERSION
 from wire.codec import decode_ack, decode_cache_delta, decode_command, encode
@@ -38,7 +39,9 @@ class UplinkConfig(BaseModel):
     port: int = Field(default=1883, ge=1, le=65535)
     username: str | None = None
     password: SecretStr | None = None
-    tls_ca: Path | None = Field(default=None, description="CA file; set it to use TLS")
+    tls_ca: Path | None = Field(
+        default=None, validate_default=True, description="CA file; set it to use TLS"
+    )
     protocol: Literal["5", "3.1.1"] = "5"
     keepalive: int = Field(default=30, ge=5)
     batch_max_events: int = Field(default=200, ge=1, le=1000)
@@ -48,6 +51,28 @@ class UplinkConfig(BaseModel):
     status_interval: float = Field(default=30.0, gt=0)
     reconnect_min: int = Field(default=1, ge=1)
     reconnect_max: int = Field(default=30, ge=1)
+
+    @field_validator("password")
+    @classmethod
+    def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and is_placeholder(value.get_secret_value()):
+            raise ValueError(
+                "password is a template's placeholder: put the one `storepulse broker "
+                "add-gateway` printed for this gateway"
+            )
+        return value
+
+    @field_validator("tls_ca")
+    @classmethod
+    def _no_password_in_clear(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        host, password = info.data.get("host"), info.data.get("password")
+        if value is None and password is not None and host and not is_loopback_host(host):
+            raise ValueError(
+                f"required: without TLS, password would cross the network to {host} in clear; "
+                "set tls_ca to the deployment's CA file (and port to the broker's TLS port, "
+                "8883)"
+            )
+        return value
 
 
 StatusProvider = Callable[[Literal["online", "offline"]], GatewayStatus]

@@ -42,16 +42,19 @@ def edge_run(
 def edge_check_config(
     config: Annotated[Path, typer.Option("--config", "-c", help="gateway TOML file")],
 ) -> None:
-    """Validate a gateway config and print the errors, naming each field."""
+    """Validate a gateway config: errors (exit 2) and warnings name each field."""
     from edge.config import load_config
     from edge.errors import ConfigError
 
     try:
-        load_config(config)
+        checked = load_config(config)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"{config}: ok")
+    warnings = checked.warnings()
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(f"{config}: ok" + (f" ({len(warnings)} warning(s))" if warnings else ""))
 
 
 @hub_app.command("serve")

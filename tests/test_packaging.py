@@ -70,7 +70,7 @@ def test_the_wheel_ships_the_files_the_code_reads_beside_it(tmp_path: Path) -> N
     [wheel] = tmp_path.glob("storepulse-*.whl")
     with zipfile.ZipFile(wheel) as shipped:
         names = set(shipped.namelist())
-        for template in ("acl", "storepulse.conf"):
+        for template in ("acl", "hub.acl", "storepulse.conf"):
             packaged = shipped.read(f"storepulse/provisioning/mosquitto/{template}")
             assert packaged == (TEMPLATE_DIR / template).read_bytes()
     assert TEMPLATE_DIR.parent == Path(broker_config.__file__).resolve().parent

@@ -7,8 +7,15 @@ from enum import StrEnum
 from wire.errors import WireError
 
 PREFIX = "sp/v1/gw"
+# `$` is end of text for pydantic's Rust regex and in JSON Schema, but Python's `re.match`
+# lets it match before a trailing newline ("gw-evil\n"): Python code uses is_gateway_id.
 GATEWAY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 _GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
+
+
+def is_gateway_id(value: str) -> bool:
+    """The whole value matches GATEWAY_ID_PATTERN (a trailing newline does not)."""
+    return _GATEWAY_ID.fullmatch(value) is not None
 
 
 class Channel(StrEnum):
@@ -20,7 +27,7 @@ class Channel(StrEnum):
 
 
 def topic(gateway_id: str, channel: Channel) -> str:
-    if not _GATEWAY_ID.match(gateway_id):
+    if not is_gateway_id(gateway_id):
         raise WireError("bad gateway id", gateway_id)
     return f"{PREFIX}/{gateway_id}/{channel.value}"
 
@@ -37,7 +44,7 @@ def parse_topic(value: str) -> tuple[str, Channel]:
     if len(parts) != 5 or "/".join(parts[:3]) != PREFIX:
         raise WireError("topic outside the contract", value)
     gateway_id, channel = parts[3], parts[4]
-    if not _GATEWAY_ID.match(gateway_id):
+    if not is_gateway_id(gateway_id):
         raise WireError("bad gateway id", gateway_id)
     try:
         return gateway_id, Channel(channel)

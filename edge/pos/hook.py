@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from edge.config_safety import is_placeholder
 from edge.errors import OutboxFull
 from edge.pos.profile import PosProfile, resolve_profile
 from edge.pos.records import (
@@ -45,6 +46,12 @@ class PosHookConfig(BaseModel):
     @classmethod
     def _strong_token(cls, value: SecretStr) -> SecretStr:
         secret = value.get_secret_value()
+        if is_placeholder(secret):
+            raise ValueError(
+                "token is a template's placeholder, known to anyone who has the template: "
+                "put a random one here and in the POS "
+                "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         if len(secret) < MIN_TOKEN_CHARS or secret != secret.strip() or len(set(secret)) < 8:
             raise ValueError(
                 f"token must be at least {MIN_TOKEN_CHARS} characters, no surrounding spaces, "

@@ -26,11 +26,18 @@ def mask_phone(phone: str | None) -> str | None:
     return f"{phone[:-8]}****{phone[-4:]}"
 
 
+# A card UID or member number shows at most this share of its characters, and never more
+# than MAX_VISIBLE: the tail, which is what a clerk reads back ("ends in 5").
+VISIBLE_SHARE = 4  # one character in four
+MAX_VISIBLE = 4
+
+
 def mask_identifier(kind: str, value: str) -> str:
-    """Enough to recognise, not enough to copy: hashes keep 8 hex digits."""
+    """Enough to recognise, not enough to copy. Hashes keep 8 of their 64 hex digits; other
+    identifiers keep their last quarter (at most 4 characters), every other character a
+    '*': 'M1005' -> '****5', '01010501B00AC30B' -> '************C30B', 'M12' -> '***'."""
     if kind in (IdentifierKind.ID_HASH, IdentifierKind.PHONE_HASH):
         return f"{value[:8]}…"
-    if len(value) <= 4:
-        return "*" * len(value)
-    keep = 2 if len(value) <= 8 else 4
-    return f"{value[:keep]}{'*' * (len(value) - 2 * keep)}{value[-keep:]}"
+    keep = min(MAX_VISIBLE, len(value) // VISIBLE_SHARE)
+    hidden = len(value) - keep
+    return "*" * hidden + value[hidden:]

@@ -13,6 +13,7 @@ process ingests.
 import logging
 import os
 import queue
+import secrets
 import socket
 import ssl
 import threading
@@ -37,6 +38,14 @@ log = logging.getLogger(__name__)
 _STOP = object()
 
 
+def hub_client_id() -> str:
+    """A new MQTT client id for one hub process. Unique, so hub processes sharing the
+    subscription never evict each other; '_' first, so it is never a gateway id (on the
+    gateway listener a client id is its gateway id); and partly random, so no client
+    that could reach the hub's listener can guess it and kick the hub off."""
+    return f"_storepulse-hub-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(8)}"
+
+
 class IngestConsumer:
     def __init__(
         self,
@@ -52,8 +61,7 @@ class IngestConsumer:
         self.sessions = sessions
         self.workers = workers
         self.channels = channels  # extra ingest processes take events only
-        # Unique per process: hub processes sharing the subscription must not evict each other.
-        self.client_id = client_id or f"storepulse-hub-{socket.gethostname()}-{os.getpid()}"
+        self.client_id = client_id or hub_client_id()  # kept across paho's reconnects
         self.connected = threading.Event()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=10_000)
         self._threads: list[threading.Thread] = []

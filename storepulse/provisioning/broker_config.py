@@ -8,14 +8,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from storepulse.provisioning.errors import ProvisioningError
-from wire.topics import GATEWAY_ID_PATTERN
+from storepulse.provisioning.passwords import DEFAULT_HUB_USER, check_hub_user
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "mosquitto"
 CONF_NAME = "storepulse.conf"
-ACL_NAME = "acl"
-# Gateway ids start with a letter or digit (wire.topics.GATEWAY_ID_PATTERN), so a
-# leading underscore keeps the hub's user name out of the gateways' name space.
-DEFAULT_HUB_USER = "_hub"
+ACL_NAME = "acl"  # the gateway listener's
+HUB_ACL_NAME = "hub.acl"  # the hub listener's
 
 
 class BrokerLayout(BaseModel):
@@ -31,8 +29,12 @@ class BrokerLayout(BaseModel):
     cafile: Path = Path("/etc/mosquitto/certs/ca.crt")
     certfile: Path = Path("/etc/mosquitto/certs/server.crt")
     keyfile: Path = Path("/etc/mosquitto/certs/server.key")
+    # Gateways' accounts (add-gateway) and the hub's (set-hub-password) in separate files:
+    # each listener reads its own, so an account works on its own listener only.
     password_file: Path = Path("/etc/mosquitto/storepulse.passwd")
     acl_file: Path = Path("/etc/mosquitto/storepulse.acl")
+    hub_password_file: Path = Path("/etc/mosquitto/storepulse-hub.passwd")
+    hub_acl_file: Path = Path("/etc/mosquitto/storepulse-hub.acl")
     persistence: bool = True
     persistence_location: Path = Path("/var/lib/mosquitto/")
     log_dest: str = "syslog"
@@ -44,9 +46,7 @@ class BrokerLayout(BaseModel):
     @field_validator("hub_user")
     @classmethod
     def _hub_user_is_not_a_gateway_id(cls, value: str) -> str:
-        if re.match(GATEWAY_ID_PATTERN, value) or not value or any(c in value for c in "+#/: \t"):
-            raise ValueError("must not be a valid gateway id (start it with '_') nor hold +#/:")
-        return value
+        return check_hub_user(value)
 
 
 def _fields(layout: BrokerLayout) -> dict[str, str]:
@@ -75,16 +75,16 @@ def render_text(template: str, layout: BrokerLayout) -> str:
 
 def render_config(
     out_dir: Path, layout: BrokerLayout, template_dir: Path = TEMPLATE_DIR
-) -> tuple[Path, Path]:
-    """Write storepulse.conf and acl into out_dir; return their paths. The conf names
-    `layout.acl_file`, so point that at where the acl will be installed."""
+) -> list[Path]:
+    """Write storepulse.conf, acl and hub.acl into out_dir; return their paths. The conf
+    names `layout.acl_file` and `layout.hub_acl_file`: install the ACLs there."""
+    written = []
     try:
-        conf_template = (template_dir / CONF_NAME).read_text()
-        acl_template = (template_dir / ACL_NAME).read_text()
         out_dir.mkdir(parents=True, exist_ok=True)
-        conf_path, acl_path = out_dir / CONF_NAME, out_dir / ACL_NAME
-        conf_path.write_text(render_text(conf_template, layout))
-        acl_path.write_text(render_text(acl_template, layout))
+        for name in (CONF_NAME, ACL_NAME, HUB_ACL_NAME):
+            rendered = render_text((template_dir / name).read_text(), layout)
+            (out_dir / name).write_text(rendered)
+            written.append(out_dir / name)
     except OSError as exc:
         raise ProvisioningError(f"cannot render broker config into {out_dir}: {exc}") from exc
-    return conf_path, acl_path
+    return written

@@ -9,23 +9,29 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from storepulse.provisioning.broker_config import DEFAULT_HUB_USER, BrokerLayout, render_config
+from storepulse.provisioning.broker_config import BrokerLayout, render_config
 from storepulse.provisioning.errors import ProvisioningError
 from storepulse.provisioning.passwords import (
-    PasswordFile,
+    DEFAULT_HUB_USER,
     add_gateway,
-    new_password,
     read_pid_file,
     reload_broker,
     revoke_gateway,
+    set_hub_password,
 )
 
 broker_app = typer.Typer(help="Broker credentials, ACL and config (Mosquitto).")
 
 PasswordFileOpt = Annotated[
-    Path, typer.Option("--password-file", "-p", help="Mosquitto password_file to maintain")
+    Path,
+    typer.Option("--password-file", "-p", help="the gateway listener's Mosquitto password_file"),
+]
+HubPasswordFileOpt = Annotated[
+    Path,
+    typer.Option(
+        "--password-file", "-p", help="the hub listener's password file (hub_password_file)"
+    ),
 ]
 PidOpt = Annotated[int | None, typer.Option("--pid", help="broker pid to reload (SIGHUP)")]
 PidFileOpt = Annotated[
@@ -101,20 +107,15 @@ def revoke_gateway_cmd(
 
 @broker_app.command("set-hub-password")
 def set_hub_password_cmd(
-    password_file: PasswordFileOpt,
+    password_file: HubPasswordFileOpt,
     user: Annotated[str, typer.Option(help="the hub's MQTT user")] = DEFAULT_HUB_USER,
     secret_out: SecretOutOpt = None,
     pid: PidOpt = None,
     pid_file: PidFileOpt = None,
 ) -> None:
-    """Create or rotate the hub's MQTT password (the user the ACL's `user` block names)."""
+    """Create or rotate the hub's MQTT password (the user hub.acl's `user` block names)."""
     try:
-        BrokerLayout(hub_user=user)  # same rule as the ACL: never a gateway id
-    except ValidationError as exc:
-        raise _fail(ProvisioningError(f"hub user {user!r}: must start with '_'")) from exc
-    try:
-        password = new_password()
-        PasswordFile(password_file).set_password(user, password)
+        password = set_hub_password(password_file, user)
         _hand_out(password, secret_out)
         _reload(pid, pid_file)
     except ProvisioningError as exc:
@@ -139,7 +140,7 @@ def render_config_cmd(
 ) -> None:
     """Write storepulse.conf and acl from the shipped templates, filled for this host."""
     try:
-        conf, acl = render_config(out, load_layout(layout))
+        written = render_config(out, load_layout(layout))
     except ProvisioningError as exc:
         raise _fail(exc) from exc
-    typer.echo(f"wrote {conf} and {acl}")
+    typer.echo(f"wrote {', '.join(map(str, written))}")

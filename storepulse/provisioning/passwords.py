@@ -20,18 +20,32 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from storepulse.provisioning.errors import ProvisioningError
-from wire.topics import GATEWAY_ID_PATTERN
+from wire.topics import GATEWAY_ID_PATTERN, is_gateway_id
 
 log = logging.getLogger(__name__)
 
-_GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
+# Gateway ids start with a letter or digit (wire.topics.GATEWAY_ID_PATTERN), so a
+# leading underscore keeps the hub's user name out of the gateways' name space. The rest
+# is a gateway id's alphabet: nothing that could widen an ACL line or break a file.
+DEFAULT_HUB_USER = "_hub"
+HUB_USER = re.compile(r"_[A-Za-z0-9_.-]{1,63}")
+HUB_USER_RULE = "'_' then letters, digits, '.', '_', '-' (64 at most), so never a gateway id"
+
+
+def check_hub_user(value: str) -> str:
+    """The hub's MQTT user name: never a gateway id, nothing that could widen an ACL line."""
+    if HUB_USER.fullmatch(value) is None:
+        raise ValueError(f"hub user {value!r}: must be {HUB_USER_RULE}")
+    return value
+
+
 PASSWORD_BYTES = 32  # 256 bits, url-safe base64: no ':' or whitespace for the file format
 
 
 def check_gateway_id(gateway_id: str) -> str:
     """Gateway ids become MQTT user names and, through `%u`, topic levels: refuse
     anything the wire contract would refuse (that also excludes + # / and ':')."""
-    if not _GATEWAY_ID.match(gateway_id):
+    if not is_gateway_id(gateway_id):
         raise ProvisioningError(
             f"bad gateway id {gateway_id!r}: must match {GATEWAY_ID_PATTERN} "
             "(letters, digits, '.', '_', '-'; starting with a letter or digit; 64 at most)"
@@ -107,16 +121,45 @@ class PasswordFile:
             raise ProvisioningError(f"mosquitto_passwd {args[0]} failed: {detail}")
 
 
+def _refuse_the_other_listeners_file(passwords: PasswordFile, *, for_gateways: bool) -> None:
+    """Gateways' accounts and the hub's live in separate files, one per listener: an
+    account written into the other file would work on the other listener."""
+    strangers = sorted(u for u in passwords.users() if is_gateway_id(u) != for_gateways)
+    if strangers:
+        owner, wanted = (
+            ("the hub's", "password_file") if for_gateways else ("gateways'", "hub_password_file")
+        )
+        raise ProvisioningError(
+            f"{passwords.path} holds {owner} account(s) {', '.join(strangers)}: it is the other "
+            f"listener's password file; give the one the broker config names as {wanted}"
+        )
+
+
 def add_gateway(password_file: Path, gateway_id: str, *, replace: bool = False) -> str:
     """Give a gateway fresh credentials; return its new password (shown once).
     An existing gateway is refused unless `replace` (that is a rotation)."""
     user = check_gateway_id(gateway_id)
     passwords = PasswordFile(password_file)
+    _refuse_the_other_listeners_file(passwords, for_gateways=True)
     if not replace and user in passwords.users():
         raise ProvisioningError(f"gateway {user} already has credentials; rotate to replace")
     password = new_password()
     passwords.set_password(user, password)
     log.info("broker credentials %s for gateway %s", "rotated" if replace else "added", user)
+    return password
+
+
+def set_hub_password(password_file: Path, user: str) -> str:
+    """Create or rotate the hub's account in the hub listener's file; return the password."""
+    try:
+        check_hub_user(user)
+    except ValueError as exc:
+        raise ProvisioningError(str(exc)) from exc
+    passwords = PasswordFile(password_file)
+    _refuse_the_other_listeners_file(passwords, for_gateways=False)
+    password = new_password()
+    passwords.set_password(user, password)
+    log.info("broker credentials set for the hub user %s", user)
     return password
 
 

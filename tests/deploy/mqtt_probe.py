@@ -33,6 +33,7 @@ class Probe:
         client_id: str | None = None,
     ) -> None:
         self.port = port
+        self.client_id = client_id or (username or "")
         self.connack: ReasonCode | None = None
         self.disconnects: list[ReasonCode] = []
         self.messages: list[tuple[str, bytes]] = []
@@ -41,7 +42,7 @@ class Probe:
         self._lock = threading.Lock()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=client_id or (username or ""),
+            client_id=self.client_id,
             protocol=mqtt.MQTTv5,
         )
         if username is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storepulse.emulators.processes import end_process
 from storepulse.provisioning.broker_config import BrokerLayout, render_config
-from storepulse.provisioning.passwords import PasswordFile, add_gateway, new_password
+from storepulse.provisioning.passwords import add_gateway, set_hub_password
 from tests.support.net import free_port, wait_for_port
 from tests.support.test_ca import TestCA
 
@@ -37,6 +37,8 @@ class SecuredBroker:
             keyfile=server.key,
             password_file=workdir / "passwd",
             acl_file=workdir / "acl",
+            hub_password_file=workdir / "hub.passwd",
+            hub_acl_file=workdir / "hub.acl",
             persistence=False,
             persistence_location=workdir,
             log_dest=f"file {workdir / 'mosquitto.log'}",
@@ -46,8 +48,7 @@ class SecuredBroker:
             run_as="root" if os.geteuid() == 0 else None,
         )
         render_config(workdir, layout)
-        hub_password = new_password()
-        PasswordFile(layout.password_file).set_password(layout.hub_user, hub_password)
+        hub_password = set_hub_password(layout.hub_password_file, layout.hub_user)
         broker = cls(workdir, ca, layout, hub_password)
         for gateway_id in gateways:
             broker.passwords[gateway_id] = add_gateway(layout.password_file, gateway_id)

@@ -5,14 +5,18 @@ access per message at delivery instead, so "cannot read" is asserted as "receive
 nothing", with a barrier message the reader is allowed to see sent after the forbidden ones.
 """
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from paho.mqtt.reasoncodes import ReasonCode
 
+from hub.ingest.consumer import hub_client_id
+from storepulse.provisioning.errors import ProvisioningError
 from storepulse.provisioning.passwords import add_gateway, reload_broker, revoke_gateway
 from tests.deploy.mqtt_probe import Probe, wait_for
 from tests.deploy.secured_broker import SecuredBroker
+from wire.topics import is_gateway_id
 
 NOT_AUTHORIZED = "Not authorized"
 
@@ -22,16 +26,24 @@ class Clients:
         self.broker = broker
         self.open: list[Probe] = []
 
-    def gateway(self, gateway_id: str, password: str | None = None, **kw: str) -> Probe:
+    def gateway(
+        self,
+        gateway_id: str,
+        password: str | None = None,
+        *,
+        on_hub_listener: bool = False,
+        **kw: str,
+    ) -> Probe:
         secret = password if password is not None else self.broker.passwords[gateway_id]
-        port = self.broker.layout.gateway_port
+        layout = self.broker.layout
+        port = layout.hub_port if on_hub_listener else layout.gateway_port
         return self._add(Probe(port, gateway_id, secret, self.broker.ca.cert_path, **kw))
 
-    def hub(self, client_id: str = "hub-1") -> Probe:
+    def hub(self, client_id: str = "hub-1", *, on_gateway_listener: bool = False) -> Probe:
         layout = self.broker.layout
         return self._add(
             Probe(
-                layout.hub_port,
+                layout.gateway_port if on_gateway_listener else layout.hub_port,
                 layout.hub_user,
                 self.broker.hub_password,
                 self.broker.ca.cert_path,
@@ -162,6 +174,42 @@ def test_gateway_cannot_take_over_another_gateways_session(clients: Clients) -> 
     assert _ok(impostor.publish("sp/v1/gw/B/events"))
     assert _ok(a.publish("sp/v1/gw/A/events"))
     assert a.disconnects == []
+
+
+def test_gateway_cannot_take_over_a_session_through_the_hub_listener(clients: Clients) -> None:
+    hub = _connected(clients.hub(hub_client_id()))
+    assert str(hub.subscribe("sp/v1/gw/+/events")) == "Granted QoS 1"
+    b = _connected(clients.gateway("B"))
+    # The hub listener does not pin client ids, so it must not let a gateway in at all.
+    for victim in ("B", hub.client_id):
+        attempt = clients.gateway("A", on_hub_listener=True, client_id=victim)
+        assert str(attempt.connect()) == NOT_AUTHORIZED, victim
+
+    assert b.disconnects == [] and hub.disconnects == [], "nobody was kicked off"
+    assert _ok(b.publish("sp/v1/gw/B/events", b"still here"))
+    wait_for(lambda: hub.messages != [])
+    assert hub.messages == [("sp/v1/gw/B/events", b"still here")]
+
+
+def test_the_hubs_account_works_on_the_hub_listener_only(clients: Clients) -> None:
+    assert str(clients.hub("hub-1", on_gateway_listener=True).connect()) == NOT_AUTHORIZED
+    assert str(clients.hub("hub-2").connect()) == "Success"
+    layout, ca = clients.broker.layout, clients.broker.ca.cert_path
+    anonymous = Probe(layout.hub_port, None, None, ca, "anyone")
+    clients.open.append(anonymous)
+    assert str(anonymous.connect()) == NOT_AUTHORIZED
+
+
+def test_no_gateway_can_be_given_the_hubs_client_id(broker: SecuredBroker) -> None:
+    """On the gateway listener a client id is its user name, a gateway id; the hub's id is
+    none (and is random, so not even a client on the hub listener can guess it)."""
+    ids = {hub_client_id() for _ in range(3)}
+    assert len(ids) == 3
+    for client_id in ids:
+        assert not is_gateway_id(client_id)
+        assert re.fullmatch(r"_storepulse-hub-.+-\d+-[0-9a-f]{16}", client_id)
+        with pytest.raises(ProvisioningError, match="bad gateway id"):
+            add_gateway(broker.layout.password_file, client_id)
 
 
 def test_wrong_or_missing_credentials_are_refused(clients: Clients) -> None:

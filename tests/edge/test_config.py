@@ -1,9 +1,15 @@
 import os
+import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,11 +25,104 @@ def test_there_is_a_template_for_each_reader_kind() -> None:
     assert {"nfc-usb.toml", "idcard-pcsc.toml", "pos-serial.toml", "pos-hook.toml"} <= names
 
 
+def _errors(data: dict[str, Any]) -> set[str]:
+    """The field paths that parse_config names, one per error line."""
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    return {line.split(":")[0].strip() for line in str(info.value).splitlines()[1:]}
+
+
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
-def test_every_template_validates(path: Path) -> None:
-    config = load_config(path)
+def test_every_template_is_refused_until_its_placeholders_are_replaced(path: Path) -> None:
+    data = tomllib.loads(path.read_text())
+    has_hook = "hook" in data.get("pos", {})
+    placeholders = {"mqtt.password", "pos.hook.token"} if has_hook else {"mqtt.password"}
+    assert _errors(data) == placeholders
+
+    data["mqtt"]["password"] = secrets.token_urlsafe(32)
+    if "pos.hook.token" in placeholders:
+        data["pos"]["hook"]["token"] = secrets.token_urlsafe(32)
+    config = parse_config(data)
     assert config.gateway.id.startswith("gw-")
     assert config.mqtt.tls_ca is not None, "templates ship with TLS on"
+    assert config.warnings() == [], "templates ship with nothing unsafe allowed"
+
+
+def _gateway(tmp_path: Path, **sections: dict[str, Any]) -> dict[str, Any]:
+    gateway = {"id": "gw-1", "store_id": "s", "data_dir": str(tmp_path), "tenant_key": "k" * 20}
+    return {"gateway": gateway, **sections}
+
+
+@pytest.mark.parametrize("host", ["mqtt.example.internal", "10.0.0.5", "0.0.0.0", "::"])
+def test_a_password_in_clear_beyond_loopback_is_refused(tmp_path: Path, host: str) -> None:
+    mqtt = {"host": host, "port": 1883, "username": "gw-1", "password": "p" * 40}
+    with pytest.raises(ConfigError) as info:
+        parse_config(_gateway(tmp_path, mqtt=mqtt))
+    message = str(info.value)
+    assert "mqtt.tls_ca: Value error, required: without TLS, password would cross" in message
+    assert f"to {host} in clear; set tls_ca to the deployment's CA file" in message
+
+    assert parse_config(_gateway(tmp_path, mqtt={**mqtt, "tls_ca": "/etc/ca.pem"}))
+    without_password = {k: v for k, v in mqtt.items() if k != "password"}
+    assert parse_config(_gateway(tmp_path, mqtt=without_password))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.1.1", "localhost", "::1"])
+def test_a_password_in_clear_on_loopback_is_fine(tmp_path: Path, host: str) -> None:
+    mqtt = {"host": host, "username": "gw-1", "password": "p" * 40}
+    assert parse_config(_gateway(tmp_path, mqtt=mqtt)).mqtt.tls_ca is None
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "replace-with-a-long-random-token-0123456789",  # the templates' own
+        "REPLACE-ME-with-something-long-and-random",
+        "changeme-changeme-changeme-changeme",
+        "your-token-goes-in-this-place-0123",
+    ],
+)
+def test_a_placeholder_hook_token_is_refused(tmp_path: Path, token: str) -> None:
+    data = _gateway(tmp_path, pos={"hook": {"token": token}})
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    message = str(info.value)
+    assert "pos.hook.token: Value error, token is a template's placeholder" in message
+    assert "secrets.token_urlsafe(32)" in message
+    data["pos"]["hook"]["token"] = secrets.token_urlsafe(32)
+    assert parse_config(data).pos.hook is not None
+
+
+def test_the_templates_mqtt_password_is_refused(tmp_path: Path) -> None:
+    mqtt = {"password": "from-provisioning"}
+    assert _errors(_gateway(tmp_path, mqtt=mqtt)) == {"mqtt.password"}
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_a_plain_http_store_page_beyond_loopback_needs_tls_or_an_explicit_allow(
+    tmp_path: Path, host: str
+) -> None:
+    page: dict[str, Any] = {"host": host, "port": 8090}
+    with pytest.raises(ConfigError) as info:
+        parse_config(_gateway(tmp_path, store_page=page))
+    message = str(info.value)
+    assert f"store_page: Value error, host {host} serves prompts and the POS hook" in message
+    assert "set store_page.tls_certfile and store_page.tls_keyfile (HTTPS)" in message
+    assert "or store_page.allow_plain_http = true to accept that knowingly" in message
+
+    allowed = parse_config(_gateway(tmp_path, store_page={**page, "allow_plain_http": True}))
+    assert allowed.warnings() == [
+        f"store_page: plain HTTP on {host} (allow_plain_http = true): anyone on the store "
+        "LAN can read the prompts and the POS hook's token"
+    ]
+    tls = {"tls_certfile": "/etc/page.crt", "tls_keyfile": "/etc/page.key"}
+    assert parse_config(_gateway(tmp_path, store_page={**page, **tls})).warnings() == []
+    assert _errors(_gateway(tmp_path, store_page={**page, "tls_certfile": "/c"})) == {"store_page"}
+
+
+def test_a_loopback_store_page_needs_no_tls(tmp_path: Path) -> None:
+    config = parse_config(_gateway(tmp_path))
+    assert config.store_page.host == "127.0.0.1" and config.warnings() == []
 
 
 def test_errors_name_the_field_path(tmp_path: Path) -> None:
@@ -86,34 +185,39 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "storepulse.cli", *args]
 
 
-def test_check_config_cli_exits_2_with_the_field(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.toml"
-    bad.write_text('[gateway]\nid = "gw-1"\n')
-    result = subprocess.run(
-        _cli("edge", "check-config", "--config", str(bad)),
+def _check_config(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _cli("edge", "check-config", "--config", str(config)),
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=60,
     )
+
+
+def test_check_config_cli_exits_2_with_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[gateway]\nid = "gw-1"\n')
+    result = _check_config(bad)
     assert result.returncode == 2
     assert "gateway.store_id: Field required" in result.stderr
 
 
-def test_edge_run_starts_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
-    """`storepulse edge run` with no broker reachable still serves the store page."""
-    import httpx
-
-    from tests.support.net import free_port
-
-    page_port, broker_port = free_port(), free_port()
+def test_check_config_cli_prints_what_is_knowingly_allowed(tmp_path: Path) -> None:
     config = tmp_path / "gw.toml"
     config.write_text(
-        f'[gateway]\nid = "gw-cli"\nstore_id = "s1"\ndata_dir = "{tmp_path}/data"\n'
-        f'tenant_key = "a-real-tenant-key-123"\n'
-        f"[mqtt]\nport = {broker_port}\n"
-        f"[store_page]\nport = {page_port}\n"
+        f'[gateway]\nid = "gw-1"\nstore_id = "s"\ndata_dir = "{tmp_path}"\n'
+        'tenant_key = "a-real-tenant-key-123"\n'
+        '[store_page]\nhost = "0.0.0.0"\nallow_plain_http = true\n'
     )
+    result = _check_config(config)
+    assert result.returncode == 0, result.stderr
+    assert "warning: store_page: plain HTTP on 0.0.0.0 (allow_plain_http = true)" in result.stderr
+    assert result.stdout.strip() == f"{config}: ok (1 warning(s))"
+
+
+@contextmanager
+def _edge_run(config: Path) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         _cli("edge", "run", "--config", str(config)),
         cwd=ROOT,
@@ -122,20 +226,68 @@ def test_edge_run_starts_serves_health_and_stops_on_sigterm(tmp_path: Path) -> N
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
-        deadline = time.monotonic() + 30
-        health = None
-        while time.monotonic() < deadline and health is None:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{page_port}/healthz", timeout=1).json()
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        assert health is not None, "the store page never came up"
-        assert health["gateway_id"] == "gw-cli"
-        assert health["uplink"] == "disconnected"
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(20) == 0
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _health(url: str, verify: ssl.SSLContext | bool = True) -> Any:
+    """The gateway's /healthz once the page answers (30 s at most)."""
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            return httpx.get(f"{url}/healthz", timeout=1, verify=verify).json()
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("the store page never came up")
+
+
+def _run_config(tmp_path: Path, page_port: int, store_page: str = "") -> Path:
+    from tests.support.net import free_port
+
+    config = tmp_path / "gw.toml"
+    config.write_text(
+        f'[gateway]\nid = "gw-cli"\nstore_id = "s1"\ndata_dir = "{tmp_path}/data"\n'
+        f'tenant_key = "a-real-tenant-key-123"\n'
+        f"[mqtt]\nport = {free_port()}\n"
+        f"[store_page]\nport = {page_port}\n{store_page}"
+    )
+    return config
+
+
+def test_edge_run_starts_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """`storepulse edge run` with no broker reachable still serves the store page."""
+    from tests.support.net import free_port
+
+    page_port = free_port()
+    with _edge_run(_run_config(tmp_path, page_port)) as process:
+        health = _health(f"http://127.0.0.1:{page_port}")
+        assert health["gateway_id"] == "gw-cli"
+        assert health["uplink"] == "disconnected"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0
     assert (tmp_path / "data" / "outbox.sqlite3").exists()
+
+
+def test_edge_run_serves_the_store_page_over_https(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.support.net import free_port
+    from tests.support.test_ca import TestCA
+
+    ca = TestCA.create(tmp_path / "ca")
+    cert = ca.server_cert("store-page")
+    page_port = free_port()
+    tls = f'tls_certfile = "{cert.cert}"\ntls_keyfile = "{cert.key}"\n'
+    with _edge_run(_run_config(tmp_path, page_port, tls)) as process:
+        trust = ssl.create_default_context(cafile=ca.cert_path)
+        health = _health(f"https://127.0.0.1:{page_port}", verify=trust)
+        assert health["gateway_id"] == "gw-cli"
+        with pytest.raises(httpx.HTTPError):  # no plain HTTP beside it
+            httpx.get(f"http://127.0.0.1:{page_port}/healthz", timeout=2)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0

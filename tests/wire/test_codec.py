@@ -8,7 +8,7 @@ from wire.codec import decode_ack, decode_batch, decode_command, encode
 from wire.errors import WireError
 from wire.events import CardTapped, LineItem, PosCheckout, make_event
 from wire.identity import Identifier, IdentifierKind, keyed_hash, normalise_uid
-from wire.messages import Ack, EventBatch, SeqRange, ShowPrompt
+from wire.messages import Ack, EventBatch, GatewayStatus, SeqRange, ShowPrompt
 from wire.topics import Channel, hub_subscription, parse_topic, topic
 
 
@@ -95,6 +95,16 @@ def test_topics_build_and_parse() -> None:
             parse_topic(bad)
     with pytest.raises(WireError):
         topic("a/b", Channel.EVENTS)
+
+
+@pytest.mark.parametrize("bad_id", ["gw-evil\n", "gw-evil\r", "gw\nx", "x" * 65])
+def test_gateway_ids_with_a_newline_are_refused_by_every_check(bad_id: str) -> None:
+    with pytest.raises(WireError):
+        topic(bad_id, Channel.EVENTS)
+    with pytest.raises(WireError):
+        parse_topic(f"sp/v1/gw/{bad_id}/events")
+    with pytest.raises(ValueError):  # pydantic's pattern (Rust regex) on the models
+        GatewayStatus(gateway_id=bad_id, state="online", outbox_depth=0)
 
 
 def test_keyed_hash_depends_on_key_and_kind() -> None:
