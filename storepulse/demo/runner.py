@@ -7,6 +7,7 @@ checkout reached the hub and the outbox drained.
 """
 
 import asyncio
+import os
 import secrets
 import sys
 import tempfile
@@ -47,10 +48,12 @@ def _hub_line(gateway_id: str, outcome: IngestOutcome) -> None:
 
 async def _start_pcscd(workdir: Path) -> Pcscd | None:
     if not smartcard_available():
-        say("idcard   skipped: pcscd / vsmartcard-vpcd not installed")
+        say("idcard   skipped: pcscd, vsmartcard-vpcd, unshare or ip not installed")
         return None
+    daemon = Pcscd(workdir / "pcscd")  # the demo's own: no other run's cards reach it
+    os.environ.update(daemon.client_env())  # before pyscard's first call in this process
     try:
-        return await asyncio.to_thread(Pcscd(workdir / "pcscd.log").ensure)
+        return await asyncio.to_thread(daemon.ensure)
     except (OSError, RuntimeError, TimeoutError) as exc:
         say(f"idcard   skipped: pcscd did not start ({exc})")
         return None
@@ -90,8 +93,7 @@ async def _demo(workdir: Path, check: bool) -> int:
         gateway.pipeline.on_event = lambda event: say(_describe(event))
 
         hub_url = f"http://127.0.0.1:{hub.api_port}"
-        vpcd_port = pcscd.vpcd_port if pcscd is not None else None
-        scenario = Scenario(rig, gateway, hub_url, say, vpcd_port=vpcd_port)
+        scenario = Scenario(rig, gateway, hub_url, say, pcscd=pcscd)
         await scenario.start()
         stack.push_async_callback(scenario.stop)
         say(f"store page  http://127.0.0.1:{gateway.page_port}/   (clerk prompts, live)")
