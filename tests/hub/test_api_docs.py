@@ -15,6 +15,7 @@ from hub.api import build_api
 from hub.db import make_engine, make_session_factory
 from hub.settings import HubSettings
 from tests.support.artefacts import artefact_path
+from tests.support.browser import chromium_page
 from tests.support.net import free_port
 
 
@@ -57,25 +58,17 @@ class Offline:
 def _browse_docs(origin: str) -> list[str]:
     """Open /docs offline, wait until Swagger UI has drawn the API, keep a screenshot; return
     the requests that tried to leave the hub."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     offline = Offline(origin)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page()
-            page.route("**/*", offline)
-            page.goto(f"{origin}/docs")
-            title = page.locator(".swagger-ui .info .title")
-            expect(title).to_contain_text("StorePulse hub", timeout=15_000)
-            expect(page.locator(".opblock-summary-path").first).to_be_visible()
-            paths = page.locator(".opblock-summary-path").all_inner_texts()
-            page.screenshot(path=str(artefact_path("hub-docs-offline.png")), full_page=True)
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.route("**/*", offline)
+        page.goto(f"{origin}/docs")
+        title = page.locator(".swagger-ui .info .title")
+        expect(title).to_contain_text("StorePulse hub", timeout=15_000)
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        page.screenshot(path=str(artefact_path("hub-docs-offline.png")), full_page=True)
     assert "/customers/{customer_id}" in [p.replace("\u200b", "") for p in paths]
     return offline.refused
 
