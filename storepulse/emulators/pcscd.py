@@ -111,6 +111,10 @@ class Pcscd:
         return self
 
     def start(self) -> None:
+        if len(str(self.socket_path)) > 100:  # a Unix socket path has 108 bytes at most
+            raise RuntimeError(
+                f"pcscd socket path too long, use a shorter WORKDIR: {self.socket_path}"
+            )
         conf_dir = self.workdir / "reader.conf.d"
         conf_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(SYSTEM_VPCD_CONF, conf_dir / "vpcd")  # its LIBPATH fits this machine

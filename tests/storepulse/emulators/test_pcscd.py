@@ -2,8 +2,10 @@
 listens on the machine's network (a real pcscd and vpcd, our virtual card)."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,11 +42,13 @@ def shows_card(daemon: Pcscd, within: float) -> bool:
 
 
 @pytest.fixture
-def other_run(pcscd: Pcscd, tmp_path: Path) -> Iterator[Pcscd]:
+def other_run(pcscd: Pcscd) -> Iterator[Pcscd]:
     """A second run's daemon beside this run's, as when two checkouts test at once."""
-    other = Pcscd(tmp_path / "other").ensure()
+    workdir = Path(tempfile.mkdtemp(prefix="sp-pcscd-"))  # short: a socket path <108 bytes
+    other = Pcscd(workdir).ensure()
     yield other
     other.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def test_a_card_in_another_runs_reader_is_not_seen_here(pcscd: Pcscd, other_run: Pcscd) -> None:
