@@ -28,7 +28,7 @@ class Catalogue:
     """What the server says about TimescaleDB, before anything is tried."""
 
     available: bool  # pg_available_extensions lists it (its control file is installed)
-    preloaded: bool  # shared_preload_libraries names its library
+    preloaded: bool | None  # shared_preload_libraries names it; None: this role may not see
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,14 @@ def read_catalogue(conn: Connection) -> Catalogue:
     available = conn.execute(
         text("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')")
     ).scalar_one()
-    libraries = conn.execute(text("SELECT current_setting('shared_preload_libraries')"))
-    return Catalogue(available=bool(available), preloaded=names_timescaledb(libraries.scalar_one()))
+    # current_setting('shared_preload_libraries') as pg_settings shows it: to a role that is
+    # neither superuser nor pg_read_all_settings the row is left out, where current_setting()
+    # would raise and end the migration.
+    setting = conn.execute(
+        text("SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'")
+    ).scalar_one_or_none()
+    preloaded = None if setting is None else names_timescaledb(setting)
+    return Catalogue(available=bool(available), preloaded=preloaded)
 
 
 def names_timescaledb(shared_preload_libraries: str) -> bool:
@@ -57,6 +63,12 @@ def names_timescaledb(shared_preload_libraries: str) -> bool:
 def choose_layout(catalogue: Catalogue) -> StorageChoice:
     if not catalogue.available:
         return StorageChoice("partitioned", "the timescaledb extension is not installed")
+    if catalogue.preloaded is None:
+        return StorageChoice(
+            "partitioned",
+            "this role may not read shared_preload_libraries "
+            "(and CREATE EXTENSION timescaledb needs a superuser)",
+        )
     if not catalogue.preloaded:
         return StorageChoice(
             "partitioned",

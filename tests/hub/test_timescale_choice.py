@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -73,6 +74,12 @@ def test_the_choice_for_each_answer_of_the_catalogues(available: bool, preloaded
         assert choice.reason == "the timescaledb extension is not installed"
     elif not preloaded:
         assert "not in shared_preload_libraries" in choice.reason
+
+
+def test_a_role_that_may_not_read_the_setting_gets_plain_postgresql() -> None:
+    choice = choose_layout(Catalogue(available=True, preloaded=None))
+    assert choice.layout == "partitioned"
+    assert "may not read shared_preload_libraries" in choice.reason
 
 
 @pytest.mark.parametrize(
@@ -132,6 +139,30 @@ def test_a_new_database_migrates_whatever_the_catalogues_say(
     else:
         assert not any("failed" in m for m in messages)
     assert messages[-1].startswith("hub storage: events table partitioned: ")
+
+
+def test_a_hub_role_that_is_not_superuser_migrates_without_trying(
+    stand_in: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Such a role may not read shared_preload_libraries (current_setting() raises) nor
+    create the extension: the catalogue reading must not fail, and nothing is tried."""
+    stand_in.answer(available=True, preloaded=True)
+    role, database = scratch_name(), scratch_name()
+    with psycopg.connect(stand_in.cluster.admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        admin.execute(f'CREATE DATABASE "{database}" OWNER "{role}"')
+    url = f"postgresql+psycopg://{role}@127.0.0.1:{stand_in.cluster.port}/{database}"
+    caplog.set_level(logging.INFO, logger="hub.db")
+
+    migrate(url)
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert read_catalogue(conn) == Catalogue(available=True, preloaded=None)
+        assert detect_layout(conn) is EventsLayout.PARTITIONED
+    engine.dispose()
+    assert not any("failed" in m for m in caplog.messages)
+    assert any("may not read shared_preload_libraries" in m for m in caplog.messages)
 
 
 def test_the_machines_server_without_timescaledb(
