@@ -4,7 +4,16 @@ from pathlib import Path
 import pytest
 
 from tests.support.mosquitto import MosquittoBroker
+from tests.support.pcscd import forget_own_pcscd, use_own_pcscd
 from tests.support.postgres import postgres_available, scratch_database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    use_own_pcscd()  # before anything uses pyscard: a run sees only its own cards
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    forget_own_pcscd()
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_scratch_database_is_empty_and_writable(pg_url: str) -> None:
 
 
 def test_a_listening_port_is_seen_without_connecting_to_it() -> None:
-    """How a reused pcscd's vpcd port is found (a probe connection would insert a card)."""
+    """Listening ports come from /proc, without connecting (a probe would insert a card)."""
     from storepulse.emulators.pcscd import listening_ports
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:

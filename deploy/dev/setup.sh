@@ -3,7 +3,7 @@
 # (only those missing), then a virtualenv with the project and its dev extra.
 set -euo pipefail
 VENV="${1:-.venv}"
-APT_PACKAGES=(mosquitto postgresql pcscd vsmartcard-vpcd libpcsclite-dev swig socat chromium)
+APT_PACKAGES=(mosquitto postgresql pcscd vsmartcard-vpcd libpcsclite-dev swig socat chromium iproute2)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

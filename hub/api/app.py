@@ -4,6 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +17,17 @@ log = logging.getLogger(__name__)
 
 
 def build_api(settings: HubSettings, session_factory: sessionmaker[Session]) -> FastAPI:
-    app = FastAPI(title="StorePulse hub", version="0.1.0", docs_url="/docs")
+    # Hubs and stores may be offline: /docs loads Swagger UI from the installed fastapi-offline
+    # package (FastAPI's self-hosting recipe), never from a CDN. validatorUrl None: Swagger UI
+    # would fetch a badge from swagger.io. No /redoc: its bundle fetches a logo from a CDN.
+    app = FastAPIOffline(
+        title="StorePulse hub",
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+        static_url="/docs-assets",
+        swagger_ui_parameters={"validatorUrl": None},
+    )
     app.state.settings = settings
     app.state.session_factory = session_factory
     for module in (health, customers, stores, metrics):

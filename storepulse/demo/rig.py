@@ -37,7 +37,9 @@ def free_udp_port() -> int:
 
 
 def smartcard_available() -> bool:
-    return shutil.which("pcscd") is not None and any(Path("/etc/reader.conf.d").glob("*vpcd*"))
+    """pcscd with vpcd, and what runs it in namespaces of its own (emulators/pcscd.py)."""
+    tools = ("pcscd", "unshare", "ip")
+    return all(shutil.which(t) for t in tools) and Path("/etc/reader.conf.d/vpcd").is_file()
 
 
 def local_hub_settings(

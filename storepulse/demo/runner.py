@@ -1,12 +1,13 @@
 """`storepulse demo`: broker, hub and one emulated store in one process, on embedded defaults.
 
 Interactive: Enter taps the member card again, `c` sends a checkout, `i` inserts the ID
-card, `q` quits. `--check` runs the scenario once, headless, and exits 0 only if a tap gave
-a prompt, a checkout reached the hub and the outbox drained.
+card, `q` quits: single keys on a terminal, one command a line otherwise (`keys.py`).
+`--check` runs the scenario once, headless, and exits 0 only if a tap gave a prompt, a
+checkout reached the hub and the outbox drained.
 """
 
 import asyncio
-import logging
+import os
 import secrets
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from edge.gateway import Gateway
 from hub.crm.ingest import IngestOutcome
 from hub.runtime import HubRuntime
 from storepulse.demo.broker import start_amqtt
+from storepulse.demo.keys import ENTER, KeyInput
 from storepulse.demo.rig import StoreRig, free_port, local_hub_settings, smartcard_available
 from storepulse.demo.scenario import Scenario, StepFailed
 from storepulse.emulators.pcscd import Pcscd
@@ -46,10 +48,12 @@ def _hub_line(gateway_id: str, outcome: IngestOutcome) -> None:
 
 async def _start_pcscd(workdir: Path) -> Pcscd | None:
     if not smartcard_available():
-        say("idcard   skipped: pcscd / vsmartcard-vpcd not installed")
+        say("idcard   skipped: pcscd, vsmartcard-vpcd, unshare or ip not installed")
         return None
+    daemon = Pcscd(workdir / "pcscd")  # the demo's own: no other run's cards reach it
+    os.environ.update(daemon.client_env())  # before pyscard's first call in this process
     try:
-        return await asyncio.to_thread(Pcscd(workdir / "pcscd.log").ensure)
+        return await asyncio.to_thread(daemon.ensure)
     except (OSError, RuntimeError, TimeoutError) as exc:
         say(f"idcard   skipped: pcscd did not start ({exc})")
         return None
@@ -89,8 +93,7 @@ async def _demo(workdir: Path, check: bool) -> int:
         gateway.pipeline.on_event = lambda event: say(_describe(event))
 
         hub_url = f"http://127.0.0.1:{hub.api_port}"
-        vpcd_port = pcscd.vpcd_port if pcscd is not None else None
-        scenario = Scenario(rig, gateway, hub_url, say, vpcd_port=vpcd_port)
+        scenario = Scenario(rig, gateway, hub_url, say, pcscd=pcscd)
         await scenario.start()
         stack.push_async_callback(scenario.stop)
         say(f"store page  http://127.0.0.1:{gateway.page_port}/   (clerk prompts, live)")
@@ -109,36 +112,34 @@ async def _demo(workdir: Path, check: bool) -> int:
         if check:
             say("check    passed: tap -> prompt, checkout -> hub, outbox drained")
             return 0
-        await _interact(scenario, pcscd is not None)
+        await _interact(scenario, pcscd is not None, sys.stdin.fileno())
     return 0
 
 
-async def _interact(scenario: Scenario, with_card: bool) -> None:
-    say(
-        "\nEnter: tap the card again   c: checkout   "
-        + ("i: ID card   " if with_card else "")
-        + "q: quit   (Ctrl-C also quits)"
-    )
-    if not sys.stdin.isatty():
-        await asyncio.Event().wait()  # until interrupted
-    actions = {"": scenario.tap, "c": scenario.checkout}
+async def _interact(scenario: Scenario, with_card: bool, fd: int) -> None:
+    actions = {ENTER: scenario.tap, "c": scenario.checkout}
     if with_card:
         actions["i"] = scenario.id_card
-    while True:
-        line = (await asyncio.to_thread(sys.stdin.readline)).strip().lower()
-        if line == "q":
-            return
-        action = actions.get(line)
-        try:
-            if action is not None:
-                await action()
-        except StepFailed as exc:
-            say(f"FAILED   {exc}")
+    async with KeyInput(fd) as keys:
+        say(
+            "\nEnter: tap the card again   c: checkout   "
+            + ("i: ID card   " if with_card else "")
+            + "q: quit   (Ctrl-C also quits)"
+            + ("" if keys.single_keys else "   [not a terminal: one command a line]")
+        )
+        while (key := await keys.next_key()) != "q":
+            if key is None:  # input ended (a pipe or /dev/null): run until interrupted
+                await asyncio.Event().wait()
+            action = actions.get(key or ENTER)
+            try:
+                if action is not None:
+                    await action()
+            except StepFailed as exc:
+                say(f"FAILED   {exc}")
 
 
-def run_demo(check: bool = False, workdir: Path | None = None) -> int:
-    for name in ("", "nfc"):  # the demo's own lines tell the story
-        logging.getLogger(name).setLevel(logging.WARNING)
+def run(check: bool = False, workdir: Path | None = None) -> int:
+    """The demo in a scratch directory (or `workdir`); logging is quieted by run_demo."""
     with tempfile.TemporaryDirectory(prefix="storepulse-demo-") as scratch:
         directory = workdir or Path(scratch)
         try:

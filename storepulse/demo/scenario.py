@@ -14,6 +14,7 @@ import httpx
 
 from edge.gateway import Gateway
 from storepulse.demo.rig import DEMO_CARD_UID, DEMO_ID_NUMBER, StoreRig
+from storepulse.emulators.pcscd import Pcscd
 from storepulse.emulators.pos_terminal import SaleLine
 
 Say = Callable[[str], None]
@@ -84,10 +85,10 @@ class Scenario:
         hub_api: str,
         say: Say,
         timeout: float = 30.0,
-        vpcd_port: int | None = None,  # where the ID card is inserted; None: no pcscd
+        pcscd: Pcscd | None = None,  # where the ID card is inserted; None: no pcscd
     ) -> None:
         self.rig = rig
-        self.vpcd_port = vpcd_port
+        self.pcscd = pcscd
         self.gateway = gateway
         self.hub_api = hub_api.rstrip("/")
         self.say = say
@@ -155,12 +156,10 @@ class Scenario:
         return any(p["receipt_no"] == receipt for p in response.json().get("purchases", []))
 
     async def id_card(self) -> dict[str, Any]:
-        from storepulse.emulators.vpcd_card import VirtualCard
-
-        if self.vpcd_port is None:
+        if self.pcscd is None:
             raise StepFailed("no pcscd: the ID card cannot be inserted")
         seen = len(self.watcher.prompts)
-        with VirtualCard(DEMO_ID_NUMBER, port=self.vpcd_port):
+        with self.pcscd.card(DEMO_ID_NUMBER):
             prompt = await self.watcher.wait_for("idcard.read", seen, self.timeout)
         self.say(f"prompt   {prompt['title']}: {prompt['display_name']} (ID card, hashed)")
         return prompt

@@ -1,6 +1,7 @@
 """A virtual contact card for vsmartcard's vpcd reader driver (inside pcscd).
 
-vpcd listens on TCP (35963 for its first slot); a card is a client of that port. Every
+vpcd listens on TCP (35963 for its first slot); a card is a client of that port (inside
+the network namespace of the pcscd we start: `netns`, see netns.py). Every
 message either way is a 2-byte big-endian length and a payload. From vpcd a 1-byte payload
 is a control code (0x00 power off, 0x01 power on, 0x02 reset: no answer; 0x04 get ATR:
 answer the ATR); anything longer is a command APDU, answered with response data + SW.
@@ -9,7 +10,8 @@ Connecting inserts the card, closing removes it.
 The card speaks the "sp-id-v1" profile of docs/apdu-profile.md, written from that document
 rather than from edge code so the reader is tested against the spec.
 
-    python -m storepulse.emulators.vpcd_card --number 11010519491231002X --insert-for 2
+    python -m storepulse.emulators.vpcd_card --number 11010519491231002X --insert-for 2 \
+        --netns /proc/PCSCD_PID/ns/net   # the pcscd the tests or the demo started
 """
 
 import contextlib
@@ -22,6 +24,8 @@ from types import TracebackType
 from typing import Annotated, Literal, Self
 
 import typer
+
+from storepulse.emulators.netns import connect_in_netns
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class VirtualCard:
         host: str = "127.0.0.1",
         port: int = 35963,
         behaviour: Behaviour = "good",
+        netns: str | None = None,  # /proc/PID/ns/net of a pcscd in its own namespace
     ) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"behaviour must be one of {BEHAVIOURS}, not {behaviour!r}")
@@ -66,6 +71,7 @@ class VirtualCard:
         self.host = host
         self.port = port
         self.behaviour = behaviour
+        self.netns = netns
         self.apdus_seen = 0  # command APDUs answered or refused (control codes excluded)
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -74,7 +80,10 @@ class VirtualCard:
     def insert(self) -> Self:
         if self._sock is not None:
             raise RuntimeError("card is already inserted")
-        sock = socket.create_connection((self.host, self.port), timeout=5.0)
+        if self.netns is None:
+            sock = socket.create_connection((self.host, self.port), timeout=5.0)
+        else:
+            sock = connect_in_netns(self.netns, self.host, self.port)
         sock.settimeout(None)
         # Without these, Nagle + delayed ACK cost ~40 ms per APDU on loopback.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -207,17 +216,16 @@ def main(
     insert_for: Annotated[float, typer.Option(help="seconds to stay inserted")] = 2.0,
     behaviour: Annotated[str, typer.Option(help="good, bad_sw, garbage, pull_mid_read")] = "good",
     host: Annotated[str, typer.Option(help="vpcd host")] = "127.0.0.1",
-    port: Annotated[
-        int,
-        typer.Option(
-            help="vpcd port: 35963 for a system pcscd, 23675 for one the demo or tests started"
-        ),
-    ] = 35963,
+    port: Annotated[int, typer.Option(help="vpcd port (35963: its first slot)")] = 35963,
+    netns: Annotated[
+        str | None,
+        typer.Option(help="the pcscd's network namespace, /proc/PID/ns/net (ours have one)"),
+    ] = None,
 ) -> None:
     """Insert a virtual card into vpcd for a while, then remove it."""
     if behaviour not in BEHAVIOURS:
         raise typer.BadParameter(f"must be one of {', '.join(BEHAVIOURS)}", param_hint="behaviour")
-    card = VirtualCard(number, host=host, port=port, behaviour=behaviour)
+    card = VirtualCard(number, host=host, port=port, behaviour=behaviour, netns=netns)
     with card:
         typer.echo(f"card inserted on {host}:{port} ({behaviour}) for {insert_for}s")
         time.sleep(insert_for)

@@ -137,3 +137,6 @@ def test_demo_check_passes_on_embedded_defaults(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "check    passed" in result.stdout
     assert "prompt   Member card" in result.stdout
+    banner = result.stdout.index("store page  http://127.0.0.1:")
+    before_banner = result.stderr.splitlines() + result.stdout[:banner].splitlines()
+    assert [line for line in before_banner if line.lstrip().startswith("{")] == []  # no logs

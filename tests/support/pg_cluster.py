@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -30,11 +31,40 @@ def _bin_dir() -> Path:
     return found[-1]
 
 
+@dataclass(frozen=True)
+class ServerCopy:
+    bin_dir: Path
+    lib_dir: Path  # $libdir: shared libraries, preloaded or not
+    extension_dir: Path  # control and script files: what pg_available_extensions lists
+
+
+def copy_of_server(root: Path) -> ServerCopy:
+    """The newest server's files under `root`, laid out as Debian does (hard links where
+    the filesystem allows). PostgreSQL finds its lib and share relative to its binary, so
+    files added here (an extension, say) reach this copy only, never the machine's server:
+    add new files, never write into the linked ones."""
+    version = _bin_dir().parent.name
+    lib_root = root / "lib" / "postgresql" / version
+    share_root = root / "share" / "postgresql" / version
+    shutil.copytree(Path("/usr/lib/postgresql") / version, lib_root, copy_function=_link)
+    shutil.copytree(Path("/usr/share/postgresql") / version, share_root, copy_function=_link)
+    root.chmod(0o755)  # the postgres account must reach it (mkdtemp makes 0700)
+    return ServerCopy(lib_root / "bin", lib_root / "lib", share_root / "extension")
+
+
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 class PrivatePostgres:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, bin_dir: Path | None = None) -> None:
         self.port = port or free_port()
-        self.bin = _bin_dir()
+        self.bin = bin_dir or _bin_dir()
         self.root: Path | None = None
+        self.settings: dict[str, str] = {}  # -c NAME=VALUE at the next start
 
     @property
     def admin_url(self) -> str:
@@ -105,7 +135,10 @@ class PrivatePostgres:
 
     def _opts(self) -> str:
         sock = self._dir / "sock"
-        return f"-p {self.port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=50"
+        extra = "".join(f" -c {name}={value}" for name, value in self.settings.items())
+        return (
+            f"-p {self.port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=50{extra}"
+        )
 
     def _pg_ctl(self, *args: str) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self._dir / "data"), *args)

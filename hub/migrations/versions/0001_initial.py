@@ -1,5 +1,6 @@
 """Initial schema: registry, CRM, ingest. On PostgreSQL the events table is a Timescale
-hypertable when the extension can be created, else monthly range partitions.
+hypertable when the catalogues say the extension is installed and preloaded, else monthly
+range partitions (hub/db/timescale.py decides; hub/db/migrate.py falls back).
 
 Revision ID: 0001
 Revises:
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from hub.db import partitions, timescale
 from hub.db.types import JsonDoc, UtcDateTime
@@ -178,7 +179,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     layout = "plain"
     if bind.dialect.name == "postgresql":
-        layout = "hypertable" if timescale.try_enable(bind) else "partitioned"
+        layout = timescale.choice_for_new_database(bind, context.config.attributes)
+        if layout == "hypertable":
+            timescale.enable(bind)
     _org()
     _crm()
     _ingest(layout)

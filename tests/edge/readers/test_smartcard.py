@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from edge.errors import ConfigError
 from edge.readers.base import Observation
 from edge.readers.smartcard import SmartCardReader, SmartCardReaderConfig
-from storepulse.emulators.vpcd_card import Behaviour, VirtualCard
+from storepulse.emulators.vpcd_card import Behaviour
 from tests.support.pcscd import VPCD_READER, Pcscd, pcscd, wait_card_state
 from wire.events import IdCardRead, ReaderStatus
 from wire.identity import IdentifierKind, keyed_hash
@@ -29,8 +29,8 @@ OTHER = "440524188001010014"
 class Harness:
     """Runs a reader's blocking loop in a thread and records what it emits."""
 
-    def __init__(self, config: SmartCardReaderConfig, vpcd_port: int) -> None:
-        self.vpcd_port = vpcd_port  # where a virtual card is inserted
+    def __init__(self, config: SmartCardReaderConfig, pcscd: Pcscd) -> None:
+        self.pcscd = pcscd  # where a virtual card is inserted
         self.rejects: list[tuple[str, bytes]] = []
         self.reader = SmartCardReader(config, KEY, on_reject=self._on_reject)
         self.observations: list[Observation] = []
@@ -75,7 +75,7 @@ class Harness:
 @pytest.fixture
 def harness(pcscd: Pcscd) -> Iterator[Harness]:
     wait_card_state(present=False)  # a card left by an earlier test must be gone first
-    running = Harness(SmartCardReaderConfig(reader_match=VPCD_READER), pcscd.vpcd_port).start()
+    running = Harness(SmartCardReaderConfig(reader_match=VPCD_READER), pcscd).start()
     running.wait(lambda: running.reader.health.state == "up")
     yield running
     running.stop()
@@ -84,7 +84,7 @@ def harness(pcscd: Pcscd) -> Iterator[Harness]:
 def swipe(harness: Harness, number: str, behaviour: Behaviour = "good") -> None:
     """Insert a card, wait until the reader has dealt with it, remove it, wait for empty."""
     seen = len(harness.reads()) + len(harness.rejects)
-    with VirtualCard(number, port=harness.vpcd_port, behaviour=behaviour):
+    with harness.pcscd.card(number, behaviour):
         harness.wait(lambda: len(harness.reads()) + len(harness.rejects) > seen)
     wait_card_state(present=False)
 
@@ -168,7 +168,7 @@ def test_observations_stream_and_prompt_stop(pcscd: Pcscd) -> None:
     async def scenario() -> tuple[list[Observation], float]:
         stream = reader.observations()
         seen = [await asyncio.wait_for(anext(stream), 5.0)]
-        with VirtualCard(NUMBER, port=pcscd.vpcd_port):
+        with pcscd.card(NUMBER):
             seen.append(await asyncio.wait_for(anext(stream), 5.0))
         started = time.monotonic()
         await stream.aclose()  # type: ignore[attr-defined]
@@ -184,7 +184,7 @@ def test_observations_stream_and_prompt_stop(pcscd: Pcscd) -> None:
 
 
 def test_missing_reader_reports_down_and_stops_promptly(pcscd: Pcscd) -> None:
-    running = Harness(SmartCardReaderConfig(reader_match="No Such Reader"), pcscd.vpcd_port).start()
+    running = Harness(SmartCardReaderConfig(reader_match="No Such Reader"), pcscd).start()
     running.wait(lambda: bool(running.statuses()))
 
     assert running.statuses() == [
@@ -200,10 +200,8 @@ def test_missing_reader_reports_down_and_stops_promptly(pcscd: Pcscd) -> None:
 
 
 def test_pcscd_going_away_reports_down_then_up_again(pcscd: Pcscd) -> None:
-    if not pcscd.owned:
-        pytest.fail("this test stops pcscd; run it where the tests start their own pcscd")
     wait_card_state(present=False)
-    running = Harness(SmartCardReaderConfig(reader_match=VPCD_READER), pcscd.vpcd_port).start()
+    running = Harness(SmartCardReaderConfig(reader_match=VPCD_READER), pcscd).start()
     try:
         running.wait(lambda: running.reader.health.state == "up")
         pcscd.stop()
@@ -222,7 +220,7 @@ def test_pcscd_going_away_reports_down_then_up_again(pcscd: Pcscd) -> None:
 
 def test_emulator_command_line_inserts_a_card(harness: Harness) -> None:
     command = [sys.executable, "-m", "storepulse.emulators.vpcd_card", "--number", NUMBER]
-    command += ["--port", str(harness.vpcd_port)]
+    command += ["--port", str(harness.pcscd.vpcd_port), "--netns", harness.pcscd.netns]
     result = subprocess.run(
         [*command, "--insert-for", "1.5"], capture_output=True, text=True, timeout=20
     )
