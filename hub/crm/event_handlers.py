@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.crm.crm_writes import CrmRows, write_rows
 from hub.crm.identities import resolve
+from hub.db.dialect import one_of
 from hub.db.models import Customer
 from hub.errors import EventRejected
 from wire.events import (
@@ -187,7 +188,24 @@ def apply_one(session: Session, where: Where, event: Event) -> set[str]:
         changed = {customer_id} if found.changed else set()
     rows = rows_of(where, event, customer_id)
     write_rows(session, [rows])
+    if customer_id and event.type in VISITS:
+        changed |= visitors_from_elsewhere(session, [(where.store_id, customer_id)])
     return changed | ({customer_id} if rows.marks_customer and customer_id else set())
+
+
+VISITS = frozenset({"card.tapped", "idcard.read"})
+
+
+def visitors_from_elsewhere(session: Session, visits: list[tuple[str, str]]) -> set[str]:
+    """Of (store_id, customer_id) visits, the customers homed at another store: their
+    visit must reach this store's cache (and the prompt on its page) even though resolving
+    them changed nothing. One statement for a whole batch."""
+    ids = sorted({customer for _store, customer in visits})
+    if not ids:
+        return set()
+    stmt = select(Customer.id, Customer.home_store_id).where(one_of(session, Customer.id, ids))
+    home: dict[str, str | None] = {c: h for c, h in session.execute(stmt)}
+    return {customer for store, customer in visits if home.get(customer) != store}
 
 
 def known_customers(session: Session, tenant_id: str, ids: set[str]) -> set[str]:

@@ -14,6 +14,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.crm import cache
+from hub.crm.crm_batch import apply_batch
+from hub.crm.event_handlers import Where, apply_one
 from hub.crm.ingest import IngestService
 from hub.crm.projector import CrmProjector, ProjectionOutcome
 from hub.crm.seed import SeedResult
@@ -288,3 +291,39 @@ def test_the_loop_gives_way_to_a_busy_ingest_but_still_projects(
     assert [o.projected for _at, o in rounds] == [1, 1, 1]
     assert len(asked) >= 2  # it asked after each round before taking the next
     assert _count(sessions, Touchpoint, Touchpoint.kind == "visit") == 3
+
+
+@pytest.mark.parametrize("path", ["batch", "per-event"])
+def test_taps_link_new_cards_and_reach_the_stores_cache_with_membership(
+    sessions: sessionmaker[Session], seeded: SeedResult, path: str
+) -> None:
+    """Issue 12 items 5 and 6, on both identity paths: a new UID carrying a member number
+    joins that member; an unknown card makes a provisional customer cached as such; a
+    member of another store is sent to this store's cache with their home store; a member
+    tapping at home with a known card sends no delta."""
+    taps = [
+        tap("FACE0002", member_no="M1001"),  # cus-demo-01's member number, a new card
+        tap("04D1E2F3A4B5C6"),  # cus-demo-11, homed at the Jing'an store
+        tap("FACE0003"),  # nobody
+        tap("04A1B2C3D4E5F6"),  # cus-demo-02, at home, known card
+    ]
+    events = batch("gw-demo-1", taps).events
+    where = Where("tenant-demo", "store-sh-xuhui", "gw-demo-1", NOW)
+    with sessions.begin() as session:
+        if path == "batch":
+            changed = apply_batch(session, "tenant-demo", [(where, e) for e in events], NOW)
+            changed_customers = changed.changed_customers
+        else:
+            changed_customers = set().union(*(apply_one(session, where, e) for e in events))
+    new = _owner(sessions, "FACE0003")
+    assert _owner(sessions, "FACE0002") == "cus-demo-01"
+    assert changed_customers == {"cus-demo-01", "cus-demo-11", new}
+    with sessions() as session:
+        assert cache.stores_caching(session, {"cus-demo-11"})["store-sh-xuhui"] == {"cus-demo-11"}
+        entries = {e.customer_id: e for e in cache.cached_customers(session, changed_customers)}
+    member, away, provisional = entries["cus-demo-01"], entries["cus-demo-11"], entries[new]
+    assert "FACE0002" in {i.value for i in member.identifiers}
+    assert (member.membership, member.home_store_id) == ("member", "store-sh-xuhui")
+    assert (away.membership, away.home_store_id) == ("member", "store-sh-jingan")
+    assert away.home_store_name == "静安南京西路店 Jing'an West Nanjing Rd"
+    assert (provisional.membership, provisional.display_name) == ("provisional", "Guest")
