@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ import httpx
 
 from edge.prompts import NEW_CUSTOMER_TITLE
 from edge.prompts import NOT_YET_MEMBER_TITLE as NOT_YET_MEMBER
-from tests.e2e.harness import running_system
+from tests.e2e.harness import System, running_system
 from tests.support.mosquitto import MosquittoBroker
 from wire.identity import Identifier, IdentifierKind
 
@@ -72,9 +74,7 @@ def test_clerk_marks_prompt_done_and_the_hub_records_it(
     mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-        async with running_system(url, mosquitto.port, tmp_path) as system:
-            await system.scenario.cache_synced()
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
             prompt = await system.scenario.tap()
             async with httpx.AsyncClient() as client:
                 response = await client.post(
@@ -88,6 +88,15 @@ def test_clerk_marks_prompt_done_and_the_hub_records_it(
             assert types["card.tapped"] == 1
 
     asyncio.run(scenario())
+
+
+@asynccontextmanager
+async def synced_on_sqlite(broker_port: int, tmp_path: Path) -> AsyncIterator[System]:
+    """The system with its hub on SQLite, once the gateway's cache snapshot is in."""
+    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    async with running_system(url, broker_port, tmp_path) as system:
+        await system.scenario.cache_synced()
+        yield system
 
 
 def _event_types(system: object) -> list[str]:
@@ -105,9 +114,7 @@ def test_a_wiped_outbox_starts_a_new_epoch_and_nothing_collides(
     """DESIGN §2: the hub keys on (gateway, epoch, seq), so seq 1 of a new file is new."""
 
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-        async with running_system(url, mosquitto.port, tmp_path) as system:
-            await system.scenario.cache_synced()
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
             await system.scenario.tap()
             await system.scenario.outbox_drained()
             first_epoch = system.gateway.outbox.epoch
@@ -183,9 +190,7 @@ def test_a_new_card_with_a_known_member_number_prompts_the_member_at_once(
     store shows as unknown here, and the same card is redrawn with where they are known."""
 
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-        async with running_system(url, mosquitto.port, tmp_path) as system:
-            await system.scenario.cache_synced()
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
             _swap_tag(system, "0102030405060A0B", "M1001")  # cus-demo-01's number, new UID
             prompt = await system.scenario.tap()
             assert (prompt["customer_id"], prompt["display_name"]) == ("cus-demo-01", "王*")
@@ -216,9 +221,7 @@ def test_an_unknown_card_tapped_twice_is_not_yet_a_member_both_times(
     """Issue 12 item 6: the hub's provisional record does not turn the offer into 'Guest'."""
 
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-        async with running_system(url, mosquitto.port, tmp_path) as system:
-            await system.scenario.cache_synced()
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
             _swap_tag(system, "0102030405060E0F", None)
             first = await system.scenario.tap()
             assert (first["membership"], first["title"]) == ("unknown", NEW_CUSTOMER_TITLE)
