@@ -17,7 +17,7 @@ from hub.crm.event_handlers import (
     identifier_keys,
     known_customers,
     named_customer,
-    visitors_from_elsewhere,
+    new_to_store,
 )
 from hub.crm.identity_batch import resolve_batch
 from wire.events import Event
@@ -61,6 +61,6 @@ def apply_batch(
         if found.customer_id is not None and event.type in VISITS:
             visits.append((where.store_id, found.customer_id))
         result.committed.add(index)
+    result.changed_customers |= new_to_store(session, visits)  # before this batch's rows
     write_rows(session, rows)
-    result.changed_customers |= visitors_from_elsewhere(session, visits)
     return result

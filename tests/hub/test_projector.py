@@ -23,7 +23,7 @@ from hub.crm.seed import SeedResult
 from hub.db.models import DeadLetter, Identity, ProjectionJob, Purchase, RawEvent, Touchpoint
 from hub.ingest.projection_loop import ProjectionLoop
 from tests.hub.batches import batch, checkout, payload, tap
-from wire.events import PromptActed
+from wire.events import CardTapped, PromptActed
 
 NOW = datetime(2025, 3, 14, 9, 31, tzinfo=UTC)
 GW = "gw-demo-1"
@@ -307,14 +307,7 @@ def test_taps_link_new_cards_and_reach_the_stores_cache_with_membership(
         tap("FACE0003"),  # nobody
         tap("04A1B2C3D4E5F6"),  # cus-demo-02, at home, known card
     ]
-    events = batch("gw-demo-1", taps).events
-    where = Where("tenant-demo", "store-sh-xuhui", "gw-demo-1", NOW)
-    with sessions.begin() as session:
-        if path == "batch":
-            changed = apply_batch(session, "tenant-demo", [(where, e) for e in events], NOW)
-            changed_customers = changed.changed_customers
-        else:
-            changed_customers = set().union(*(apply_one(session, where, e) for e in events))
+    changed_customers = _apply(sessions, path, taps)
     new = _owner(sessions, "FACE0003")
     assert _owner(sessions, "FACE0002") == "cus-demo-01"
     assert changed_customers == {"cus-demo-01", "cus-demo-11", new}
@@ -327,3 +320,17 @@ def test_taps_link_new_cards_and_reach_the_stores_cache_with_membership(
     assert (away.membership, away.home_store_id) == ("member", "store-sh-jingan")
     assert away.home_store_name == "静安南京西路店 Jing'an West Nanjing Rd"
     assert (provisional.membership, provisional.display_name) == ("provisional", "Guest")
+    again = _apply(sessions, path, [tap("04D1E2F3A4B5C6"), tap("FACE0003")])
+    assert again == set(), "this store caches them now: their next visits send no delta"
+
+
+def _apply(sessions: sessionmaker[Session], path: str, bodies: list[CardTapped]) -> set[str]:
+    """The changed customers of taps at the Xuhui store, by the batch or per-event path."""
+    where = Where("tenant-demo", "store-sh-xuhui", "gw-demo-1", NOW)
+    events = batch("gw-demo-1", bodies).events
+    with sessions.begin() as session:
+        if path == "batch":
+            return apply_batch(
+                session, "tenant-demo", [(where, e) for e in events], NOW
+            ).changed_customers
+        return set().union(*(apply_one(session, where, e) for e in events))
