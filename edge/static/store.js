@@ -13,6 +13,10 @@
   const STATES = { live: "● 在线 · Live", connecting: "… 连接中 · Connecting",
                    reconnecting: "○ 重连中 · Reconnecting" };
   const ACTED = { done: "✓ 已完成 · Done", dismissed: "— 已忽略 · Dismissed" };
+  // Prompt.membership -> badge; "member" shows none.
+  const MEMBERSHIP = { provisional: "未入会 · Not yet a member",
+                       unknown: "未入会 · Not yet a member" };
+  const KNOWN_AT = "其他门店会员 · Known at ";
 
   function setConnection(state) {
     conn.dataset.state = state;
@@ -68,9 +72,15 @@
     const card = template.content.firstElementChild.cloneNode(true);
     const field = (name) => card.querySelector('[data-field="' + name + '"]');
     card.dataset.promptId = p.prompt_id;
-    card.classList.toggle("new-customer", p.is_new_customer);
+    card.classList.toggle("new-customer", p.membership !== "member");
     field("title").textContent = p.title;
     field("name").textContent = p.display_name;
+    const badge = field("membership");
+    badge.textContent = MEMBERSHIP[p.membership] || "";
+    badge.hidden = !badge.textContent;
+    const knownAt = field("known-at");
+    knownAt.textContent = p.known_at ? KNOWN_AT + p.known_at : "";
+    knownAt.hidden = !p.known_at;
     field("identifier").textContent = p.identifier_label;
     field("time").textContent = new Date(p.created_at).toLocaleTimeString();
     const tags = field("tags");

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -221,8 +222,10 @@ def test_bus_drops_a_slow_subscriber_without_blocking() -> None:
     asyncio.run(scenario())
 
 
-def test_clerk_page_in_chromium(served: Served) -> None:
-    from playwright.sync_api import expect, sync_playwright
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium (no browser download)."""
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -230,32 +233,39 @@ def test_clerk_page_in_chromium(served: Served) -> None:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            page = browser.new_page()
-            page.goto(served.url)
-            conn = page.get_by_test_id("connection")
-            expect(conn).to_have_attribute("data-state", "live")
-            first = make_prompt("Wang *")
-            served.bus.publish(first)
-            card = page.get_by_test_id("prompt").first
-            expect(card).to_contain_text("Wang *")
-            expect(card).to_contain_text("Amoxicillin 500mg x2")
-            expect(card).to_contain_text("36.50")
-            expect(card).to_contain_text("Refill due")
-            expect(card).to_contain_text("Double points")
-            expect(card).to_contain_text("Card ••••E5F6")
-            second = make_prompt("Li *", uid="0499887766")
-            served.bus.publish(second)
-            expect(page.get_by_test_id("prompt")).to_have_count(2)
-            expect(page.get_by_test_id("prompt").first).to_contain_text("Li *")  # newest on top
-            wang = page.get_by_test_id("prompt").filter(has_text="Wang *")
-            wang.get_by_role("button", name="Done").click()
-            expect(wang).to_have_attribute("data-state", "done")
-            expect(wang).to_contain_text("Done")
-            assert served.acted.calls == [(first.prompt_id, "done", None)]
-            assert UID not in page.content()
-            _reconnects_by_itself(page, served, conn)
+            yield browser
         finally:
             browser.close()
+
+
+def test_clerk_page_in_chromium(served: Served) -> None:
+    from playwright.sync_api import expect
+
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(served.url)
+        conn = page.get_by_test_id("connection")
+        expect(conn).to_have_attribute("data-state", "live")
+        first = make_prompt("Wang *")
+        served.bus.publish(first)
+        card = page.get_by_test_id("prompt").first
+        expect(card).to_contain_text("Wang *")
+        expect(card).to_contain_text("Amoxicillin 500mg x2")
+        expect(card).to_contain_text("36.50")
+        expect(card).to_contain_text("Refill due")
+        expect(card).to_contain_text("Double points")
+        expect(card).to_contain_text("Card ••••E5F6")
+        second = make_prompt("Li *", uid="0499887766")
+        served.bus.publish(second)
+        expect(page.get_by_test_id("prompt")).to_have_count(2)
+        expect(page.get_by_test_id("prompt").first).to_contain_text("Li *")  # newest on top
+        wang = page.get_by_test_id("prompt").filter(has_text="Wang *")
+        wang.get_by_role("button", name="Done").click()
+        expect(wang).to_have_attribute("data-state", "done")
+        expect(wang).to_contain_text("Done")
+        assert served.acted.calls == [(first.prompt_id, "done", None)]
+        assert UID not in page.content()
+        _reconnects_by_itself(page, served, conn)
 
 
 def _reconnects_by_itself(page: Any, served: Served, conn: Any) -> None:
@@ -267,3 +277,45 @@ def _reconnects_by_itself(page: Any, served: Served, conn: Any) -> None:
     served.bus.publish(make_prompt("Zhao *", uid="04FFFF0001"))
     expect(page.get_by_test_id("prompt").first).to_contain_text("Zhao *")
     expect(page.get_by_test_id("prompt")).to_have_count(3)  # replayed backlog not duplicated
+
+
+def test_bus_replace_redraws_a_kept_prompt_and_keeps_its_state() -> None:
+    bus = PromptBus(keep=3)
+    shown = make_prompt("New customer")
+    bus.publish(shown)
+    bus.settle(shown.prompt_id, "done")
+    assert bus.replace(shown.model_copy(update={"display_name": "Li *"}))
+    [(redrawn, state)] = bus.recent()
+    assert (redrawn.display_name, state) == ("Li *", "done")
+    assert not bus.replace(make_prompt("Not kept *")), "an unknown id is not added"
+    assert len(bus.recent()) == 1
+
+
+def test_page_redraws_a_card_with_membership_and_home_store_in_chromium(served: Served) -> None:
+    """Issue 12 item 6 on the page: the 'not yet a member' badge, then the same card
+    redrawn in place once the hub said whom the card belongs to and where they are known."""
+    from playwright.sync_api import expect
+
+    tap = CardTapped(uid=UID, technology="Type3Tag", reader="nfc-1")
+    unknown = compose_prompt(tap, None)
+    assert unknown is not None
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(served.url)
+        expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+        served.bus.publish(unknown)
+        card = page.get_by_test_id("prompt").first
+        expect(card).to_contain_text("New customer — offer membership")
+        expect(card.locator('[data-field="membership"]')).to_be_visible()
+        expect(card.locator('[data-field="membership"]')).to_have_text("未入会 · Not yet a member")
+        expect(card.locator('[data-field="known-at"]')).to_be_hidden()
+        member = make_prompt("Xu *").model_copy(
+            update={"prompt_id": unknown.prompt_id, "known_at": "Jing'an West Nanjing Rd"}
+        )
+        assert served.bus.replace(member)
+        expect(card).to_contain_text("Xu *")
+        expect(page.get_by_test_id("prompt")).to_have_count(1)
+        expect(card.locator('[data-field="membership"]')).to_be_hidden()
+        expect(card.locator('[data-field="known-at"]')).to_have_text(
+            "其他门店会员 · Known at Jing'an West Nanjing Rd"
+        )
