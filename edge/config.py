@@ -9,14 +9,24 @@ import tomllib
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from edge.catalogue import DEFAULT_LOCALE, Locale
 from edge.errors import ConfigError
 from edge.pos.hook import PosHookConfig
 from edge.pos.profile import PosProfile
 from edge.pos.serial_link import SerialPosConfig
 from edge.readers.nfc import NfcReaderConfig
 from edge.readers.smartcard import SmartCardReaderConfig
+from edge.store_locale import DEFAULT_TIME_ZONE, StoreLocale, zone_named
 from edge.uplink import UplinkConfig
 from wire.topics import GATEWAY_ID_PATTERN
 
@@ -72,6 +82,22 @@ class CacheSection(_Section):
 class StorePageSection(_Section):
     host: str = Field(default="127.0.0.1", description="bind address; the store LAN address")
     port: int = Field(default=8090, ge=0, le=65535, description="0 picks a free port")
+    locale: Locale = Field(
+        default=DEFAULT_LOCALE, description="what prompts and the page say: 'zh-CN' or 'en'"
+    )
+    time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE, description="IANA zone the page shows times in"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zone_named(name)
+        return name
+
+    @property
+    def store_locale(self) -> StoreLocale:
+        return StoreLocale(self.locale, self.time_zone)
 
 
 class ReadersSection(_Section):

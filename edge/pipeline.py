@@ -19,6 +19,7 @@ from edge.outbox_writer import GroupCommitWriter
 from edge.pos.retransmission import retransmission_key
 from edge.prompts import Prompt, compose_prompt, identifier_of
 from edge.readers.base import Observation
+from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
 from edge.store_page import PromptBus
 from wire.events import Event, PosCheckout, PromptActed, PromptShown, ReaderStatus
 from wire.messages import PurchaseSummary
@@ -52,6 +53,7 @@ class Pipeline:
         wake_uplink: Callable[[], None],
         on_reader_status: Callable[[ReaderStatus], None],
         service_dedupe_window_s: float = 60.0,
+        store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     ) -> None:
         self.outbox = outbox
         self.writer = GroupCommitWriter(outbox)
@@ -60,6 +62,7 @@ class Pipeline:
         self._wake_uplink = wake_uplink
         self._on_reader_status = on_reader_status
         self._service_window_s = service_dedupe_window_s
+        self.store_locale = store_locale
         self.counters = {"observations": 0, "prompts": 0, "refused": 0, "duplicates": 0}
         self.on_event: Callable[[Event], None] | None = None  # an observer (the demo's live lines)
 
@@ -124,7 +127,7 @@ class Pipeline:
             summary = purchase_summary(body, observation.occurred_at)
             await asyncio.to_thread(self.cache.note_purchase, identifier, summary)
         customer = self.cache.lookup(identifier) if identifier is not None else None
-        prompt = compose_prompt(body, customer)
+        prompt = compose_prompt(body, customer, store_locale=self.store_locale)
         if prompt is not None:
             self.bus.publish(prompt)
             self.counters["prompts"] += 1

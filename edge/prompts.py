@@ -1,7 +1,9 @@
 """Prompts: what the clerk's page shows when a customer taps, shows an ID card or checks out.
 
 Composed at the edge from the local cache (never waits for the network). Pure functions:
-the caller passes the cached customer (or None) and may pin `prompt_id` / `now` for tests.
+the caller passes the cached customer (or None) and the store's locale (the catalogue its
+titles and labels come from, the time zone its times are shown in), and may pin
+`prompt_id` / `now` for tests.
 
 The raw `identifier` is kept on the prompt (the gateway needs it for the `prompt.shown`
 event) but is excluded from every dump, so the page only ever receives
@@ -15,25 +17,28 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
 
+from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
 from wire.events import CardTapped, EventBody, IdCardRead, PosCheckout, UtcDatetime
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import CachedCustomer, PurchaseSummary, TaskSummary
 
 Text = Annotated[str, Field(max_length=200)]
+LocalTime = Annotated[str, Field(max_length=40, description="store time, 'YYYY-MM-DD HH:MM'")]
 
-NEW_CUSTOMER_TITLE = "New customer — offer membership"
-NEW_CUSTOMER_NAME = "New customer"
-_TITLES = {
-    "card.tapped": "Member card",
-    "idcard.read": "ID card",
-    "pos.checkout": "Checkout",
-}
-_LABELS = {
-    IdentifierKind.CARD_UID: "Card",
-    IdentifierKind.MEMBER_NO: "Member",
-    IdentifierKind.ID_HASH: "ID card",
-    IdentifierKind.PHONE_HASH: "Phone",
-}
+# Events that prompt; each has a title `prompt.title.<trigger>` in edge/catalogue.py.
+PROMPT_TRIGGERS = (
+    ("card.tapped", CardTapped),
+    ("idcard.read", IdCardRead),
+    ("pos.checkout", PosCheckout),
+)
+
+
+class ShownPurchase(PurchaseSummary):
+    at_local: LocalTime
+
+
+class ShownTask(TaskSummary):
+    due_at_local: LocalTime = ""
 
 
 class Prompt(BaseModel):
@@ -41,15 +46,16 @@ class Prompt(BaseModel):
 
     prompt_id: UUID
     created_at: UtcDatetime
+    created_at_local: LocalTime
     trigger: Text = Field(description="event type that caused the prompt")
     reader: Text = Field(description="reader or POS terminal that saw the customer")
     customer_id: Text | None = None
     title: Text
     display_name: Text = Field(description="masked by the hub, e.g. 'Wang *'")
     is_new_customer: bool
-    last_purchases: list[PurchaseSummary] = Field(default_factory=list, max_length=3)
+    last_purchases: list[ShownPurchase] = Field(default_factory=list, max_length=3)
     tags: list[Text] = Field(default_factory=list)
-    open_tasks: list[TaskSummary] = Field(default_factory=list)
+    open_tasks: list[ShownTask] = Field(default_factory=list)
     offers: list[Text] = Field(default_factory=list)
     identifier_label: Text = Field(default="", description="masked, for display")
     identifier: Identifier | None = Field(
@@ -77,9 +83,11 @@ def identifier_of(body: EventBody) -> Identifier | None:
     return found[0] if found else None
 
 
-def mask_identifier(identifier: Identifier) -> str:
-    """'Card ••••1A2B', 'Member ••••0042'; hashes show only their kind."""
-    label = _LABELS[identifier.kind]
+def mask_identifier(
+    identifier: Identifier, store_locale: StoreLocale = DEFAULT_STORE_LOCALE
+) -> str:
+    """'卡号 ••••1A2B' / 'Card ••••1A2B', 'Member ••••0042'; hashes show only their kind."""
+    label = store_locale.text(f"identifier.{identifier.kind.value}")
     if identifier.kind in (IdentifierKind.ID_HASH, IdentifierKind.PHONE_HASH):
         return label
     return f"{label} ••••{identifier.value[-4:]}"
@@ -94,20 +102,31 @@ def _reader_of(body: EventBody) -> str:
 
 
 def _trigger_of(body: EventBody) -> str:
-    for trigger, kind in (
-        ("card.tapped", CardTapped),
-        ("idcard.read", IdCardRead),
-        ("pos.checkout", PosCheckout),
-    ):
-        if isinstance(body, kind):
-            return trigger
-    return ""
+    return next((trigger for trigger, kind in PROMPT_TRIGGERS if isinstance(body, kind)), "")
+
+
+def _shown_purchases(customer: CachedCustomer, store_locale: StoreLocale) -> list[ShownPurchase]:
+    return [
+        ShownPurchase(**p.model_dump(), at_local=store_locale.local_time(p.at))
+        for p in customer.last_purchases[:3]
+    ]
+
+
+def _shown_tasks(customer: CachedCustomer, store_locale: StoreLocale) -> list[ShownTask]:
+    return [
+        ShownTask(
+            **t.model_dump(),
+            due_at_local=store_locale.local_time(t.due_at) if t.due_at else "",
+        )
+        for t in customer.open_tasks
+    ]
 
 
 def compose_prompt(
     body: EventBody,
     customer: CachedCustomer | None,
     *,
+    store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     prompt_id: UUID | None = None,
     now: datetime | None = None,
 ) -> Prompt | None:
@@ -118,19 +137,22 @@ def compose_prompt(
         return None
     trigger = _trigger_of(body)
     known = customer is not None
+    created_at = now or datetime.now(UTC)
+    text = store_locale.text
     return Prompt(
         prompt_id=prompt_id or uuid7(),
-        created_at=now or datetime.now(UTC),
+        created_at=created_at,
+        created_at_local=store_locale.local_time(created_at),
         trigger=trigger,
         reader=_reader_of(body),
         customer_id=customer.customer_id if customer else None,
-        title=_TITLES[trigger] if known else NEW_CUSTOMER_TITLE,
-        display_name=customer.display_name if customer else NEW_CUSTOMER_NAME,
+        title=text(f"prompt.title.{trigger}" if known else "prompt.title.new_customer"),
+        display_name=customer.display_name if customer else text("prompt.name.new_customer"),
         is_new_customer=not known,
-        last_purchases=customer.last_purchases[:3] if customer else [],
+        last_purchases=_shown_purchases(customer, store_locale) if customer else [],
         tags=customer.tags if customer else [],
-        open_tasks=customer.open_tasks if customer else [],
+        open_tasks=_shown_tasks(customer, store_locale) if customer else [],
         offers=customer.offers if customer else [],
-        identifier_label=mask_identifier(identifier),
+        identifier_label=mask_identifier(identifier, store_locale),
         identifier=identifier,
     )

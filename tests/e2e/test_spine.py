@@ -136,4 +136,4 @@ def test_demo_check_passes_on_embedded_defaults(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "check    passed" in result.stdout
-    assert "prompt   Member card" in result.stdout
+    assert "prompt   会员卡: 王*" in result.stdout  # zh-CN, the default locale

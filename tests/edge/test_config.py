@@ -3,7 +3,9 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,40 @@ def test_every_template_validates(path: Path) -> None:
     config = load_config(path)
     assert config.gateway.id.startswith("gw-")
     assert config.mqtt.tls_ca is not None, "templates ship with TLS on"
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_every_template_says_its_locale_zh_cn(path: Path) -> None:
+    written = tomllib.loads(path.read_text())["store_page"]
+    assert (written["locale"], written["time_zone"]) == ("zh-CN", "Asia/Shanghai")
+    page = load_config(path).store_page
+    assert (page.store_locale.locale, page.store_locale.time_zone) == ("zh-CN", "Asia/Shanghai")
+
+
+def _minimal(tmp_path: Path, **store_page: Any) -> dict[str, Any]:
+    gateway = {"id": "gw-1", "store_id": "s", "data_dir": str(tmp_path), "tenant_key": "k" * 20}
+    return {"gateway": gateway, "store_page": store_page}
+
+
+def test_locale_defaults_to_zh_cn_in_shanghai_and_english_is_a_choice(tmp_path: Path) -> None:
+    page = parse_config(_minimal(tmp_path)).store_page
+    assert (page.locale, page.time_zone) == ("zh-CN", "Asia/Shanghai")
+    english = parse_config(_minimal(tmp_path, locale="en", time_zone="Europe/London")).store_page
+    assert (english.store_locale.locale, english.store_locale.time_zone) == (
+        "en",
+        "Europe/London",
+    )
+
+
+def test_unknown_locale_or_zone_is_an_error_naming_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(_minimal(tmp_path, locale="fr", time_zone="Mars/Olympus"), "gw.toml")
+    message = str(info.value)
+    assert "store_page.locale: Input should be 'zh-CN' or 'en'" in message
+    assert "store_page.time_zone: Value error, unknown time zone 'Mars/Olympus'" in message
+    for spelled_otherwise in ("zh_CN", "zh", "EN"):
+        with pytest.raises(ConfigError, match=r"store_page\.locale"):
+            parse_config(_minimal(tmp_path, locale=spelled_otherwise))
 
 
 def test_errors_name_the_field_path(tmp_path: Path) -> None:
@@ -112,7 +148,7 @@ def test_edge_run_starts_serves_health_and_stops_on_sigterm(tmp_path: Path) -> N
         f'[gateway]\nid = "gw-cli"\nstore_id = "s1"\ndata_dir = "{tmp_path}/data"\n'
         f'tenant_key = "a-real-tenant-key-123"\n'
         f"[mqtt]\nport = {broker_port}\n"
-        f"[store_page]\nport = {page_port}\n"
+        f'[store_page]\nport = {page_port}\nlocale = "en"\n'
     )
     process = subprocess.Popen(
         _cli("edge", "run", "--config", str(config)),
@@ -132,6 +168,8 @@ def test_edge_run_starts_serves_health_and_stops_on_sigterm(tmp_path: Path) -> N
         assert health is not None, "the store page never came up"
         assert health["gateway_id"] == "gw-cli"
         assert health["uplink"] == "disconnected"
+        page = httpx.get(f"http://127.0.0.1:{page_port}/", timeout=5).text
+        assert '<html lang="en">' in page and '"page.button.done": "Done"' in page
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) == 0
     finally:
