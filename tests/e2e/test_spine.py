@@ -137,3 +137,5 @@ def test_demo_check_passes_on_embedded_defaults(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "check    passed" in result.stdout
     assert "prompt   会员卡: 王*" in result.stdout  # zh-CN, the default locale
+    # the demo till's products are the seed's Chinese ones, intact through serial, MQTT, hub
+    assert "阿莫西林胶囊 0.25g*24 x2, 维生素C片 100mg*100 x1" in result.stdout
