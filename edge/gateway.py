@@ -62,6 +62,7 @@ class Gateway:
             self.uplink.wake,
             self._on_reader_status,
             service_dedupe_window_s=config.outbox.service_dedupe_window_s,
+            store_id=config.gateway.store_id,
             store_locale=config.store_page.store_locale,
         )
         self.readers: list[Reader] = []
@@ -182,6 +183,8 @@ class Gateway:
                 result = await asyncio.to_thread(self.cache.apply, delta)
             if result.full:
                 self._resync = False
+            if result.applied:
+                self.pipeline.refresh_unknown(delta.upserts)
             log.info("cache at version %d (%d upserts)", result.version, result.upserted)
         except CacheVersionGap as exc:
             # Our status carries the cache version; the hub answers a stale one with a snapshot.

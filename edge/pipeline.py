@@ -7,7 +7,8 @@ only, so a tap never waits for the network.
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
@@ -17,12 +18,12 @@ from edge.errors import OutboxFull
 from edge.outbox import Outbox
 from edge.outbox_writer import GroupCommitWriter
 from edge.pos.retransmission import retransmission_key
-from edge.prompts import Prompt, compose_prompt, identifier_of
+from edge.prompts import Prompt, compose_prompt, identifier_of, identifiers_of
 from edge.readers.base import Observation
 from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
 from edge.store_page import PromptBus
-from wire.events import Event, PosCheckout, PromptActed, PromptShown, ReaderStatus
-from wire.messages import PurchaseSummary
+from wire.events import Event, EventBody, PosCheckout, PromptActed, PromptShown, ReaderStatus
+from wire.messages import CachedCustomer, PurchaseSummary
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Pipeline:
         wake_uplink: Callable[[], None],
         on_reader_status: Callable[[ReaderStatus], None],
         service_dedupe_window_s: float = 60.0,
+        store_id: str | None = None,
         store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     ) -> None:
         self.outbox = outbox
@@ -62,7 +64,11 @@ class Pipeline:
         self._wake_uplink = wake_uplink
         self._on_reader_status = on_reader_status
         self._service_window_s = service_dedupe_window_s
+        self.store_id = store_id
         self.store_locale = store_locale
+        # Prompts of customers this store's cache did not know, until the hub's delta says
+        # who they are (the tap itself makes the hub link or create them): id -> its event.
+        self._unknown: OrderedDict[UUID, EventBody] = OrderedDict()
         self.counters = {"observations": 0, "prompts": 0, "refused": 0, "duplicates": 0}
         self.on_event: Callable[[Event], None] | None = None  # an observer (the demo's live lines)
 
@@ -126,12 +132,47 @@ class Pipeline:
         if isinstance(body, PosCheckout) and identifier is not None:
             summary = purchase_summary(body, observation.occurred_at)
             await asyncio.to_thread(self.cache.note_purchase, identifier, summary)
-        customer = self.cache.lookup(identifier) if identifier is not None else None
-        prompt = compose_prompt(body, customer, store_locale=self.store_locale)
+        prompt = self._compose(body)
         if prompt is not None:
             self.bus.publish(prompt)
             self.counters["prompts"] += 1
+            if prompt.membership == "unknown":
+                self._unknown[prompt.prompt_id] = body
+                while len(self._unknown) > self.bus.keep:
+                    self._unknown.popitem(last=False)
         return prompt
+
+    def _compose(
+        self, body: EventBody, prompt_id: UUID | None = None, now: datetime | None = None
+    ) -> Prompt | None:
+        """Every identifier the observation carries is tried before anyone is called new."""
+        found = self.cache.lookup_any(identifiers_of(body))
+        identifier, customer = found if found is not None else (None, None)
+        return compose_prompt(
+            body,
+            customer,
+            identifier=identifier,
+            store_id=self.store_id,
+            store_locale=self.store_locale,
+            prompt_id=prompt_id,
+            now=now,
+        )
+
+    def refresh_unknown(self, upserts: Iterable[CachedCustomer]) -> int:
+        """After a cache delta: redraw the kept prompts of unknown customers that it now
+        names (a member of another store, or the provisional record the tap made). With the
+        network up this follows a tap within the hub's projection lag; offline it waits."""
+        named = {(i.kind, i.value) for customer in upserts for i in customer.identifiers}
+        redrawn = 0
+        for prompt_id, body in list(self._unknown.items()):
+            if not any((i.kind, i.value) in named for i in identifiers_of(body)):
+                continue
+            shown = self.bus.get(prompt_id)
+            prompt = self._compose(body, prompt_id, shown.created_at if shown else None)
+            del self._unknown[prompt_id]
+            if shown is not None and prompt is not None and self.bus.replace(prompt):
+                redrawn += 1
+        return redrawn
 
     async def acted(
         self, prompt_id: UUID, action: Literal["done", "dismissed"], staff_id: str | None

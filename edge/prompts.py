@@ -11,7 +11,7 @@ event) but is excluded from every dump, so the page only ever receives
 """
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +41,11 @@ class ShownTask(TaskSummary):
     due_at_local: LocalTime = ""
 
 
+# member: enrolled; provisional: the hub holds a nameless record (an earlier visit);
+# unknown: nobody in this store's cache holds any identifier of the observation.
+Membership = Literal["member", "provisional", "unknown"]
+
+
 class Prompt(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -52,7 +57,9 @@ class Prompt(BaseModel):
     customer_id: Text | None = None
     title: Text
     display_name: Text = Field(description="masked by the hub, e.g. 'Wang *'")
-    is_new_customer: bool
+    is_new_customer: bool = Field(description="no record of them in this store's cache")
+    membership: Membership = "member"
+    known_at: Text = Field(default="", description="another store of the tenant that knows them")
     last_purchases: list[ShownPurchase] = Field(default_factory=list, max_length=3)
     tags: list[Text] = Field(default_factory=list)
     open_tasks: list[ShownTask] = Field(default_factory=list)
@@ -64,12 +71,14 @@ class Prompt(BaseModel):
 
 
 def identifiers_of(body: EventBody) -> list[Identifier]:
-    """Identifiers an event names, best first (a card's UID before its NDEF member number)."""
+    """Identifiers an event names, strongest first, in the hub's order
+    (hub/crm/event_handlers.identifier_keys): a card's NDEF member number before its UID,
+    so the prompt names the customer the hub will credit the visit to."""
     if isinstance(body, CardTapped):
-        found = [Identifier(kind=IdentifierKind.CARD_UID, value=body.uid)]
+        uid = Identifier(kind=IdentifierKind.CARD_UID, value=body.uid)
         if body.member_no:
-            found.append(Identifier(kind=IdentifierKind.MEMBER_NO, value=body.member_no))
-        return found
+            return [Identifier(kind=IdentifierKind.MEMBER_NO, value=body.member_no), uid]
+        return [uid]
     if isinstance(body, IdCardRead):
         return [Identifier(kind=IdentifierKind.ID_HASH, value=body.card_hash)]
     if isinstance(body, PosCheckout) and body.member is not None:
@@ -122,21 +131,46 @@ def _shown_tasks(customer: CachedCustomer, store_locale: StoreLocale) -> list[Sh
     ]
 
 
+def _membership(customer: CachedCustomer | None) -> Membership:
+    return "unknown" if customer is None else customer.membership
+
+
+def _title_key(trigger: str, membership: Membership) -> str:
+    """The catalogue key of the prompt's title (edge/catalogue.py)."""
+    if membership == "unknown":
+        return "prompt.title.new_customer"
+    return (
+        "prompt.title.not_yet_member" if membership == "provisional" else f"prompt.title.{trigger}"
+    )
+
+
+def _known_at(customer: CachedCustomer | None, store_id: str | None) -> str:
+    """The other store that knows them, when the hub sent one ('' for our own)."""
+    if customer is None or customer.home_store_id in (None, store_id):
+        return ""
+    return customer.home_store_name or customer.home_store_id or ""
+
+
 def compose_prompt(
     body: EventBody,
     customer: CachedCustomer | None,
     *,
+    identifier: Identifier | None = None,
+    store_id: str | None = None,
     store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     prompt_id: UUID | None = None,
     now: datetime | None = None,
 ) -> Prompt | None:
     """The prompt for an event, or None when the event does not concern a customer at the
-    counter (service notes, reader status, prompts themselves, checkouts without a member)."""
-    identifier = identifier_of(body)
-    if identifier is None:
+    counter (service notes, reader status, prompts themselves, checkouts without a member).
+    `identifier` is the one the customer was found by (default: the event's first);
+    `store_id` is this gateway's store, so a customer homed elsewhere shows where."""
+    first = identifier_of(body)
+    if first is None:
         return None
+    identifier = identifier or first
     trigger = _trigger_of(body)
-    known = customer is not None
+    membership = _membership(customer)
     created_at = now or datetime.now(UTC)
     text = store_locale.text
     return Prompt(
@@ -146,9 +180,11 @@ def compose_prompt(
         trigger=trigger,
         reader=_reader_of(body),
         customer_id=customer.customer_id if customer else None,
-        title=text(f"prompt.title.{trigger}" if known else "prompt.title.new_customer"),
+        title=text(_title_key(trigger, membership)),
         display_name=customer.display_name if customer else text("prompt.name.new_customer"),
-        is_new_customer=not known,
+        is_new_customer=customer is None,
+        membership=membership,
+        known_at=_known_at(customer, store_id),
         last_purchases=_shown_purchases(customer, store_locale) if customer else [],
         tags=customer.tags if customer else [],
         open_tasks=_shown_tasks(customer, store_locale) if customer else [],

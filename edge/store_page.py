@@ -122,6 +122,18 @@ class PromptBus:
         PUBLISHED.inc()
         self._fan_out(_prompt_notice(prompt, "open"))
 
+    def replace(self, prompt: Prompt) -> bool:
+        """Update a kept prompt in place (same id, its state kept), e.g. once the hub has
+        told us who an unknown card belongs to; every open page redraws that card. False
+        if the prompt is no longer kept."""
+        with self._lock:
+            entry = self._entries.get(prompt.prompt_id)
+            if entry is None:
+                return False
+            self._entries[prompt.prompt_id] = (prompt, entry[1])
+        self._fan_out(_prompt_notice(prompt, entry[1]))
+        return True
+
     def recent(self) -> list[tuple[Prompt, PromptState]]:
         """Kept prompts with their state, newest first."""
         with self._lock:

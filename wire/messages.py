@@ -111,6 +111,13 @@ class CachedCustomer(BaseModel):
     open_tasks: list[TaskSummary] = Field(default_factory=list, max_length=20)
     offers: list[ShortText] = Field(default_factory=list, max_length=10)
     updated_at: UtcDatetime
+    # Added after schema 1's first gateways; the defaults read an older hub's entry as before.
+    membership: Literal["member", "provisional"] = Field(
+        default="member",
+        description="provisional: first seen by an unknown identifier, not yet enrolled",
+    )
+    home_store_id: ShortText | None = Field(default=None, description="the store that knows them")
+    home_store_name: ShortText = Field(default="", description="for the clerk: 'known at ...'")
 
 
 class CacheDelta(_Message):

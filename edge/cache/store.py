@@ -140,6 +140,17 @@ class CustomerCache:
         self._remember(key, customer, generation)
         return customer
 
+    def lookup_any(
+        self, identifiers: Iterable[Identifier]
+    ) -> tuple[Identifier, CachedCustomer] | None:
+        """The first of `identifiers` (strongest first) that the cache knows, with its
+        customer: a card whose UID is new but whose member number is known is that member."""
+        for identifier in identifiers:
+            customer = self.lookup(identifier)
+            if customer is not None:
+                return identifier, customer
+        return None
+
     def _remember(self, key: tuple[str, str], customer: CachedCustomer, generation: int) -> None:
         if self.lru_size <= 0:
             return

@@ -77,15 +77,21 @@
     const card = template.content.firstElementChild.cloneNode(true);
     const field = (name) => card.querySelector('[data-field="' + name + '"]');
     card.dataset.promptId = p.prompt_id;
-    card.classList.toggle("new-customer", p.is_new_customer);
+    card.classList.toggle("new-customer", p.membership !== "member");
     field("title").textContent = p.title;
     field("name").textContent = p.display_name;
+    const badge = field("membership");
+    badge.textContent = p.membership === "member" ? "" : t("page.badge.not_yet_member");
+    badge.hidden = !badge.textContent;
+    const knownAt = field("known-at");
+    knownAt.textContent = p.known_at ? t("page.known_at", { store: p.known_at }) : "";
+    knownAt.hidden = !p.known_at;
     field("identifier").textContent = p.identifier_label;
     field("time").textContent = p.created_at_local;
     const tags = field("tags");
-    for (const t of p.tags) {
+    for (const tag of p.tags) {
       const span = document.createElement("span");
-      span.textContent = t;
+      span.textContent = tag;
       tags.appendChild(span);
     }
     fill(field("purchases"), p.last_purchases, (x) =>

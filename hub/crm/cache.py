@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from hub.crm.masking import mask_name
 from hub.db.dialect import insert_for, one_of
-from hub.db.models import CacheVersion, Customer, Identity, Purchase, PurchaseItem, Touchpoint
+from hub.db.models import (
+    PROVISIONAL,
+    CacheVersion,
+    Customer,
+    Identity,
+    Purchase,
+    PurchaseItem,
+    Store,
+    Touchpoint,
+)
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import CachedCustomer, PurchaseSummary
 
@@ -126,8 +135,10 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
     )
     for customer_id, kind, value in rows:
         identifiers[customer_id].append(Identifier(kind=IdentifierKind(kind), value=value))
+    columns = (Customer.id, Customer.name, Customer.tags, Customer.updated_at, Customer.status)
     customers = session.execute(
-        select(Customer.id, Customer.name, Customer.tags, Customer.updated_at)
+        select(*columns, Customer.home_store_id, Store.name.label("home_store_name"))
+        .outerjoin(Store, Store.id == Customer.home_store_id)
         .where(one_of(session, Customer.id, [i for i in ids if i in identifiers]))
         .order_by(Customer.id)
     ).all()
@@ -140,6 +151,9 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
             last_purchases=purchases.get(c.id, []),
             tags=[str(t) for t in c.tags][:50],
             updated_at=c.updated_at,
+            membership="provisional" if c.status == PROVISIONAL else "member",
+            home_store_id=c.home_store_id,
+            home_store_name=(c.home_store_name or "")[:200],
         )
         for c in customers
     ]

@@ -10,7 +10,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hub.crm.crm_writes import CrmRows, write_rows
-from hub.crm.event_handlers import ROWS, Where, identifier_keys, known_customers, named_customer
+from hub.crm.event_handlers import (
+    ROWS,
+    VISITS,
+    Where,
+    identifier_keys,
+    known_customers,
+    named_customer,
+    new_to_store,
+)
 from hub.crm.identity_batch import resolve_batch
 from wire.events import Event
 
@@ -44,11 +52,15 @@ def apply_batch(
     requests = [(w.store_id, identifier_keys(e)) for _i, w, e in handled]
     resolved = resolve_batch(session, tenant_id, requests, now)
     rows: list[CrmRows] = []
+    visits: list[tuple[str, str]] = []
     for (index, where, event), found in zip(handled, resolved, strict=True):
         row = ROWS[event.type](where, event, found.customer_id)
         rows.append(row)
         if found.customer_id is not None and (found.changed or row.marks_customer):
             result.changed_customers.add(found.customer_id)
+        if found.customer_id is not None and event.type in VISITS:
+            visits.append((where.store_id, found.customer_id))
         result.committed.add(index)
+    result.changed_customers |= new_to_store(session, visits)  # before this batch's rows
     write_rows(session, rows)
     return result

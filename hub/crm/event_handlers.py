@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from hub.crm.crm_writes import CrmRows, write_rows
 from hub.crm.identities import resolve
-from hub.db.models import Customer
+from hub.db.dialect import one_of
+from hub.db.models import Customer, Purchase, Touchpoint
 from hub.errors import EventRejected
 from wire.events import (
     CardTappedEvent,
@@ -185,9 +186,45 @@ def apply_one(session: Session, where: Where, event: Event) -> set[str]:
         found = resolve(session, where.tenant_id, where.store_id, idents, where.now)
         customer_id = found.customer.id
         changed = {customer_id} if found.changed else set()
+    if customer_id and event.type in VISITS:
+        changed |= new_to_store(session, [(where.store_id, customer_id)])
     rows = rows_of(where, event, customer_id)
     write_rows(session, [rows])
     return changed | ({customer_id} if rows.marks_customer and customer_id else set())
+
+
+VISITS = frozenset({"card.tapped", "idcard.read"})
+
+
+def new_to_store(session: Session, visits: list[tuple[str, str]]) -> set[str]:
+    """Of (store_id, customer_id) visits, the customers that store does not cache yet: homed
+    elsewhere (or nowhere), with no touchpoint or purchase there. Call it before the visits'
+    rows are written. Their visit must reach the store's cache (and the card on its page)
+    although resolving them changed nothing; later visits there send nothing. One
+    statement per store in the visits."""
+    by_store: dict[str, set[str]] = {}
+    for store_id, customer_id in visits:
+        by_store.setdefault(store_id, set()).add(customer_id)
+    found: set[str] = set()
+    for store_id, ids in sorted(by_store.items()):
+        seen_here = (
+            select(Touchpoint.id)
+            .where(Touchpoint.customer_id == Customer.id, Touchpoint.store_id == store_id)
+            .exists()
+        )
+        bought_here = (
+            select(Purchase.id)
+            .where(Purchase.customer_id == Customer.id, Purchase.store_id == store_id)
+            .exists()
+        )
+        stmt = select(Customer.id).where(
+            one_of(session, Customer.id, sorted(ids)),
+            Customer.home_store_id.is_distinct_from(store_id),
+            ~seen_here,
+            ~bought_here,
+        )
+        found |= set(session.scalars(stmt))
+    return found
 
 
 def known_customers(session: Session, tenant_id: str, ids: set[str]) -> set[str]:

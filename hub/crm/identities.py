@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
 
-from hub.db.models import Customer, Identity
+from hub.db.models import PROVISIONAL, Customer, Identity
 from wire.identity import Identifier
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def resolve(
             id=new_customer_id(),
             tenant_id=tenant_id,
             home_store_id=store_id,
-            status="provisional",
+            status=PROVISIONAL,
             tags=[],
             created_at=now,
             updated_at=now,

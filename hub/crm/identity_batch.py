@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub.crm.identities import Key, lock_identifiers, new_customer_id
 from hub.db.bulk import insert_rows, is_postgres
 from hub.db.dialect import insert_for
-from hub.db.models import Customer, Identity
+from hub.db.models import PROVISIONAL, Customer, Identity
 
 log = logging.getLogger(__name__)
 # One index probe per identifier. (`value = ANY(:array)` gets a generic plan that scans the
@@ -139,7 +139,7 @@ def _write(session: Session, tenant_id: str, plan: _Plan, now: datetime) -> None
                     "name": "",
                     "phone": None,
                     "home_store_id": store_id,
-                    "status": "provisional",
+                    "status": PROVISIONAL,
                     "tags": [],
                     "created_at": now,
                     "updated_at": now,

@@ -23,6 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
         ),
         ("bench.bench_cache_lookup", ["--customers", "2000", "--lookups", "500"], ["results"]),
         (
+            "bench.bench_tenant_index",
+            ["--sizes", "4000", "--lookups", "500", "--baseline-customers", "1000"],
+            ["results", "sizes"],
+        ),
+        (
             "bench.bench_ingest",
             ["--events", "4000", "--gateways", "4", "--cards", "2000"],
             ["results", "verdict"],

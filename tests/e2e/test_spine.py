@@ -6,14 +6,22 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from tests.e2e.harness import running_system
+from edge.catalogue import ZH_CN
+from tests.e2e.harness import System, running_system
 from tests.support.mosquitto import MosquittoBroker
+from wire.identity import Identifier, IdentifierKind
 
 ROOT = Path(__file__).resolve().parents[2]
+# the demo gateway speaks zh-CN, the default locale
+NEW_CUSTOMER = ZH_CN["prompt.title.new_customer"]
+NOT_YET_MEMBER = ZH_CN["prompt.title.not_yet_member"]
 
 
 def test_tap_prompts_and_checkout_reaches_the_customer_360(
@@ -68,9 +76,7 @@ def test_clerk_marks_prompt_done_and_the_hub_records_it(
     mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-        async with running_system(url, mosquitto.port, tmp_path) as system:
-            await system.scenario.cache_synced()
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
             prompt = await system.scenario.tap()
             async with httpx.AsyncClient() as client:
                 response = await client.post(
@@ -84,6 +90,15 @@ def test_clerk_marks_prompt_done_and_the_hub_records_it(
             assert types["card.tapped"] == 1
 
     asyncio.run(scenario())
+
+
+@asynccontextmanager
+async def synced_on_sqlite(broker_port: int, tmp_path: Path) -> AsyncIterator[System]:
+    """The system with its hub on SQLite, once the gateway's cache snapshot is in."""
+    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    async with running_system(url, broker_port, tmp_path) as system:
+        await system.scenario.cache_synced()
+        yield system
 
 
 def _event_types(system: object) -> list[str]:
@@ -101,9 +116,7 @@ def test_a_wiped_outbox_starts_a_new_epoch_and_nothing_collides(
     """DESIGN §2: the hub keys on (gateway, epoch, seq), so seq 1 of a new file is new."""
 
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-        async with running_system(url, mosquitto.port, tmp_path) as system:
-            await system.scenario.cache_synced()
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
             await system.scenario.tap()
             await system.scenario.outbox_drained()
             first_epoch = system.gateway.outbox.epoch
@@ -139,3 +152,88 @@ def test_demo_check_passes_on_embedded_defaults(tmp_path: Path) -> None:
     assert "prompt   会员卡: 王*" in result.stdout  # zh-CN, the default locale
     # the demo till's products are the seed's Chinese ones, intact through serial, MQTT, hub
     assert "阿莫西林胶囊 0.25g*24 x2, 维生素C片 100mg*100 x1" in result.stdout
+
+
+def _swap_tag(system: Any, idm: str, member_no: str | None) -> None:
+    """Take the rig's card off the reader and put another on the same udp port."""
+    from storepulse.emulators.nfc_tag import TagEmulator
+
+    system.rig.tag.stop()
+    device = f"udp:127.0.0.1:{system.rig.nfc_port}"
+    system.rig.tag = TagEmulator(device, bytes.fromhex(idm), member_no).start()
+
+
+async def _redrawn(system: Any, prompt_id: str) -> dict[str, Any]:
+    """The same card on the page, redrawn once the hub's delta said who it is."""
+    watcher = system.scenario.watcher
+
+    def latest() -> dict[str, Any]:
+        return next(p for p in reversed(watcher.prompts) if p["prompt_id"] == prompt_id)
+
+    async def named() -> bool:
+        return latest()["customer_id"] is not None
+
+    await steps_until(named)
+    return latest()
+
+
+def _owner_at_hub(system: Any, uid: str) -> str | None:
+    from sqlalchemy import select
+
+    from hub.db.models import Identity
+
+    with system.hub.sessions() as session:
+        return session.scalar(select(Identity.customer_id).where(Identity.value == uid))
+
+
+def test_a_new_card_with_a_known_member_number_prompts_the_member_at_once(
+    mosquitto: MosquittoBroker, tmp_path: Path
+) -> None:
+    """Issue 12 item 5: the NDEF member number is tried, not only the unregistered UID; the
+    hub then links the UID and the store's cache learns it. Item 6: a member of the other
+    store shows as unknown here, and the same card is redrawn with where they are known."""
+
+    async def scenario() -> None:
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
+            _swap_tag(system, "0102030405060A0B", "M1001")  # cus-demo-01's number, new UID
+            prompt = await system.scenario.tap()
+            assert (prompt["customer_id"], prompt["display_name"]) == ("cus-demo-01", "王*")
+            assert (prompt["membership"], prompt["is_new_customer"]) == ("member", False)
+
+            async def linked() -> bool:
+                card = Identifier(kind=IdentifierKind.CARD_UID, value="0102030405060A0B")
+                cached = system.gateway.cache.lookup(card)
+                return cached is not None and cached.customer_id == "cus-demo-01"
+
+            await steps_until(linked)
+            assert _owner_at_hub(system, "0102030405060A0B") == "cus-demo-01"
+
+            _swap_tag(system, "0102030405060C0D", "M1006")  # cus-demo-11, of the Jing'an store
+            away = await system.scenario.tap()
+            assert away["membership"] == "unknown", "not in this store's cache"
+            redrawn = await _redrawn(system, away["prompt_id"])
+            assert (redrawn["customer_id"], redrawn["display_name"]) == ("cus-demo-11", "徐*")
+            assert redrawn["known_at"] == "静安南京西路店 Jing'an West Nanjing Rd"
+            assert redrawn["created_at"] == away["created_at"]
+
+    asyncio.run(scenario())
+
+
+def test_an_unknown_card_tapped_twice_is_not_yet_a_member_both_times(
+    mosquitto: MosquittoBroker, tmp_path: Path
+) -> None:
+    """Issue 12 item 6: the hub's provisional record does not turn the offer into 'Guest'."""
+
+    async def scenario() -> None:
+        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
+            _swap_tag(system, "0102030405060E0F", None)
+            first = await system.scenario.tap()
+            assert (first["membership"], first["title"]) == ("unknown", NEW_CUSTOMER)
+            redrawn = await _redrawn(system, first["prompt_id"])  # the hub's provisional record
+            assert (redrawn["membership"], redrawn["title"]) == ("provisional", NOT_YET_MEMBER)
+            second = await system.scenario.tap()
+            assert second["customer_id"] == redrawn["customer_id"]
+            assert (second["membership"], second["title"]) == ("provisional", NOT_YET_MEMBER)
+            assert second["display_name"] == "Guest" and "推荐办理会员" in second["title"]
+
+    asyncio.run(scenario())

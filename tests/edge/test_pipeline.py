@@ -92,3 +92,62 @@ def test_a_full_outbox_refuses_the_checkout_but_the_clerk_still_sees_it(
         assert pipeline.counters["refused"] == 2  # the checkout, then its prompt.shown
 
     asyncio.run(scenario())
+
+
+def _tap(uid: str, member_no: str | None = None) -> Observation:
+    return Observation(CardTapped(uid=uid, technology="T", reader="nfc0", member_no=member_no))
+
+
+def _member(customer_id: str, *identifiers: Identifier, **extra: object) -> CachedCustomer:
+    return CachedCustomer(
+        customer_id=customer_id,
+        display_name="Li *",
+        identifiers=list(identifiers),
+        updated_at=datetime.now(UTC),
+        **extra,
+    )
+
+
+def test_a_new_uid_with_a_known_member_number_prompts_the_member(tmp_path: Path) -> None:
+    """Issue 12 item 5: every identifier of the tap is tried before anyone is called new."""
+
+    async def scenario() -> None:
+        pipeline, bus = _pipeline(tmp_path, Outbox(tmp_path / "o.db", "gw-1"))
+        member = Identifier(kind=IdentifierKind.MEMBER_NO, value="M1001")
+        pipeline.cache.apply(
+            CacheDelta(store_id="s", version=2, base_version=1, upserts=[_member("cus-9", member)])
+        )
+        await pipeline.handle(_tap("0A0B0C0D0E0F01", member_no="M1001"))
+        [(prompt, _state)] = bus.recent()
+        assert (prompt.customer_id, prompt.display_name) == ("cus-9", "Li *")
+        assert prompt.membership == "member" and not prompt.is_new_customer
+        assert prompt.identifier == member, "prompt.shown names the identifier that matched"
+
+    asyncio.run(scenario())
+
+
+def test_an_unknown_card_is_redrawn_when_the_hubs_delta_names_it(tmp_path: Path) -> None:
+    """Issue 12 item 6: a member of another store shows as new, then the hub's delta (the
+    tap made the hub link the card) redraws the same card, and the clerk's Done stays."""
+
+    async def scenario() -> None:
+        pipeline, bus = _pipeline(tmp_path, Outbox(tmp_path / "o.db", "gw-1"))
+        pipeline.store_id = "s"
+        await pipeline.handle(_tap("CAFE0001"))
+        await pipeline.handle(_tap("CAFE0002"))
+        [(other, _), (first, _)] = bus.recent()
+        assert first.membership == other.membership == "unknown"
+        bus.settle(first.prompt_id, "done")
+        card = Identifier(kind=IdentifierKind.CARD_UID, value="CAFE0001")
+        elsewhere = _member("cus-7", card, home_store_id="s2", home_store_name="Jing'an")
+        delta = CacheDelta(store_id="s", version=2, base_version=1, upserts=[elsewhere])
+        pipeline.cache.apply(delta)
+        assert pipeline.refresh_unknown(delta.upserts) == 1
+        kept = {p.prompt_id: (p, state) for p, state in bus.recent()}
+        redrawn, state = kept[first.prompt_id]
+        assert (redrawn.customer_id, redrawn.known_at, state) == ("cus-7", "Jing'an", "done")
+        assert redrawn.created_at == first.created_at and len(kept) == 2
+        assert kept[other.prompt_id][0].membership == "unknown"
+        assert pipeline.refresh_unknown(delta.upserts) == 0, "redrawn once"
+
+    asyncio.run(scenario())

@@ -71,8 +71,10 @@ def compose(
 
 def test_identifiers_of_each_event() -> None:
     card = Identifier(kind=IdentifierKind.CARD_UID, value=UID)
-    assert identifiers_of(TAP) == [card, MEMBER]
-    assert identifier_of(TAP) == card
+    # the hub's order (event_handlers.identifier_keys): the member number is the stronger claim
+    assert identifiers_of(TAP) == [MEMBER, card]
+    assert identifier_of(TAP) == MEMBER
+    assert identifiers_of(TAP.model_copy(update={"member_no": None})) == [card]
     assert identifier_of(IDCARD) == Identifier(kind=IdentifierKind.ID_HASH, value=HASH)
     assert identifier_of(CHECKOUT) == MEMBER
     assert identifier_of(CHECKOUT.model_copy(update={"member": None})) is None
@@ -105,6 +107,7 @@ def test_known_customer_prompt(
     assert prompt.open_tasks[0].title == "Call back about BP monitor"
     assert prompt.offers == ["Double points today"]
     assert prompt.identifier == identifier_of(body)
+    assert (prompt.membership, prompt.known_at) == ("member", "")
 
 
 def test_unknown_identifier_offers_membership() -> None:
@@ -117,6 +120,7 @@ def test_unknown_identifier_offers_membership() -> None:
     chinese = compose(TAP, None, ZH)
     assert chinese is not None and chinese.is_new_customer
     assert (chinese.title, chinese.display_name) == ("新顾客 — 推荐办理会员", "新顾客")
+    assert prompt.membership == "unknown"
 
 
 def test_times_are_shown_in_the_store_zone_24_hour() -> None:
@@ -146,6 +150,55 @@ def test_times_are_shown_in_the_store_zone_24_hour() -> None:
     assert [t.due_at_local for t in berlin.open_tasks] == ["2026-12-02 08:18", ""]
 
 
+def test_a_provisional_customer_is_not_yet_a_member() -> None:
+    """The hub's nameless record of an earlier tap: still offered membership, not 'Guest'
+    greeted like a member."""
+    provisional = CUSTOMER.model_copy(
+        update={"display_name": "Guest", "membership": "provisional", "tags": []}
+    )
+    prompt = compose(TAP, provisional)
+    assert prompt is not None
+    assert prompt.title == "Not yet a member — offer membership"
+    assert (prompt.membership, prompt.customer_id) == ("provisional", "c42")
+    assert prompt.display_name == "Guest" and not prompt.is_new_customer
+    chinese = compose(TAP, provisional, ZH)
+    assert chinese is not None and chinese.title == "未入会 — 推荐办理会员"
+
+
+def test_a_member_of_another_store_says_which_store_knows_them() -> None:
+    elsewhere = CUSTOMER.model_copy(
+        update={"home_store_id": "store-b", "home_store_name": "Jing'an West Nanjing Rd"}
+    )
+    here = compose_prompt(
+        TAP, elsewhere, store_id="store-a", store_locale=EN, prompt_id=PID, now=NOW
+    )
+    assert here is not None
+    assert (here.title, here.membership) == ("Member card", "member")
+    assert here.known_at == "Jing'an West Nanjing Rd"
+    home = compose_prompt(TAP, elsewhere, store_id="store-b", prompt_id=PID, now=NOW)
+    assert home is not None and home.known_at == ""
+
+
+def test_the_label_names_the_identifier_the_customer_was_found_by() -> None:
+    card = Identifier(kind=IdentifierKind.CARD_UID, value=UID)
+    prompt = compose_prompt(TAP, CUSTOMER, identifier=card, store_locale=EN, prompt_id=PID, now=NOW)
+    assert prompt is not None
+    assert (prompt.identifier, prompt.identifier_label) == (card, "Card ••••E5F6")
+
+
+def test_an_older_hubs_cache_entry_reads_as_a_member() -> None:
+    """CachedCustomer's new fields have defaults: an entry without them still parses."""
+    old = json.loads(CUSTOMER.model_dump_json())
+    for field in ("membership", "home_store_id", "home_store_name"):
+        del old[field]
+    parsed = CachedCustomer.model_validate(old)
+    assert (parsed.membership, parsed.home_store_id, parsed.home_store_name) == (
+        "member",
+        None,
+        "",
+    )
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -160,10 +213,10 @@ def test_other_events_make_no_prompt(body: EventBody) -> None:
 
 
 def test_card_uid_is_masked_and_never_dumped() -> None:
-    prompt = compose(TAP, CUSTOMER)
+    prompt = compose(TAP.model_copy(update={"member_no": None}), CUSTOMER)
     assert prompt is not None
     assert prompt.identifier_label == "Card ••••E5F6"
-    chinese = compose(TAP, CUSTOMER, ZH)
+    chinese = compose(TAP.model_copy(update={"member_no": None}), CUSTOMER, ZH)
     assert chinese is not None and chinese.identifier_label == "卡号 ••••E5F6"
     dumped = prompt.model_dump_json()
     assert UID not in dumped and "identifier_label" in dumped

@@ -358,3 +358,44 @@ def _reconnects_by_itself(page: Any, served: Served, conn: Any) -> None:
     served.bus.publish(make_prompt("Zhao *", uid="04FFFF0001"))
     expect(page.get_by_test_id("prompt").first).to_contain_text("Zhao *")
     expect(page.get_by_test_id("prompt")).to_have_count(3)  # replayed backlog not duplicated
+
+
+def test_bus_replace_redraws_a_kept_prompt_and_keeps_its_state() -> None:
+    bus = PromptBus(keep=3)
+    shown = make_prompt("New customer")
+    bus.publish(shown)
+    bus.settle(shown.prompt_id, "done")
+    assert bus.replace(shown.model_copy(update={"display_name": "Li *"}))
+    [(redrawn, state)] = bus.recent()
+    assert (redrawn.display_name, state) == ("Li *", "done")
+    assert not bus.replace(make_prompt("Not kept *")), "an unknown id is not added"
+    assert len(bus.recent()) == 1
+
+
+def test_page_redraws_a_card_with_membership_and_home_store_in_chromium(served: Served) -> None:
+    """Issue 12 item 6 on the page: the 'not yet a member' badge, then the same card
+    redrawn in place once the hub said whom the card belongs to and where they are known."""
+    from playwright.sync_api import expect
+
+    tap = CardTapped(uid=UID, technology="Type3Tag", reader="nfc-1")
+    unknown = compose_prompt(tap, None)
+    assert unknown is not None
+    with clerk_browser() as page:
+        page.goto(served.url)
+        expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+        served.bus.publish(unknown)
+        card = page.get_by_test_id("prompt").first
+        expect(card).to_contain_text("新顾客 — 推荐办理会员")
+        expect(card.locator('[data-field="membership"]')).to_be_visible()
+        expect(card.locator('[data-field="membership"]')).to_have_text("未入会")
+        expect(card.locator('[data-field="known-at"]')).to_be_hidden()
+        member = make_prompt("Xu *").model_copy(
+            update={"prompt_id": unknown.prompt_id, "known_at": "Jing'an West Nanjing Rd"}
+        )
+        assert served.bus.replace(member)
+        expect(card).to_contain_text("Xu *")
+        expect(page.get_by_test_id("prompt")).to_have_count(1)
+        expect(card.locator('[data-field="membership"]')).to_be_hidden()
+        expect(card.locator('[data-field="known-at"]')).to_have_text(
+            "其他门店顾客：Jing'an West Nanjing Rd"
+        )

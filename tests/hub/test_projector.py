@@ -14,13 +14,16 @@ from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.crm import cache
+from hub.crm.crm_batch import apply_batch
+from hub.crm.event_handlers import Where, apply_one
 from hub.crm.ingest import IngestService
 from hub.crm.projector import CrmProjector, ProjectionOutcome
 from hub.crm.seed import SeedResult
 from hub.db.models import DeadLetter, Identity, ProjectionJob, Purchase, RawEvent, Touchpoint
 from hub.ingest.projection_loop import ProjectionLoop
 from tests.hub.batches import batch, checkout, payload, tap
-from wire.events import PromptActed
+from wire.events import CardTapped, PromptActed
 
 NOW = datetime(2025, 3, 14, 9, 31, tzinfo=UTC)
 GW = "gw-demo-1"
@@ -288,3 +291,46 @@ def test_the_loop_gives_way_to_a_busy_ingest_but_still_projects(
     assert [o.projected for _at, o in rounds] == [1, 1, 1]
     assert len(asked) >= 2  # it asked after each round before taking the next
     assert _count(sessions, Touchpoint, Touchpoint.kind == "visit") == 3
+
+
+@pytest.mark.parametrize("path", ["batch", "per-event"])
+def test_taps_link_new_cards_and_reach_the_stores_cache_with_membership(
+    sessions: sessionmaker[Session], seeded: SeedResult, path: str
+) -> None:
+    """Issue 12 items 5 and 6, on both identity paths: a new UID carrying a member number
+    joins that member; an unknown card makes a provisional customer cached as such; a
+    member of another store is sent to this store's cache with their home store; a member
+    tapping at home with a known card sends no delta."""
+    taps = [
+        tap("FACE0002", member_no="M1001"),  # cus-demo-01's member number, a new card
+        tap("04D1E2F3A4B5C6"),  # cus-demo-11, homed at the Jing'an store
+        tap("FACE0003"),  # nobody
+        tap("04A1B2C3D4E5F6"),  # cus-demo-02, at home, known card
+    ]
+    changed_customers = _apply(sessions, path, taps)
+    new = _owner(sessions, "FACE0003")
+    assert _owner(sessions, "FACE0002") == "cus-demo-01"
+    assert changed_customers == {"cus-demo-01", "cus-demo-11", new}
+    with sessions() as session:
+        assert cache.stores_caching(session, {"cus-demo-11"})["store-sh-xuhui"] == {"cus-demo-11"}
+        entries = {e.customer_id: e for e in cache.cached_customers(session, changed_customers)}
+    member, away, provisional = entries["cus-demo-01"], entries["cus-demo-11"], entries[new]
+    assert "FACE0002" in {i.value for i in member.identifiers}
+    assert (member.membership, member.home_store_id) == ("member", "store-sh-xuhui")
+    assert (away.membership, away.home_store_id) == ("member", "store-sh-jingan")
+    assert away.home_store_name == "静安南京西路店 Jing'an West Nanjing Rd"
+    assert (provisional.membership, provisional.display_name) == ("provisional", "Guest")
+    again = _apply(sessions, path, [tap("04D1E2F3A4B5C6"), tap("FACE0003")])
+    assert again == set(), "this store caches them now: their next visits send no delta"
+
+
+def _apply(sessions: sessionmaker[Session], path: str, bodies: list[CardTapped]) -> set[str]:
+    """The changed customers of taps at the Xuhui store, by the batch or per-event path."""
+    where = Where("tenant-demo", "store-sh-xuhui", "gw-demo-1", NOW)
+    events = batch("gw-demo-1", bodies).events
+    with sessions.begin() as session:
+        if path == "batch":
+            return apply_batch(
+                session, "tenant-demo", [(where, e) for e in events], NOW
+            ).changed_customers
+        return set().union(*(apply_one(session, where, e) for e in events))

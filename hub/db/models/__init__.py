@@ -1,7 +1,15 @@
 """Typed ORM models of the hub. API schemas live in hub/api/schemas.py, not here."""
 
 from hub.db.models.base import Base
-from hub.db.models.crm import Customer, Identity, Purchase, PurchaseItem, Touchpoint
+from hub.db.models.crm import (
+    MEMBER,
+    PROVISIONAL,
+    Customer,
+    Identity,
+    Purchase,
+    PurchaseItem,
+    Touchpoint,
+)
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
     OUTCOME_DEAD,
@@ -16,8 +24,10 @@ from hub.db.models.org import GATEWAY_ACTIVE, GATEWAY_REVOKED, Gateway, Region, 
 __all__ = [
     "GATEWAY_ACTIVE",
     "GATEWAY_REVOKED",
+    "MEMBER",
     "OUTCOME_COMMITTED",
     "OUTCOME_DEAD",
+    "PROVISIONAL",
     "Base",
     "CacheVersion",
     "Customer",

@@ -9,6 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hub.db.models.base import Base
 from hub.db.types import JsonDoc, UtcDateTime
 
+# Customer.status: a known person, or one first seen by an unknown identifier (the cache
+# and the clerk's prompt say "not yet a member" until someone enrols them).
+MEMBER = "member"
+PROVISIONAL = "provisional"
+
 
 class Customer(Base):
     __tablename__ = "customers"
@@ -20,8 +25,7 @@ class Customer(Base):
     home_store_id: Mapped[str | None] = mapped_column(
         ForeignKey("stores.id"), index=True, default=None
     )
-    # "member" (known person) or "provisional" (first seen by an unknown identifier).
-    status: Mapped[str] = mapped_column(String(16), default="member")
+    status: Mapped[str] = mapped_column(String(16), default=MEMBER)  # MEMBER or PROVISIONAL
     tags: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

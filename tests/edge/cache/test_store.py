@@ -78,6 +78,30 @@ def test_full_snapshot_then_lookup_by_every_kind(cache: CustomerCache) -> None:
     assert cache.lookup(Identifier(kind=IdentifierKind.MEMBER_NO, value="00000001")) is None
 
 
+def test_lookup_any_tries_every_identifier_in_order(cache: CustomerCache) -> None:
+    """A card with a new UID but a known member number is that member (issue 12, item 5)."""
+    cache.apply(delta(0, 1, [customer(1), customer(2)]))
+    member = Identifier(kind=IdentifierKind.MEMBER_NO, value="M000002")
+    found = cache.lookup_any([card("NEW00001"), member])
+    assert found is not None and (found[0], found[1].customer_id) == (member, "c2")
+    first = cache.lookup_any([card("00000001"), member])
+    assert first is not None and first[1].customer_id == "c1", "the first known one wins"
+    assert cache.lookup_any([card("NEW00001")]) is None
+    assert cache.lookup_any([]) is None
+
+
+def test_membership_and_home_store_survive_the_cache(cache: CustomerCache) -> None:
+    provisional = customer(3, membership="provisional", home_store_id="s2", home_store_name="B")
+    cache.apply(delta(0, 1, [provisional]))
+    found = cache.lookup(card("00000003"))
+    assert found is not None
+    assert (found.membership, found.home_store_id, found.home_store_name) == (
+        "provisional",
+        "s2",
+        "B",
+    )
+
+
 def test_full_snapshot_replaces_everything(cache: CustomerCache) -> None:
     cache.apply(delta(0, 1, [customer(1), customer(2)]))
     cache.apply(delta(0, 9, [customer(3)]))
