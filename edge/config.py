@@ -9,8 +9,17 @@ import tomllib
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from edge.catalogue import DEFAULT_LOCALE, Locale
 from edge.config_safety import is_loopback_host, is_placeholder
 from edge.errors import ConfigError
 from edge.pos.hook import PosHookConfig
@@ -18,6 +27,7 @@ from edge.pos.profile import PosProfile
 from edge.pos.serial_link import SerialPosConfig
 from edge.readers.nfc import NfcReaderConfig
 from edge.readers.smartcard import SmartCardReaderConfig
+from edge.store_locale import DEFAULT_TIME_ZONE, StoreLocale, zone_named
 from edge.uplink import UplinkConfig
 from wire.topics import GATEWAY_ID_PATTERN
 
@@ -106,6 +116,23 @@ class StorePageSection(_Section):
                 "the store LAN can read the prompts and the POS hook's token"
             ]
         return []
+
+    locale: Locale = Field(
+        default=DEFAULT_LOCALE, description="what prompts and the page say: 'zh-CN' or 'en'"
+    )
+    time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE, description="IANA zone the page shows times in"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zone_named(name)
+        return name
+
+    @property
+    def store_locale(self) -> StoreLocale:
+        return StoreLocale(self.locale, self.time_zone)
 
 
 class ReadersSection(_Section):

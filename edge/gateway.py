@@ -63,6 +63,7 @@ class Gateway:
             self._on_reader_status,
             service_dedupe_window_s=config.outbox.service_dedupe_window_s,
             store_id=config.gateway.store_id,
+            store_locale=config.store_page.store_locale,
         )
         self.readers: list[Reader] = []
         self.page_port: int | None = None
@@ -121,7 +122,9 @@ class Gateway:
         return readers
 
     async def _start_page(self, tenant_key: bytes) -> None:
-        app = build_store_app(self.bus, self.pipeline.acted, self.health)
+        app = build_store_app(
+            self.bus, self.pipeline.acted, self.health, store_locale=self.pipeline.store_locale
+        )
         hook = self.config.pos.hook
         if hook is not None:
             profiles = {profile.name: profile for profile in self.config.pos.profiles} or None
@@ -196,10 +199,12 @@ class Gateway:
             self._resync = True
             self.uplink.publish_status()
         elif isinstance(command, ShowPrompt):
+            now = datetime.now(UTC)
             self.bus.publish(
                 Prompt(
                     prompt_id=uuid7(),
-                    created_at=datetime.now(UTC),
+                    created_at=now,
+                    created_at_local=self.pipeline.store_locale.local_time(now),
                     trigger="hub",
                     reader="hub",
                     customer_id=command.customer_id,

@@ -20,6 +20,7 @@ from edge.outbox_writer import GroupCommitWriter
 from edge.pos.retransmission import retransmission_key
 from edge.prompts import Prompt, compose_prompt, identifier_of, identifiers_of
 from edge.readers.base import Observation
+from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
 from edge.store_page import PromptBus
 from wire.events import Event, EventBody, PosCheckout, PromptActed, PromptShown, ReaderStatus
 from wire.messages import CachedCustomer, PurchaseSummary
@@ -54,6 +55,7 @@ class Pipeline:
         on_reader_status: Callable[[ReaderStatus], None],
         service_dedupe_window_s: float = 60.0,
         store_id: str | None = None,
+        store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     ) -> None:
         self.outbox = outbox
         self.writer = GroupCommitWriter(outbox)
@@ -63,6 +65,7 @@ class Pipeline:
         self._on_reader_status = on_reader_status
         self._service_window_s = service_dedupe_window_s
         self.store_id = store_id
+        self.store_locale = store_locale
         # Prompts of customers this store's cache did not know, until the hub's delta says
         # who they are (the tap itself makes the hub link or create them): id -> its event.
         self._unknown: OrderedDict[UUID, EventBody] = OrderedDict()
@@ -150,6 +153,7 @@ class Pipeline:
             customer,
             identifier=identifier,
             store_id=self.store_id,
+            store_locale=self.store_locale,
             prompt_id=prompt_id,
             now=now,
         )

@@ -1,7 +1,9 @@
 """Prompts: what the clerk's page shows when a customer taps, shows an ID card or checks out.
 
 Composed at the edge from the local cache (never waits for the network). Pure functions:
-the caller passes the cached customer (or None) and may pin `prompt_id` / `now` for tests.
+the caller passes the cached customer (or None) and the store's locale (the catalogue its
+titles and labels come from, the time zone its times are shown in), and may pin
+`prompt_id` / `now` for tests.
 
 The raw `identifier` is kept on the prompt (the gateway needs it for the `prompt.shown`
 event) but is excluded from every dump, so the page only ever receives
@@ -15,27 +17,28 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
 
+from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
 from wire.events import CardTapped, EventBody, IdCardRead, PosCheckout, UtcDatetime
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import CachedCustomer, PurchaseSummary, TaskSummary
 
 Text = Annotated[str, Field(max_length=200)]
+LocalTime = Annotated[str, Field(max_length=40, description="store time, 'YYYY-MM-DD HH:MM'")]
 
-# The clerk reads these; a locale catalogue translates them (keep them here, in one place).
-NEW_CUSTOMER_TITLE = "New customer — offer membership"
-NEW_CUSTOMER_NAME = "New customer"
-NOT_YET_MEMBER_TITLE = "Not yet a member — offer membership"
-_TITLES = {
-    "card.tapped": "Member card",
-    "idcard.read": "ID card",
-    "pos.checkout": "Checkout",
-}
-_LABELS = {
-    IdentifierKind.CARD_UID: "Card",
-    IdentifierKind.MEMBER_NO: "Member",
-    IdentifierKind.ID_HASH: "ID card",
-    IdentifierKind.PHONE_HASH: "Phone",
-}
+# Events that prompt; each has a title `prompt.title.<trigger>` in edge/catalogue.py.
+PROMPT_TRIGGERS = (
+    ("card.tapped", CardTapped),
+    ("idcard.read", IdCardRead),
+    ("pos.checkout", PosCheckout),
+)
+
+
+class ShownPurchase(PurchaseSummary):
+    at_local: LocalTime
+
+
+class ShownTask(TaskSummary):
+    due_at_local: LocalTime = ""
 
 
 # member: enrolled; provisional: the hub holds a nameless record (an earlier visit);
@@ -48,6 +51,7 @@ class Prompt(BaseModel):
 
     prompt_id: UUID
     created_at: UtcDatetime
+    created_at_local: LocalTime
     trigger: Text = Field(description="event type that caused the prompt")
     reader: Text = Field(description="reader or POS terminal that saw the customer")
     customer_id: Text | None = None
@@ -56,9 +60,9 @@ class Prompt(BaseModel):
     is_new_customer: bool = Field(description="no record of them in this store's cache")
     membership: Membership = "member"
     known_at: Text = Field(default="", description="another store of the tenant that knows them")
-    last_purchases: list[PurchaseSummary] = Field(default_factory=list, max_length=3)
+    last_purchases: list[ShownPurchase] = Field(default_factory=list, max_length=3)
     tags: list[Text] = Field(default_factory=list)
-    open_tasks: list[TaskSummary] = Field(default_factory=list)
+    open_tasks: list[ShownTask] = Field(default_factory=list)
     offers: list[Text] = Field(default_factory=list)
     identifier_label: Text = Field(default="", description="masked, for display")
     identifier: Identifier | None = Field(
@@ -88,9 +92,11 @@ def identifier_of(body: EventBody) -> Identifier | None:
     return found[0] if found else None
 
 
-def mask_identifier(identifier: Identifier) -> str:
-    """'Card ••••1A2B', 'Member ••••0042'; hashes show only their kind."""
-    label = _LABELS[identifier.kind]
+def mask_identifier(
+    identifier: Identifier, store_locale: StoreLocale = DEFAULT_STORE_LOCALE
+) -> str:
+    """'卡号 ••••1A2B' / 'Card ••••1A2B', 'Member ••••0042'; hashes show only their kind."""
+    label = store_locale.text(f"identifier.{identifier.kind.value}")
     if identifier.kind in (IdentifierKind.ID_HASH, IdentifierKind.PHONE_HASH):
         return label
     return f"{label} ••••{identifier.value[-4:]}"
@@ -105,24 +111,37 @@ def _reader_of(body: EventBody) -> str:
 
 
 def _trigger_of(body: EventBody) -> str:
-    for trigger, kind in (
-        ("card.tapped", CardTapped),
-        ("idcard.read", IdCardRead),
-        ("pos.checkout", PosCheckout),
-    ):
-        if isinstance(body, kind):
-            return trigger
-    return ""
+    return next((trigger for trigger, kind in PROMPT_TRIGGERS if isinstance(body, kind)), "")
+
+
+def _shown_purchases(customer: CachedCustomer, store_locale: StoreLocale) -> list[ShownPurchase]:
+    return [
+        ShownPurchase(**p.model_dump(), at_local=store_locale.local_time(p.at))
+        for p in customer.last_purchases[:3]
+    ]
+
+
+def _shown_tasks(customer: CachedCustomer, store_locale: StoreLocale) -> list[ShownTask]:
+    return [
+        ShownTask(
+            **t.model_dump(),
+            due_at_local=store_locale.local_time(t.due_at) if t.due_at else "",
+        )
+        for t in customer.open_tasks
+    ]
 
 
 def _membership(customer: CachedCustomer | None) -> Membership:
     return "unknown" if customer is None else customer.membership
 
 
-def _title(trigger: str, membership: Membership) -> str:
+def _title_key(trigger: str, membership: Membership) -> str:
+    """The catalogue key of the prompt's title (edge/catalogue.py)."""
     if membership == "unknown":
-        return NEW_CUSTOMER_TITLE
-    return NOT_YET_MEMBER_TITLE if membership == "provisional" else _TITLES[trigger]
+        return "prompt.title.new_customer"
+    return (
+        "prompt.title.not_yet_member" if membership == "provisional" else f"prompt.title.{trigger}"
+    )
 
 
 def _known_at(customer: CachedCustomer | None, store_id: str | None) -> str:
@@ -138,6 +157,7 @@ def compose_prompt(
     *,
     identifier: Identifier | None = None,
     store_id: str | None = None,
+    store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     prompt_id: UUID | None = None,
     now: datetime | None = None,
 ) -> Prompt | None:
@@ -151,21 +171,24 @@ def compose_prompt(
     identifier = identifier or first
     trigger = _trigger_of(body)
     membership = _membership(customer)
+    created_at = now or datetime.now(UTC)
+    text = store_locale.text
     return Prompt(
         prompt_id=prompt_id or uuid7(),
-        created_at=now or datetime.now(UTC),
+        created_at=created_at,
+        created_at_local=store_locale.local_time(created_at),
         trigger=trigger,
         reader=_reader_of(body),
         customer_id=customer.customer_id if customer else None,
-        title=_title(trigger, membership),
-        display_name=customer.display_name if customer else NEW_CUSTOMER_NAME,
+        title=text(_title_key(trigger, membership)),
+        display_name=customer.display_name if customer else text("prompt.name.new_customer"),
         is_new_customer=customer is None,
         membership=membership,
         known_at=_known_at(customer, store_id),
-        last_purchases=customer.last_purchases[:3] if customer else [],
+        last_purchases=_shown_purchases(customer, store_locale) if customer else [],
         tags=customer.tags if customer else [],
-        open_tasks=customer.open_tasks if customer else [],
+        open_tasks=_shown_tasks(customer, store_locale) if customer else [],
         offers=customer.offers if customer else [],
-        identifier_label=mask_identifier(identifier),
+        identifier_label=mask_identifier(identifier, store_locale),
         identifier=identifier,
     )

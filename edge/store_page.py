@@ -22,21 +22,22 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from edge.clerk_page import STATIC_DIR, render_clerk_page
 from edge.errors import EdgeError
 from edge.prompts import Prompt
+from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
 
 log = logging.getLogger(__name__)
 
 Action = Literal["done", "dismissed"]
 PromptState = Literal["open", "acting", "done", "dismissed"]
 OnActed = Callable[[UUID, Action, str | None], Awaitable[None]]
-STATIC_DIR = Path(__file__).parent / "static"
 
 PUBLISHED = Counter("storepulse_prompts_published_total", "Prompts published to store pages")
 DROPPED = Counter("storepulse_prompt_subscribers_dropped_total", "Slow store pages dropped")
@@ -221,12 +222,14 @@ def build_store_app(
     on_acted: OnActed,
     health: Callable[[], dict[str, object]],
     *,
+    store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     ping_seconds: float = 15.0,
     retry_ms: int = 2000,
 ) -> FastAPI:
-    """The page's app. Callers may `include_router` more (the POS hooks) and serve it with
-    uvicorn on the address they choose (see `make_server`)."""
+    """The page's app, labelled in `store_locale`. Callers may `include_router` more (the POS
+    hooks) and serve it with uvicorn on the address they choose (see `make_server`)."""
     app = FastAPI(title="StorePulse store page", docs_url=None, redoc_url=None)
+    html = render_clerk_page(store_locale)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(RequestValidationError)
@@ -236,8 +239,8 @@ def build_store_app(
         return await request_validation_exception_handler(request, exc)
 
     @app.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "store.html", headers={"Cache-Control": "no-cache"})
+    async def page() -> HTMLResponse:
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -3,7 +3,8 @@
 # (only those missing), then a virtualenv with the project and its dev extra.
 set -euo pipefail
 VENV="${1:-.venv}"
-APT_PACKAGES=(mosquitto postgresql pcscd vsmartcard-vpcd libpcsclite-dev swig socat chromium iproute2)
+# fonts-wqy-microhei: CJK glyphs for Chromium (the zh-CN store page; 1.6 MB, no web fonts)
+APT_PACKAGES=(mosquitto postgresql pcscd vsmartcard-vpcd libpcsclite-dev swig socat chromium fonts-wqy-microhei iproute2)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,5 +1,7 @@
 // The clerk's page: prompts arrive over SSE (newest on top), "Done" posts back.
 // No framework, no build step; data is only ever set through textContent.
+// Every label comes from the store's locale (the page-config block the gateway fills in);
+// times arrive already in the store's time zone (Prompt.created_at_local and the like).
 "use strict";
 (function () {
   const MAX_CARDS = 50;
@@ -7,21 +9,24 @@
   const empty = document.getElementById("empty");
   const conn = document.getElementById("conn");
   const template = document.getElementById("card-template");
+  const config = JSON.parse(document.getElementById("page-config").textContent);
   const cards = new Map(); // prompt_id -> article
   let source = null;
 
-  const STATES = { live: "● 在线 · Live", connecting: "… 连接中 · Connecting",
-                   reconnecting: "○ 重连中 · Reconnecting" };
-  const ACTED = { done: "✓ 已完成 · Done", dismissed: "— 已忽略 · Dismissed" };
-  // Prompt.membership -> badge; "member" shows none.
-  const MEMBERSHIP = { provisional: "未入会 · Not yet a member",
-                       unknown: "未入会 · Not yet a member" };
-  const KNOWN_AT = "其他门店会员 · Known at ";
+  // The catalogue's text for key, its {name} fields filled from values.
+  function t(key, values) {
+    const text = config.messages[key] || key;
+    return text.replace(/\{(\w+)\}/g, (m, name) => (values && name in values ? values[name] : m));
+  }
+
+  function translate(root) {
+    for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  }
 
   function setConnection(state) {
     conn.dataset.state = state;
     conn.className = "conn conn-" + state;
-    conn.textContent = STATES[state];
+    conn.textContent = t("page.connection." + state);
   }
 
   function money(minor, currency) {
@@ -44,7 +49,7 @@
     for (const b of card.querySelectorAll("button")) b.disabled = true;
     const label = card.querySelector('[data-field="state"]');
     label.classList.remove("error");
-    label.textContent = ACTED[state] || state;
+    label.textContent = t("page.acted." + state);
   }
 
   async function act(card, action) {
@@ -63,7 +68,7 @@
       throw new Error("HTTP " + res.status);
     } catch (err) {
       label.classList.add("error");
-      label.textContent = "! 请重试 · Retry (" + err.message + ")";
+      label.textContent = t("page.retry", { error: err.message });
       for (const b of card.querySelectorAll("button")) b.disabled = false;
     }
   }
@@ -76,23 +81,23 @@
     field("title").textContent = p.title;
     field("name").textContent = p.display_name;
     const badge = field("membership");
-    badge.textContent = MEMBERSHIP[p.membership] || "";
+    badge.textContent = p.membership === "member" ? "" : t("page.badge.not_yet_member");
     badge.hidden = !badge.textContent;
     const knownAt = field("known-at");
-    knownAt.textContent = p.known_at ? KNOWN_AT + p.known_at : "";
+    knownAt.textContent = p.known_at ? t("page.known_at", { store: p.known_at }) : "";
     knownAt.hidden = !p.known_at;
     field("identifier").textContent = p.identifier_label;
-    field("time").textContent = new Date(p.created_at).toLocaleTimeString();
+    field("time").textContent = p.created_at_local;
     const tags = field("tags");
-    for (const t of p.tags) {
+    for (const tag of p.tags) {
       const span = document.createElement("span");
-      span.textContent = t;
+      span.textContent = tag;
       tags.appendChild(span);
     }
     fill(field("purchases"), p.last_purchases, (x) =>
-      new Date(x.at).toLocaleDateString() + "  " + x.summary + "  " + money(x.total, x.currency));
+      x.at_local + "  " + x.summary + "  " + money(x.total, x.currency));
     fill(field("tasks"), p.open_tasks, (x) =>
-      x.title + (x.due_at ? "  (" + new Date(x.due_at).toLocaleString() + ")" : ""));
+      x.title + (x.due_at_local ? "  " + t("page.due", { time: x.due_at_local }) : ""));
     fill(field("offers"), p.offers, (x) => x);
     for (const b of card.querySelectorAll("button")) {
       b.addEventListener("click", () => act(card, b.dataset.action));
@@ -134,6 +139,10 @@
     };
   }
 
+  document.documentElement.lang = config.locale;
+  document.title = t("page.title");
+  translate(document);
+  translate(template.content);
   setConnection("connecting");
   connect();
 })();

@@ -13,11 +13,14 @@ from typing import Any
 import httpx
 
 from edge.gateway import Gateway
+from hub.crm.demo_data import PRODUCTS
 from storepulse.demo.rig import DEMO_CARD_UID, DEMO_ID_NUMBER, StoreRig
 from storepulse.emulators.pcscd import Pcscd
 from storepulse.emulators.pos_terminal import SaleLine
 
 Say = Callable[[str], None]
+# The checkout the demo's till sends: products of the seed's pharmacy (sku, name, fen), qty.
+DEMO_SALE = ((PRODUCTS[0], 2), (PRODUCTS[2], 1))
 
 
 class StepFailed(Exception):
@@ -131,10 +134,7 @@ class Scenario:
         assert self.rig.pos is not None
         self._receipts += 1
         receipt = f"R{int(time.time())}-{self._receipts}"
-        lines = [
-            SaleLine("SKU-AMOX-500", 2, 2350, "Amoxicillin 500mg"),
-            SaleLine("SKU-VITC", 1, 1800, "Vitamin C"),
-        ]
+        lines = [SaleLine(sku, qty, price, name) for (sku, name, price), qty in DEMO_SALE]
         pos = self.rig.pos
         answer = await asyncio.to_thread(
             pos.send_checkout, receipt, lines, member=f"card_uid:{DEMO_CARD_UID}", staff="S07"
@@ -142,18 +142,25 @@ class Scenario:
         if answer != b"\x06":
             raise StepFailed(f"POS got {answer!r} instead of ACK for {receipt}")
         self.say(f"pos      checkout {receipt} ACKed by the gateway")
-        await until(
-            f"{receipt} in the hub's customer 360", lambda: self._hub_has(receipt), self.timeout
-        )
-        self.say(f"hub      customer 360 of cus-demo-01 shows {receipt}")
+        stored: dict[str, Any] = {}
+
+        async def at_hub() -> bool:
+            stored.update(await self._hub_purchase(receipt))
+            return bool(stored)
+
+        await until(f"{receipt} in the hub's customer 360", at_hub, self.timeout)
+        items = ", ".join(f"{i['name']} x{i['qty']}" for i in stored["items"])
+        self.say(f"hub      customer 360 of cus-demo-01 shows {receipt}: {items}")
         return receipt
 
-    async def _hub_has(self, receipt: str) -> bool:
+    async def _hub_purchase(self, receipt: str) -> dict[str, Any]:
+        """The purchase as the hub's API shows it, or {} while it is not there yet."""
         async with httpx.AsyncClient(timeout=5.0) as client:
             response = await client.get(f"{self.hub_api}/customers/cus-demo-01")
         if response.status_code != 200:
-            return False
-        return any(p["receipt_no"] == receipt for p in response.json().get("purchases", []))
+            return {}
+        purchases = response.json().get("purchases", [])
+        return next((p for p in purchases if p["receipt_no"] == receipt), {})
 
     async def id_card(self) -> dict[str, Any]:
         if self.pcscd is None:

@@ -5,7 +5,8 @@ written here again on purpose, from the spec, so the gateway's decoder is checke
 an independent encoder rather than against itself.
 
     python -m storepulse.emulators.pos_terminal --port /dev/pts/5 \\
-        --checkout R123 --item 'SKU1*2@500:Amoxicillin' --member card_uid:04A1B2C3 --staff S7
+        --checkout R123 --item '6901234567011*2@1850:阿莫西林胶囊 0.25g*24' \\
+        --member card_uid:04A1B2C3 --staff S7
 """
 
 import argparse

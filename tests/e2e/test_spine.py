@@ -13,13 +13,15 @@ from typing import Any
 
 import httpx
 
-from edge.prompts import NEW_CUSTOMER_TITLE
-from edge.prompts import NOT_YET_MEMBER_TITLE as NOT_YET_MEMBER
+from edge.catalogue import ZH_CN
 from tests.e2e.harness import System, running_system
 from tests.support.mosquitto import MosquittoBroker
 from wire.identity import Identifier, IdentifierKind
 
 ROOT = Path(__file__).resolve().parents[2]
+# the demo gateway speaks zh-CN, the default locale
+NEW_CUSTOMER = ZH_CN["prompt.title.new_customer"]
+NOT_YET_MEMBER = ZH_CN["prompt.title.not_yet_member"]
 
 
 def test_tap_prompts_and_checkout_reaches_the_customer_360(
@@ -147,7 +149,9 @@ def test_demo_check_passes_on_embedded_defaults(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "check    passed" in result.stdout
-    assert "prompt   Member card" in result.stdout
+    assert "prompt   会员卡: 王*" in result.stdout  # zh-CN, the default locale
+    # the demo till's products are the seed's Chinese ones, intact through serial, MQTT, hub
+    assert "阿莫西林胶囊 0.25g*24 x2, 维生素C片 100mg*100 x1" in result.stdout
     banner = result.stdout.index("store page  http://127.0.0.1:")
     before_banner = result.stderr.splitlines() + result.stdout[:banner].splitlines()
     assert [line for line in before_banner if line.lstrip().startswith("{")] == []  # no logs
@@ -227,12 +231,12 @@ def test_an_unknown_card_tapped_twice_is_not_yet_a_member_both_times(
         async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
             _swap_tag(system, "0102030405060E0F", None)
             first = await system.scenario.tap()
-            assert (first["membership"], first["title"]) == ("unknown", NEW_CUSTOMER_TITLE)
+            assert (first["membership"], first["title"]) == ("unknown", NEW_CUSTOMER)
             redrawn = await _redrawn(system, first["prompt_id"])  # the hub's provisional record
             assert (redrawn["membership"], redrawn["title"]) == ("provisional", NOT_YET_MEMBER)
             second = await system.scenario.tap()
             assert second["customer_id"] == redrawn["customer_id"]
             assert (second["membership"], second["title"]) == ("provisional", NOT_YET_MEMBER)
-            assert second["display_name"] == "Guest" and "offer membership" in second["title"]
+            assert second["display_name"] == "Guest" and "推荐办理会员" in second["title"]
 
     asyncio.run(scenario())

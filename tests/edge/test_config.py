@@ -125,6 +125,40 @@ def test_a_loopback_store_page_needs_no_tls(tmp_path: Path) -> None:
     assert config.store_page.host == "127.0.0.1" and config.warnings() == []
 
 
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_every_template_says_its_locale_zh_cn(path: Path) -> None:
+    written = tomllib.loads(path.read_text())["store_page"]
+    assert (written["locale"], written["time_zone"]) == ("zh-CN", "Asia/Shanghai")
+    page = load_config(path).store_page
+    assert (page.store_locale.locale, page.store_locale.time_zone) == ("zh-CN", "Asia/Shanghai")
+
+
+def _minimal(tmp_path: Path, **store_page: Any) -> dict[str, Any]:
+    gateway = {"id": "gw-1", "store_id": "s", "data_dir": str(tmp_path), "tenant_key": "k" * 20}
+    return {"gateway": gateway, "store_page": store_page}
+
+
+def test_locale_defaults_to_zh_cn_in_shanghai_and_english_is_a_choice(tmp_path: Path) -> None:
+    page = parse_config(_minimal(tmp_path)).store_page
+    assert (page.locale, page.time_zone) == ("zh-CN", "Asia/Shanghai")
+    english = parse_config(_minimal(tmp_path, locale="en", time_zone="Europe/London")).store_page
+    assert (english.store_locale.locale, english.store_locale.time_zone) == (
+        "en",
+        "Europe/London",
+    )
+
+
+def test_unknown_locale_or_zone_is_an_error_naming_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(_minimal(tmp_path, locale="fr", time_zone="Mars/Olympus"), "gw.toml")
+    message = str(info.value)
+    assert "store_page.locale: Input should be 'zh-CN' or 'en'" in message
+    assert "store_page.time_zone: Value error, unknown time zone 'Mars/Olympus'" in message
+    for spelled_otherwise in ("zh_CN", "zh", "EN"):
+        with pytest.raises(ConfigError, match=r"store_page\.locale"):
+            parse_config(_minimal(tmp_path, locale=spelled_otherwise))
+
+
 def test_errors_name_the_field_path(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
@@ -261,13 +295,17 @@ def _run_config(tmp_path: Path, page_port: int, store_page: str = "") -> Path:
 
 def test_edge_run_starts_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
     """`storepulse edge run` with no broker reachable still serves the store page."""
+    import httpx
+
     from tests.support.net import free_port
 
     page_port = free_port()
-    with _edge_run(_run_config(tmp_path, page_port)) as process:
+    with _edge_run(_run_config(tmp_path, page_port, 'locale = "en"\n')) as process:
         health = _health(f"http://127.0.0.1:{page_port}")
         assert health["gateway_id"] == "gw-cli"
         assert health["uplink"] == "disconnected"
+        page = httpx.get(f"http://127.0.0.1:{page_port}/", timeout=5).text
+        assert '<html lang="en">' in page and '"page.button.done": "Done"' in page
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) == 0
     assert (tmp_path / "data" / "outbox.sqlite3").exists()

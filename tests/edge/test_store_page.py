@@ -1,5 +1,6 @@
 """The store page against a real uvicorn server on a free port: httpx for the API and the
-SSE stream, headless Debian Chromium (Playwright, no browser download) for the page."""
+SSE stream, headless Debian Chromium (Playwright, no browser download) for the page.
+Screenshots of the page in each locale are kept (tests/support/artefacts.py)."""
 
 import asyncio
 import json
@@ -17,13 +18,18 @@ from fastapi import FastAPI
 
 from edge.errors import OutboxFull
 from edge.prompts import Prompt, compose_prompt
+from edge.store_locale import StoreLocale
 from edge.store_page import Action, PromptBus, build_store_app, make_server
+from tests.support.artefacts import artefact_path
 from tests.support.net import free_port
 from wire.events import CardTapped
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import CachedCustomer, PurchaseSummary, TaskSummary
 
 NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+TASK_DUE = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # 09:00 the next morning in Shanghai
+AMOX = "阿莫西林胶囊 0.25g*24 x2"
+TAPPED = datetime(2026, 12, 2, 7, 18, tzinfo=UTC)  # 15:18 in Shanghai (UTC+8, no DST)
 UID = "04A1B2C3D4E5F6"
 
 
@@ -35,21 +41,27 @@ def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def make_prompt(name: str = "Wang *", uid: str = UID) -> Prompt:
+def make_prompt(
+    name: str = "Wang *",
+    uid: str = UID,
+    store_locale: StoreLocale | None = None,
+    now: datetime | None = None,
+) -> Prompt:
     customer = CachedCustomer(
         customer_id="c42",
         display_name=name,
         identifiers=[Identifier(kind=IdentifierKind.CARD_UID, value=uid)],
         last_purchases=[
-            PurchaseSummary(at=NOW, receipt_no="R1", summary="Amoxicillin 500mg x2", total=3650),
-            PurchaseSummary(at=NOW, receipt_no="R0", summary="Vitamin C", total=1200),
+            PurchaseSummary(at=NOW, receipt_no="R1", summary=AMOX, total=3650),
+            PurchaseSummary(at=NOW, receipt_no="R0", summary="维生素C片 100mg*100", total=1200),
         ],
-        tags=["VIP"],
-        open_tasks=[TaskSummary(task_id="t1", title="Refill due")],
-        offers=["Double points"],
+        tags=["高血压", "会员"],
+        open_tasks=[TaskSummary(task_id="t1", title="复购提醒：降压药", due_at=TASK_DUE)],
+        offers=["今日积分翻倍"],
         updated_at=NOW,
     )
-    prompt = compose_prompt(CardTapped(uid=uid, technology="Type3Tag", reader="nfc-1"), customer)
+    tap = CardTapped(uid=uid, technology="Type3Tag", reader="nfc-1")
+    prompt = compose_prompt(tap, customer, store_locale=store_locale or StoreLocale(), now=now)
     assert prompt is not None
     return prompt
 
@@ -88,9 +100,17 @@ class Served:
 
 
 @pytest.fixture
-def served() -> Iterator[Served]:
+def served(request: pytest.FixtureRequest) -> Iterator[Served]:
+    """A page in the default locale (zh-CN), or in the StoreLocale given by indirect param."""
+    store_locale = getattr(request, "param", StoreLocale())
     bus, acted = PromptBus(keep=20), Acted()
-    app = build_store_app(bus, acted, lambda: {"ok": True, "outbox_depth": 3}, ping_seconds=0.3)
+    app = build_store_app(
+        bus,
+        acted,
+        lambda: {"ok": True, "outbox_depth": 3},
+        store_locale=store_locale,
+        ping_seconds=0.3,
+    )
     running = Served(app, bus, acted).start()
     yield running
     running.stop()
@@ -124,8 +144,8 @@ def test_sse_sends_recent_then_live_prompts_and_pings(served: Served) -> None:
         kind, data = next(e for e in events if e[0] != "comment")
         body = json.loads(data)
         assert (kind, body["prompt_id"], body["state"]) == ("prompt", str(late.prompt_id), "open")
-        assert body["last_purchases"][0]["summary"] == "Amoxicillin 500mg x2"
-        assert UID not in data and body["identifier_label"] == "Card ••••E5F6"
+        assert body["last_purchases"][0]["summary"] == AMOX
+        assert UID not in data and body["identifier_label"] == "卡号 ••••E5F6"
         assert Prompt.model_validate({k: v for k, v in body.items() if k != "state"}) == (
             late.model_copy(update={"identifier": None})
         )
@@ -223,8 +243,10 @@ def test_bus_drops_a_slow_subscriber_without_blocking() -> None:
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
-    """Headless Debian Chromium (no browser download)."""
+def clerk_browser() -> Iterator[Any]:
+    """A page in headless Chromium on a device whose own zone and language are neither the
+    store's (a tablet left on New York time, US English): what it shows must come from
+    the gateway's config, not from the device."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -233,39 +255,98 @@ def chromium() -> Iterator[Any]:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            yield browser
+            context = browser.new_context(
+                timezone_id="America/New_York",
+                locale="en-US",
+                viewport={"width": 1000, "height": 900},
+            )
+            yield context.new_page()
         finally:
             browser.close()
 
 
 def test_clerk_page_in_chromium(served: Served) -> None:
+    """The default page (zh-CN, Asia/Shanghai): Chinese labels and 24-hour store times."""
     from playwright.sync_api import expect
 
-    with chromium() as browser:
-        page = browser.new_page()
+    with clerk_browser() as page:
         page.goto(served.url)
         conn = page.get_by_test_id("connection")
         expect(conn).to_have_attribute("data-state", "live")
-        first = make_prompt("Wang *")
+        expect(conn).to_have_text("● 在线")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        expect(page.locator("#empty")).to_have_text("— 等待顾客 —")
+        assert page.title() == "StorePulse 店员提示"
+        first = make_prompt("王*", now=TAPPED)
         served.bus.publish(first)
         card = page.get_by_test_id("prompt").first
-        expect(card).to_contain_text("Wang *")
-        expect(card).to_contain_text("Amoxicillin 500mg x2")
-        expect(card).to_contain_text("36.50")
-        expect(card).to_contain_text("Refill due")
-        expect(card).to_contain_text("Double points")
-        expect(card).to_contain_text("Card ••••E5F6")
+        expect(card.locator('[data-field="title"]')).to_have_text("会员卡")
+        expect(card.get_by_test_id("prompt-time")).to_have_text("2026-12-02 15:18")
+        expect(card).to_contain_text("王*")
+        expect(card).to_contain_text("卡号 ••••E5F6")
+        purchases = card.locator('[data-field="purchases"] li')
+        expect(purchases.first).to_have_text(f"2024-05-01 17:30  {AMOX}  36.50 CNY")
+        expect(card.locator("h3")).to_have_text(["最近购买", "待办", "推荐"])
+        tasks = card.locator('[data-field="tasks"] li')
+        expect(tasks).to_have_text(["复购提醒：降压药  （截止 2026-12-03 09:00）"])
+        expect(card).to_contain_text("今日积分翻倍")
+        expect(card.get_by_role("button")).to_have_text(["完成", "忽略"])
         second = make_prompt("Li *", uid="0499887766")
         served.bus.publish(second)
         expect(page.get_by_test_id("prompt")).to_have_count(2)
         expect(page.get_by_test_id("prompt").first).to_contain_text("Li *")  # newest on top
-        wang = page.get_by_test_id("prompt").filter(has_text="Wang *")
-        wang.get_by_role("button", name="Done").click()
+        wang = page.get_by_test_id("prompt").filter(has_text="王*")
+        wang.get_by_role("button", name="完成").click()
         expect(wang).to_have_attribute("data-state", "done")
-        expect(wang).to_contain_text("Done")
+        expect(wang.locator('[data-field="state"]')).to_have_text("✓ 已完成")
         assert served.acted.calls == [(first.prompt_id, "done", None)]
         assert UID not in page.content()
+        page.screenshot(path=str(artefact_path("store-page-zh-CN.png")))
         _reconnects_by_itself(page, served, conn)
+
+
+@pytest.mark.parametrize("served", [StoreLocale("en")], indirect=True)
+def test_clerk_page_in_english(served: Served) -> None:
+    """locale = "en": the same page in English, times still the store's, 24-hour."""
+    from playwright.sync_api import expect
+
+    with clerk_browser() as page:
+        page.goto(served.url)
+        expect(page.get_by_test_id("connection")).to_have_text("● Live")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator("#empty")).to_have_text("— Waiting for customers —")
+        prompt = make_prompt("Wang *", store_locale=StoreLocale("en"), now=TAPPED)
+        served.bus.publish(prompt)
+        card = page.get_by_test_id("prompt").first
+        expect(card.locator('[data-field="title"]')).to_have_text("Member card")
+        expect(card.get_by_test_id("prompt-time")).to_have_text("2026-12-02 15:18")
+        expect(card).to_contain_text("Card ••••E5F6")
+        expect(card.locator("h3")).to_have_text(["Last purchases", "Open tasks", "Offer"])
+        expect(card.locator('[data-field="tasks"] li')).to_have_text(
+            ["复购提醒：降压药  (due 2026-12-03 09:00)"]
+        )
+        expect(card.get_by_role("button")).to_have_text(["Done", "Dismiss"])
+        card.get_by_role("button", name="Dismiss").click()
+        expect(card.locator('[data-field="state"]')).to_have_text("— Dismissed")
+        page.screenshot(path=str(artefact_path("store-page-en.png")))
+
+
+@pytest.mark.parametrize("served", [StoreLocale("en", "Europe/London")], indirect=True)
+def test_retry_label_is_in_the_locale(served: Served) -> None:
+    from playwright.sync_api import expect
+
+    with clerk_browser() as page:
+        page.goto(served.url)
+        expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+        served.bus.publish(make_prompt(store_locale=StoreLocale("en", "Europe/London"), now=NOW))
+        card = page.get_by_test_id("prompt").first
+        expect(card.get_by_test_id("prompt-time")).to_have_text("2024-05-01 10:30")  # BST
+        served.acted.fail = True  # the outbox is full: the page says so and lets them retry
+        card.get_by_role("button", name="Done").click()
+        expect(card.locator('[data-field="state"]')).to_have_text(
+            "! Not recorded, try again (HTTP 503)"
+        )
+        expect(card.get_by_role("button", name="Done")).to_be_enabled()
 
 
 def _reconnects_by_itself(page: Any, served: Served, conn: Any) -> None:
@@ -299,15 +380,14 @@ def test_page_redraws_a_card_with_membership_and_home_store_in_chromium(served: 
     tap = CardTapped(uid=UID, technology="Type3Tag", reader="nfc-1")
     unknown = compose_prompt(tap, None)
     assert unknown is not None
-    with chromium() as browser:
-        page = browser.new_page()
+    with clerk_browser() as page:
         page.goto(served.url)
         expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
         served.bus.publish(unknown)
         card = page.get_by_test_id("prompt").first
-        expect(card).to_contain_text("New customer — offer membership")
+        expect(card).to_contain_text("新顾客 — 推荐办理会员")
         expect(card.locator('[data-field="membership"]')).to_be_visible()
-        expect(card.locator('[data-field="membership"]')).to_have_text("未入会 · Not yet a member")
+        expect(card.locator('[data-field="membership"]')).to_have_text("未入会")
         expect(card.locator('[data-field="known-at"]')).to_be_hidden()
         member = make_prompt("Xu *").model_copy(
             update={"prompt_id": unknown.prompt_id, "known_at": "Jing'an West Nanjing Rd"}
@@ -317,5 +397,5 @@ def test_page_redraws_a_card_with_membership_and_home_store_in_chromium(served: 
         expect(page.get_by_test_id("prompt")).to_have_count(1)
         expect(card.locator('[data-field="membership"]')).to_be_hidden()
         expect(card.locator('[data-field="known-at"]')).to_have_text(
-            "其他门店会员 · Known at Jing'an West Nanjing Rd"
+            "其他门店顾客：Jing'an West Nanjing Rd"
         )

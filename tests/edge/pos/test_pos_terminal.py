@@ -47,13 +47,14 @@ def _run_cli(answer: bytes, *args: str) -> tuple[subprocess.CompletedProcess[str
 def test_cli_sends_a_checkout_the_gateway_understands_and_reports_ack() -> None:
     result, frame = _run_cli(
         ACK,
-        *("--checkout", "R42", "--item", "SKU1*2@500:Amoxicillin", "--item", "SKU2*1@280"),
-        *("--member", "card_uid:04A1B2C3", "--staff", "S7"),
+        *("--checkout", "R42", "--item", "6901234567011*2@1850:阿莫西林胶囊 0.25g*24"),
+        *("--item", "SKU2*1@280", "--member", "card_uid:04A1B2C3", "--staff", "S7"),
     )
     assert result.returncode == 0 and result.stdout.strip() == "ACK"
     body = interpret(frame.payload, SP_TEXT_V1, KEY)
     assert isinstance(body, PosCheckout)
-    assert (body.receipt_no, body.total, len(body.items)) == ("R42", 1280, 2)
+    assert (body.receipt_no, body.total, len(body.items)) == ("R42", 2 * 1850 + 280, 2)
+    assert (body.items[0].sku, body.items[0].name) == ("6901234567011", "阿莫西林胶囊 0.25g*24")
 
 
 def test_cli_exits_1_on_nak() -> None:
