@@ -15,8 +15,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
 
-from wire.events import CardTapped, EventBody, IdCardRead, PosCheckout, UtcDatetime
+from wire.events import CardTapped, EventBody, IdCardRead, PosCheckout
 from wire.identity import Identifier, IdentifierKind
+from wire.limits import UtcDatetime
 from wire.messages import CachedCustomer, PurchaseSummary, TaskSummary
 
 Text = Annotated[str, Field(max_length=200)]
