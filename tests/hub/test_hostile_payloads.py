@@ -196,6 +196,7 @@ def _run_and_check(
         )
         # the event itself, kept for replay, but for a number where a hash belongs
         assert json.loads(x.payload) == json.loads(redact_payload(json.dumps(p.damaged).encode()))
+        assert b"3101061990" not in x.payload  # never a raw ID number (kind raw-id-as-hash)
     assert _dead_letter_ticks() - ticks == Counter((x.kind, x.reason) for x in letters)
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == len(letters)
