@@ -28,6 +28,12 @@ def text(max_length: int, *, min_length: int = 0) -> StringConstraints:
     return StringConstraints(min_length=min_length or None, max_length=max_length, pattern=NUL_FREE)
 
 
+def fitted(value: str, max_length: int = DETAIL_CHARS) -> str:
+    """Text a side composes itself (an error message in a reader status) as the contract can
+    carry it: a NUL written as the two characters `\\0`, cut to `max_length`."""
+    return value.replace("\x00", "\\0")[:max_length]
+
+
 ShortText = Annotated[str, text(SHORT_TEXT_CHARS)]
 RequiredText = Annotated[str, text(SHORT_TEXT_CHARS, min_length=1)]
 NoteText = Annotated[str, text(NOTE_CHARS)]

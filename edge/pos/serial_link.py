@@ -23,6 +23,7 @@ from edge.pos.records import BadRecord
 from edge.pos.text_record import interpret, redact_record
 from edge.readers.base import Observation, Reader, ReaderKind, ReaderStateName
 from wire.events import ReaderStatus
+from wire.limits import fitted
 
 log = structlog.get_logger(__name__)
 
@@ -202,6 +203,6 @@ class SerialPosReader(Reader):
         if state != self._reported:
             self._reported = state
             status = ReaderStatus(
-                reader=self.name, kind=self.kind, state=state, detail=detail[:500]
+                reader=self.name, kind=self.kind, state=state, detail=fitted(detail)
             )
             emit(_Item(Observation(body=status)))

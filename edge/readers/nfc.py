@@ -27,6 +27,7 @@ from edge.readers.base import Emit, Observation, ReaderStateName, ThreadedReader
 from wire.codec import error_message
 from wire.events import CardTapped, MemberNo, ReaderStatus
 from wire.identity import normalise_uid
+from wire.limits import fitted
 
 log = structlog.get_logger(__name__)
 
@@ -263,7 +264,7 @@ class NfcReader(ThreadedReader):
         self.health.detail = detail
         if report and state != self._reported:
             self._reported = state
-            status = ReaderStatus(reader=self.name, kind="nfc", state=state, detail=detail[:500])
+            status = ReaderStatus(reader=self.name, kind="nfc", state=state, detail=fitted(detail))
             self._emit(Observation(body=status))
 
 

@@ -25,6 +25,7 @@ from wire.events import (
     make_event,
 )
 from wire.identity import Identifier, IdentifierKind, keyed_hash
+from wire.limits import fitted
 from wire.messages import EventBatch, GatewayStatus, ReaderState, ShowPrompt
 
 RAW_ID = "310106199001012343"  # the form of a resident ID number (made up)
@@ -127,3 +128,10 @@ def test_the_hub_decoder_refuses_what_the_models_refuse(
     with pytest.raises(WireError) as caught:
         decode_batch(json.dumps(doc).encode())
     assert caught.value.reason == reason
+
+
+def test_text_a_side_composes_itself_is_fitted_to_the_contract() -> None:
+    detail = fitted("open /dev/ttyUSB0\x00: device gone " * 40)
+    status = ReaderStatus(reader="pos0", kind="pos_serial", state="down", detail=detail)
+    assert status.detail.startswith("open /dev/ttyUSB0\\0: device gone")
+    assert len(status.detail) == 500
