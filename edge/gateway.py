@@ -25,6 +25,7 @@ from edge.readers.nfc import NfcReader
 from edge.readers.smartcard import SmartCardReader
 from edge.store_page import PromptBus, build_store_app, make_server
 from edge.uplink import Uplink
+from wire.limits import fitted
 from wire.messages import (
     CacheDelta,
     Command,
@@ -231,7 +232,7 @@ class Gateway:
             cache_version=0 if self._resync else self.cache.version,
             readers=[
                 ReaderState(
-                    name=r.name, kind=r.kind, state=r.health.state, detail=r.health.detail[:500]
+                    name=r.name, kind=r.kind, state=r.health.state, detail=fitted(r.health.detail)
                 )
                 for r in self.readers
             ],

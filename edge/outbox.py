@@ -32,6 +32,7 @@ from pathlib import Path
 import uuid6
 
 from edge import outbox_keys
+from edge.data_files import prepare_private_file
 from edge.errors import OutboxFull
 from edge.outbox_file import SCHEMA, Appended, OutboxStats, PendingEvent, Transaction
 from edge.outbox_keys import KeyedAppend, KeyedItem
@@ -74,7 +75,7 @@ class Outbox:
     # -- lifecycle -------------------------------------------------------------------
 
     def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_private_file(self.path)
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")

@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
 
 from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
-from wire.events import CardTapped, EventBody, IdCardRead, PosCheckout, UtcDatetime
+from wire.events import CardTapped, EventBody, IdCardRead, PosCheckout
 from wire.identity import Identifier, IdentifierKind
+from wire.limits import UtcDatetime
 from wire.messages import CachedCustomer, PurchaseSummary, TaskSummary
 
 Text = Annotated[str, Field(max_length=200)]

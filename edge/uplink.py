@@ -27,6 +27,7 @@ from wire import SCHEMA_VERSION
 from wire.codec import decode_ack, decode_cache_delta, decode_command, encode
 from wire.errors import WireError
 from wire.messages import CacheDelta, Command, GatewayStatus
+from wire.redaction import redact_payload
 from wire.topics import Channel, parse_topic, topic
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,9 @@ class Uplink:
         except WireError as exc:
             self.counters["bad_messages"] += 1
             log.warning("uplink: bad message on %s: %s", topic_name, exc)
-            self.outbox.dead_letter(f"mqtt:{topic_name}", str(exc), payload)
+            # a cache delta carries customers' identifiers: they stay out of the dead letter
+            redacted = redact_payload(payload, every_identifier=True)
+            self.outbox.dead_letter(f"mqtt:{topic_name}", str(exc), redacted)
 
     def _handle_ack(self, payload: bytes) -> None:
         ack = decode_ack(payload)

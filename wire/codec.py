@@ -4,9 +4,11 @@ import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from wire import SCHEMA_VERSION
 from wire.errors import WireError
+from wire.limits import NUL_FREE
 from wire.messages import Ack, CacheDelta, Command, EventBatch, GatewayStatus
 
 M = TypeVar("M", bound=BaseModel)
@@ -70,15 +72,24 @@ def _validate(model: type[M], data: dict[str, Any]) -> M:
 def first_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}"
+    return f"{where}: {error_message(first)}"
+
+
+def error_message(error: ErrorDetails) -> str:
+    """pydantic's message, but a NUL is named rather than shown as the pattern refusing it."""
+    pattern = error.get("ctx", {}).get("pattern")
+    if error["type"] == "string_pattern_mismatch" and pattern == NUL_FREE:
+        return "must not contain a NUL character"
+    return error["msg"]
 
 
 def decode_batch(payload: bytes) -> EventBatch:
     """Batches are the hub's hot path: pydantic parses the bytes itself (about 1.5x faster
     than json.loads + validate). Anything it refuses, or a batch without schema_version,
     takes the slow path, which says exactly why."""
-    # Strict, so `true`/`1.0` are not version 1; a NUL goes the slow way to be refused.
-    if len(payload) <= MAX_PAYLOAD_BYTES and b"\\u0000" not in payload:
+    # Strict, so `true`/`1.0` are not version 1. The models refuse a NUL in any string
+    # (wire.limits), so such a batch goes the slow way and is refused with its reason.
+    if len(payload) <= MAX_PAYLOAD_BYTES:
         try:
             batch = EventBatch.model_validate_json(payload, strict=True)
         except ValidationError:

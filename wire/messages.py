@@ -6,8 +6,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wire import SCHEMA_VERSION
-from wire.events import Event, GatewayId, Money, SchemaVersion, ShortText, UtcDatetime
+from wire.events import Event, GatewayId
 from wire.identity import Identifier
+from wire.limits import DetailText, Money, NoteText, SchemaVersion, ShortText, UtcDatetime
 
 MAX_BATCH_EVENTS = 1000
 
@@ -63,7 +64,7 @@ class ReaderState(BaseModel):
     name: ShortText
     kind: ShortText
     state: Literal["up", "down", "error"]
-    detail: str = Field(default="", max_length=500)
+    detail: DetailText = ""
 
 
 class GatewayStatus(_Message):
@@ -137,7 +138,7 @@ class ResyncCache(_Message):
 class ShowPrompt(_Message):
     command: Literal["prompt.show"] = "prompt.show"
     title: ShortText
-    text: str = Field(max_length=2000)
+    text: NoteText
     customer_id: ShortText | None = None
 
 

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wire.codec import first_error, holds_nul, load_object
 from wire.errors import WireError
-from wire.events import MAX_SEQ, Event, EventAdapter, GatewayId, SchemaVersion, UtcDatetime
+from wire.events import Event, EventAdapter, GatewayId
+from wire.limits import MAX_SEQ, SchemaVersion, UtcDatetime
 from wire.messages import MAX_BATCH_EVENTS
+from wire.redaction import redact_payload
 
 
 class _Envelope(BaseModel):
@@ -38,7 +40,7 @@ class RefusedEvent:
     seq: int
     reason: str
     detail: str
-    raw: bytes  # the event as received, re-serialized
+    raw: bytes  # the event as received, re-serialized, personal numbers redacted
 
 
 @dataclass(frozen=True)
@@ -88,15 +90,20 @@ def salvage_batch(payload: bytes) -> SalvagedBatch | None:
 
 def _check(raw: dict[str, Any], gateway_id: str) -> Event | RefusedEvent:
     seq = raw["seq"]
-    # ASCII escapes: a lone surrogate ("\ud800", which json.loads lets through) has no UTF-8
-    as_bytes = json.dumps(raw).encode()
-    if holds_nul(raw):  # PostgreSQL text and JSONB cannot hold it
-        return RefusedEvent(seq, "invalid text", "NUL character in a string", as_bytes)
+    # A NUL in a value is refused by the models too; this also catches one in a key, which
+    # the detail would quote into a dead letter that PostgreSQL text cannot hold.
+    if holds_nul(raw):
+        return _refused(seq, "invalid text", "NUL character in a string", raw)
     try:
         event = EventAdapter.validate_python(raw)
     except ValidationError as exc:
-        return RefusedEvent(seq, "invalid message", first_error(exc), as_bytes)
+        return _refused(seq, "invalid message", first_error(exc), raw)
     if event.gateway_id != gateway_id:
         detail = f"event seq {seq} names gateway {event.gateway_id!r}"
-        return RefusedEvent(seq, "invalid message", detail, as_bytes)
+        return _refused(seq, "invalid message", detail, raw)
     return event
+
+
+def _refused(seq: int, reason: str, detail: str, raw: dict[str, Any]) -> RefusedEvent:
+    # ASCII escapes: a lone surrogate ("\ud800", which json.loads lets through) has no UTF-8
+    return RefusedEvent(seq, reason, detail, redact_payload(json.dumps(raw).encode()))

@@ -13,6 +13,7 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from edge.cache.errors import CacheError
+from edge.data_files import prepare_private_file
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def _open(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection, int]:
+    prepare_private_file(path)
     writer = connect(path)
     try:
         writer.execute("PRAGMA journal_mode=WAL")
@@ -73,7 +75,6 @@ def _move_aside(path: Path) -> Path:
 
 def open_cache_file(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection, int]:
     """(writer, reader, version) for the cache at `path`, replacing an unreadable file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return _open(path)
     except sqlite3.DatabaseError as exc:

@@ -26,9 +26,11 @@ from datetime import datetime
 from pathlib import Path
 
 from prometheus_client import Counter
+from pydantic import ValidationError
 
 from edge.cache.cache_file import open_cache_file
 from edge.cache.errors import CacheError, CacheVersionGap
+from wire.codec import first_error
 from wire.identity import Identifier
 from wire.messages import CachedCustomer, CacheDelta, PurchaseSummary
 
@@ -132,10 +134,10 @@ class CustomerCache:
                 row = self._conn(self._reader).execute(_LOOKUP, key).fetchone()
             except sqlite3.Error as exc:
                 raise CacheError(f"cache lookup failed: {exc}") from exc
-        if row is None:
+        customer = None if row is None else _customer_of(row[0])
+        if customer is None:
             LOOKUPS.labels("miss").inc()
             return None
-        customer = CachedCustomer.model_validate_json(row[0])
         LOOKUPS.labels("hit").inc()
         self._remember(key, customer, generation)
         return customer
@@ -219,9 +221,9 @@ class CustomerCache:
         def work(conn: sqlite3.Connection) -> tuple[int, int]:
             # Read inside the write transaction so a delta cannot slip in between.
             row = conn.execute(_LOOKUP, key).fetchone()
-            if row is None:
+            current = None if row is None else _customer_of(row[0])
+            if current is None:
                 return 0, 0
-            current = CachedCustomer.model_validate_json(row[0])
             others = [p for p in current.last_purchases if p.receipt_no != purchase.receipt_no]
             updated = current.model_copy(
                 update={"last_purchases": [purchase, *others][:_MAX_PURCHASES]}
@@ -296,3 +298,13 @@ class CustomerCache:
             if version is not None:
                 self._version = version
         return ApplyResult(self._version, True, full, upserted, deleted, evicted)
+
+
+def _customer_of(doc: str) -> CachedCustomer | None:
+    """A stored entry, or None for one the contract now refuses (an older hub sent a raw
+    number as a hash): a miss until the hub's next delta or snapshot replaces it."""
+    try:
+        return CachedCustomer.model_validate_json(doc)
+    except ValidationError as exc:
+        log.warning("cached customer refused by the contract, ignored: %s", first_error(exc))
+        return None

@@ -27,6 +27,8 @@ from edge.pos.records import (
     to_body,
 )
 from edge.readers.base import Observation
+from wire.events import PosCheckout, PosServiceLogged
+from wire.redaction import redact_payload
 
 log = structlog.get_logger(__name__)
 
@@ -96,11 +98,11 @@ class _Hook:
         raw = b""
         try:
             raw = await _read_capped(request)
-            body = to_body(_parse(raw, model), self.profile, self._tenant_key)
+            body = hook_body(raw, model, self.profile, self._tenant_key)
         except BadRecord as exc:
             log.warning("pos_hook_rejected", path=request.url.path, reason=exc.reason)
-            if self._on_reject is not None:
-                self._on_reject(exc.reason, raw or exc.raw)
+            if self._on_reject is not None:  # the member's phone or ID number stays out of it
+                self._on_reject(exc.reason, redact_payload(raw or exc.raw, every_identifier=True))
             raise HTTPException(422, detail=exc.reason) from exc
         try:
             await self._submit(Observation(body=body))
@@ -163,13 +165,27 @@ async def _read_capped(request: Request) -> bytes:
     return bytes(body)
 
 
+def hook_body(
+    raw: bytes,
+    model: type[CheckoutRecord] | type[ServiceRecord],
+    profile: PosProfile,
+    tenant_key: bytes,
+) -> PosCheckout | PosServiceLogged:
+    """A hook body as the wire body it stands for; BadRecord saying why when it is none."""
+    return to_body(_parse(raw, model), profile, tenant_key)
+
+
 def _parse(
     raw: bytes, model: type[CheckoutRecord] | type[ServiceRecord]
 ) -> CheckoutRecord | ServiceRecord:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise BadRecord(RecordFault.BAD_VALUE, summarise(exc)) from exc
+        # Not JSON at all is a malformed body (as a broken text record is); JSON that does
+        # not fit the record is a bad value.
+        invalid = exc.errors(include_url=False)[0]["type"] == "json_invalid"
+        fault = RecordFault.MALFORMED if invalid else RecordFault.BAD_VALUE
+        raise BadRecord(fault, summarise(exc)) from exc
 
 
 def _request_schema(model: type[BaseModel]) -> dict[str, Any]:

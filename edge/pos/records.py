@@ -1,8 +1,10 @@
 """The meaning layer: POS records (from a text frame or a JSON hook) become wire event bodies.
 
 `CheckoutRecord` and `ServiceRecord` are what a POS may say, validated strictly (money is
-an integer in minor units, never a float). `to_body` checks what the wire models cannot
-(items add up to the total) and turns the member reference into an `Identifier`.
+an integer in minor units, never a float) against the limits of the wire contract
+(`wire.limits`: no NUL, lengths, ranges), so what the till is told is stored is what the hub
+can commit. `to_body` turns the member reference into an `Identifier` and builds the wire
+body, whose own rules (items add up to the total, hashes are hashes) decide the rest.
 """
 
 import re
@@ -10,17 +12,25 @@ from enum import StrEnum
 from typing import Annotated
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from edge.errors import PosFrameError
 from edge.pos.profile import PosProfile
+from wire.codec import error_message
 from wire.events import LineItem, PosCheckout, PosServiceLogged
-from wire.identity import Identifier, IdentifierKind, keyed_hash, normalise_uid
+from wire.identity import Identifier, IdentifierKind, is_keyed_hash, keyed_hash, normalise_uid
+from wire.limits import (
+    IdentifierValue,
+    Money,
+    NoteText,
+    Quantity,
+    RequiredText,
+    ShortText,
+    text,
+)
 
-MinorUnits = Annotated[StrictInt, Field(ge=-10_000_000_000, le=10_000_000_000)]
-Short = Annotated[str, Field(max_length=200)]
+MinorUnits = Annotated[Money, Strict()]
 _UID = re.compile(r"^[0-9A-F]{8,20}$")
-_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 class RecordFault(StrEnum):
@@ -45,32 +55,32 @@ class _Record(BaseModel):
 
 
 class MemberRef(_Record):
-    kind: str = Field(min_length=1, max_length=32, description="a member kind of the profile")
-    value: str = Field(min_length=1, max_length=128)
+    kind: Annotated[str, text(32, min_length=1)] = Field(description="a member kind of the profile")
+    value: IdentifierValue
 
 
 class ItemRecord(_Record):
-    sku: Short = Field(min_length=1)
-    name: Short = ""
-    qty: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    sku: RequiredText
+    name: ShortText = ""
+    qty: Annotated[Quantity, Strict()]
     unit_price: MinorUnits
 
 
 class CheckoutRecord(_Record):
-    receipt_no: Short = Field(min_length=1)
+    receipt_no: RequiredText
     items: list[ItemRecord] = Field(min_length=1, max_length=500)
     total: MinorUnits
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     member: MemberRef | None = None
-    staff_id: Short | None = None
-    terminal: Short = ""
+    staff_id: ShortText | None = None
+    terminal: ShortText = ""
 
 
 class ServiceRecord(_Record):
-    service_type: Short = Field(min_length=1)
-    note: str = Field(default="", max_length=2000)
+    service_type: RequiredText
+    note: NoteText = ""
     member: MemberRef | None = None
-    staff_id: Short | None = None
+    staff_id: ShortText | None = None
 
 
 def summarise(exc: ValidationError, names: dict[str, str] | None = None) -> str:
@@ -82,9 +92,19 @@ def summarise(exc: ValidationError, names: dict[str, str] | None = None) -> str:
         loc = [str(p) for p in error["loc"]]
         if loc and names:
             loc[0] = names.get(loc[0], loc[0])
-        where = ".".join(loc) or "record"
-        parts.append(f"{where}: {error['msg']}")
+        message = error_message(error)
+        parts.append(f"{'.'.join(loc)}: {message}" if loc else message)
     return "; ".join(parts)
+
+
+def fault_of(exc: ValidationError) -> RecordFault:
+    """The record fault a wire model's refusal stands for."""
+    kinds = {error["type"] for error in exc.errors(include_url=False, include_input=False)}
+    if "total_mismatch" in kinds:
+        return RecordFault.TOTAL_MISMATCH
+    if "not_a_hash" in kinds:
+        return RecordFault.BAD_MEMBER
+    return RecordFault.BAD_VALUE
 
 
 def resolve_member(ref: MemberRef, profile: PosProfile, tenant_key: bytes) -> Identifier:
@@ -103,7 +123,7 @@ def resolve_member(ref: MemberRef, profile: PosProfile, tenant_key: bytes) -> Id
             raise BadRecord(RecordFault.BAD_MEMBER, "card_uid must be 8-20 hex digits")
     elif kind in (IdentifierKind.PHONE_HASH, IdentifierKind.ID_HASH):
         value = ref.value.lower()
-        if not _HASH.match(value):
+        if not is_keyed_hash(value):  # the reason never quotes it: it may be the raw number
             raise BadRecord(RecordFault.BAD_MEMBER, f"{kind.value} must be 64 hex digits")
     else:
         value = ref.value
@@ -126,8 +146,10 @@ def to_body(
     record: CheckoutRecord | ServiceRecord, profile: PosProfile, tenant_key: bytes
 ) -> PosCheckout | PosServiceLogged:
     """The wire body of a record; BadRecord when it does not add up."""
-    member = None if record.member is None else resolve_member(record.member, profile, tenant_key)
     try:
+        member = (
+            None if record.member is None else resolve_member(record.member, profile, tenant_key)
+        )
         if isinstance(record, ServiceRecord):
             return PosServiceLogged(
                 service_type=record.service_type,
@@ -137,17 +159,12 @@ def to_body(
             )
         return _checkout(record, profile, member)
     except ValidationError as exc:
-        raise BadRecord(RecordFault.BAD_VALUE, summarise(exc)) from exc
+        raise BadRecord(fault_of(exc), summarise(exc)) from exc
 
 
 def _checkout(
     record: CheckoutRecord, profile: PosProfile, member: Identifier | None
 ) -> PosCheckout:
-    items_total = sum(item.qty * item.unit_price for item in record.items)
-    if items_total != record.total:
-        raise BadRecord(
-            RecordFault.TOTAL_MISMATCH, f"items add up to {items_total}, total is {record.total}"
-        )
     items = [
         LineItem(sku=i.sku, name=i.name, qty=i.qty, unit_price=i.unit_price) for i in record.items
     ]

@@ -20,9 +20,10 @@ from edge.errors import PosFrameError, ReaderError
 from edge.pos.framing import ACK, NAK, Frame, FrameDecoder
 from edge.pos.profile import PosProfile, resolve_profile
 from edge.pos.records import BadRecord
-from edge.pos.text_record import interpret
+from edge.pos.text_record import interpret, redact_record
 from edge.readers.base import Observation, Reader, ReaderKind, ReaderStateName
 from wire.events import ReaderStatus
+from wire.limits import fitted
 
 log = structlog.get_logger(__name__)
 
@@ -182,7 +183,7 @@ class SerialPosReader(Reader):
             "pos_frame_rejected", reader=self.name, reason=error.reason, size=len(error.raw)
         )
         if self._on_reject is not None:  # dead-letter before the NAK: the POS may resend at once
-            self._on_reject(error.reason, error.raw)
+            self._on_reject(error.reason, redact_record(error.raw, self.profile))
         if self.config.ack:
             self._answer(port, NAK)
 
@@ -202,6 +203,6 @@ class SerialPosReader(Reader):
         if state != self._reported:
             self._reported = state
             status = ReaderStatus(
-                reader=self.name, kind=self.kind, state=state, detail=detail[:500]
+                reader=self.name, kind=self.kind, state=state, detail=fitted(detail)
             )
             emit(_Item(Observation(body=status)))

@@ -23,12 +23,14 @@ from edge.pos.records import (
     to_body,
 )
 from wire.events import PosCheckout, PosServiceLogged
+from wire.redaction import REDACTED, scrub_digit_runs
 
 SEPARATOR = "|"
 _ITEM = re.compile(
     r"^(?P<sku>[^*]+)\*(?P<qty>[0-9]{1,6})@(?P<price>-?[0-9]{1,11})(?::(?P<name>.*))?$"
 )
 _INT = re.compile(r"^-?[0-9]{1,11}$")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")  # unquote() would keep it literally
 R = TypeVar("R", CheckoutRecord, ServiceRecord)
 
 
@@ -40,6 +42,14 @@ def interpret(
         return to_body(parse_record(payload, profile), profile, tenant_key)
     except BadRecord as exc:
         raise BadRecord(exc.fault, exc.detail, payload.encode()) from exc
+
+
+def redact_record(raw: bytes, profile: PosProfile) -> bytes:
+    """A frame or record for a dead letter: the member's value (a raw phone, perhaps) and any
+    long digit run (the shape of phone and ID numbers) blanked out; the rest kept as sent."""
+    key = re.escape(profile.field_keys.member.encode())
+    member = re.compile(rb"(?<=\|)(" + key + rb"=)[^|\x03]*")
+    return scrub_digit_runs(member.sub(rb"\g<1>" + REDACTED.encode(), raw))
 
 
 def parse_record(payload: str, profile: PosProfile) -> CheckoutRecord | ServiceRecord:
@@ -85,6 +95,10 @@ def _check_unknown(fields: dict[str, str], known: set[str], profile: PosProfile)
 
 
 def _decode(value: str) -> str:
+    bad = _BAD_ESCAPE.search(value)
+    if bad is not None:
+        found = value[bad.start() : bad.start() + 3]
+        raise BadRecord(RecordFault.MALFORMED, f"bad percent-encoding {found!r}")
     try:
         return unquote(value, errors="strict")
     except UnicodeDecodeError as exc:

@@ -20,12 +20,14 @@ import nfc
 import nfc.clf
 import nfc.tag
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from edge.errors import CardReadError
 from edge.readers.base import Emit, Observation, ReaderStateName, ThreadedReader
-from wire.events import CardTapped, ReaderStatus
+from wire.codec import error_message
+from wire.events import CardTapped, MemberNo, ReaderStatus
 from wire.identity import normalise_uid
+from wire.limits import fitted
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +37,7 @@ FrontendFactory = Callable[[str], Any]
 
 UID_LENGTHS = range(4, 11)  # bytes: 4/7/10-byte NFC-A UIDs, 8-byte FeliCa IDm, 4-byte NFC-B
 MAX_MEMBER_NO = 64
+_MEMBER_NO: TypeAdapter[str] = TypeAdapter(MemberNo)
 POLL_GAP = 0.02  # between sense rounds: keeps a real reader from spinning, stop stays prompt
 
 
@@ -101,7 +104,11 @@ def member_no_from_ndef(octets: bytes) -> str | None:
             text = str(record.text).strip()
             if len(text) > MAX_MEMBER_NO:
                 raise CardReadError(f"member number of {len(text)} chars")
-            return text or None
+            try:  # the contract's own limits (no NUL): a tap the hub would refuse is no tap
+                return _MEMBER_NO.validate_python(text) or None
+            except ValidationError as exc:
+                reason = error_message(exc.errors()[0])
+                raise CardReadError(f"member number refused: {reason}") from exc
     return None
 
 
@@ -257,7 +264,7 @@ class NfcReader(ThreadedReader):
         self.health.detail = detail
         if report and state != self._reported:
             self._reported = state
-            status = ReaderStatus(reader=self.name, kind="nfc", state=state, detail=detail[:500])
+            status = ReaderStatus(reader=self.name, kind="nfc", state=state, detail=fitted(detail))
             self._emit(Observation(body=status))
 
 

@@ -18,6 +18,7 @@ from edge.readers.apdu_profile import PROFILES, ApduProfile, CardRejected
 from edge.readers.base import Emit, Observation, ReaderStateName, ThreadedReader
 from wire.events import IdCardRead, ReaderStatus
 from wire.identity import IdentifierKind, keyed_hash
+from wire.limits import fitted
 
 log = logging.getLogger(__name__)
 
@@ -188,5 +189,7 @@ class SmartCardReader(ThreadedReader):
         if state == self._reported:
             return
         self._reported = state
-        status = ReaderStatus(reader=self.name, kind="smartcard", state=state, detail=detail[:500])
+        status = ReaderStatus(
+            reader=self.name, kind="smartcard", state=state, detail=fitted(detail)
+        )
         emit(Observation(body=status))

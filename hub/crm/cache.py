@@ -1,6 +1,7 @@
 """What each store's gateways cache: the customers seen at (or homed in) the store, with
 identifiers and last purchases. Versions per store only ever go up."""
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,9 +22,10 @@ from hub.db.models import (
     Store,
     Touchpoint,
 )
-from wire.identity import Identifier, IdentifierKind
+from wire.identity import HASHED_KINDS, Identifier, IdentifierKind, is_keyed_hash
 from wire.messages import CachedCustomer, PurchaseSummary
 
+log = logging.getLogger(__name__)
 LAST_PURCHASES = 3
 STORES_CACHING_PG = text(
     "SELECT DISTINCT s.store_id, c.id FROM unnest(CAST(:ids AS text[])) AS c(id) "
@@ -134,6 +136,12 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
         .order_by(Identity.customer_id, Identity.id)
     )
     for customer_id, kind, value in rows:
+        if kind in HASHED_KINDS and not is_keyed_hash(value):
+            # stored before the wire refused raw numbers as hashes: never sent to a gateway
+            log.warning(
+                "identity of %s: %s is not a hash, left out of the cache", customer_id, kind
+            )
+            continue
         identifiers[customer_id].append(Identifier(kind=IdentifierKind(kind), value=value))
     columns = (Customer.id, Customer.name, Customer.tags, Customer.updated_at, Customer.status)
     customers = session.execute(

@@ -30,6 +30,7 @@ from wire.codec import decode_batch, decode_status
 from wire.errors import WireError
 from wire.events import Event
 from wire.messages import Ack, CacheDelta, EventBatch
+from wire.redaction import redact_payload
 from wire.salvage import RefusedEvent, SalvagedBatch, salvage_batch
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,7 @@ def _dead_letter(
 ) -> None:
     log.error("%s dead-lettered from %s: %s %s", kind, topic_gateway_id, exc.reason, exc.detail)
     metrics.DEAD_LETTERS.labels(kind, exc.reason).inc()
+    kept = payload[:DEAD_LETTER_PAYLOAD_BYTES]
     session.add(
         DeadLetter(
             received_at=received_at,
@@ -248,8 +250,8 @@ def _dead_letter(
             reason=exc.reason,
             detail=_with_length(exc.detail, payload),
             # Kept for diagnosis and replay, bounded: a hostile 4 MiB payload per message
-            # must not fill the database.
-            payload=payload[:DEAD_LETTER_PAYLOAD_BYTES],
+            # must not fill the database; never with a raw ID or phone number in it.
+            payload=redact_payload(kept)[:DEAD_LETTER_PAYLOAD_BYTES],
         )
     )
 

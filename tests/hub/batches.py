@@ -50,9 +50,14 @@ def tap(uid: str = "01010501B00AC30B", member_no: str | None = None) -> CardTapp
 
 
 def checkout(receipt: str, member: str | None = "M1001", total: int = 3700) -> PosCheckout:
+    """Two boxes of amoxicillin; a `total` other than their 3700 is made up by a second line
+    (the contract refuses a total that is not the sum of its lines)."""
+    items = [LineItem(sku="6901234567011", name="阿莫西林胶囊 0.25g*24", qty=2, unit_price=1850)]
+    if total != 3700:
+        items.append(LineItem(sku="ADJ", name="调整", qty=1, unit_price=total - 3700))
     return PosCheckout(
         receipt_no=receipt,
-        items=[LineItem(sku="6901234567011", name="阿莫西林胶囊 0.25g*24", qty=2, unit_price=1850)],
+        items=items,
         total=total,
         member=Identifier(kind=IdentifierKind.MEMBER_NO, value=member) if member else None,
         staff_id="S07",

@@ -157,6 +157,19 @@ def _huge_text(doc: Doc, n: int) -> Doc:
     return doc
 
 
+def _raw_id_as_hash(doc: Doc, n: int) -> Doc:
+    """A card read, or a checkout's member, carrying the ID number itself as its hash."""
+    event = doc["events"][-1]
+    raw = f"31010619900101{n % 10_000:04d}"
+    if n % 2:
+        event.update(type="idcard.read", body={"card_hash": raw, "profile": "p", "reader": "r"})
+    else:
+        lines = [{"sku": "A", "name": "", "qty": 1, "unit_price": 5}]
+        event.update(type="pos.checkout", body={"receipt_no": "R", "items": lines, "total": 5})
+        event["body"]["member"] = {"kind": "id_hash", "value": raw}
+    return doc
+
+
 def _trusting(gateway: str, claimed: str, reason: str) -> st.SearchStrategy[Hostile]:
     return st.lists(bodies, min_size=1, max_size=3).map(
         lambda bs: Hostile(gateway, payload(batch(claimed, bs)), reason, reason)
@@ -233,6 +246,7 @@ PARTIAL_KINDS: dict[str, st.SearchStrategy[Partial]] = {
     "huge-string": _event_damaged("invalid message", "huge-string", -1, _huge_text),
     "nul": _event_damaged("invalid text", "nul", -1, _nul),
     "lone-surrogate": _event_damaged("invalid message", "lone-surrogate", -1, _lone_surrogate),
+    "raw-id-as-hash": _event_damaged("invalid message", "raw-id-as-hash", -1, _raw_id_as_hash),
 }
 hostiles: st.SearchStrategy[Hostile] = st.one_of(*HOSTILE_KINDS.values())
 partials: st.SearchStrategy[Partial] = st.one_of(*PARTIAL_KINDS.values())

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm.ingest import IngestService
 from hub.crm.projector import CrmProjector
+from hub.db.models import Customer, Identity
 from tests.hub.batches import batch, checkout, payload, tap
 from wire.identity import Identifier, IdentifierKind
 
@@ -14,7 +15,7 @@ def test_delta_carries_last_three_purchases_newest_first(
     ingest: IngestService, projector: CrmProjector
 ) -> None:
     now = datetime.now(UTC)
-    bodies = [checkout(f"R-C-{n}", member="M1001", total=1000 + n) for n in range(4)]
+    bodies = [checkout(f"R-C-{n}", member="M1001") for n in range(4)]
     ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", bodies, at=now)), now)
     customers = projector.drain().touched["store-sh-xuhui"]
     assert customers == {"cus-demo-01"}
@@ -57,3 +58,22 @@ def test_new_card_at_a_store_joins_that_store_cache(
     assert entry.display_name == "Guest"
     assert entry.identifiers == [Identifier(kind=IdentifierKind.CARD_UID, value="ABCDEF0123")]
     assert ingest.gateways_of_store("store-sh-jingan") == ["gw-demo-2"]
+
+
+def test_a_raw_number_stored_as_a_hash_before_the_wire_refused_it_stays_off_the_cache(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as s:  # what an older hub committed from `id_hash: <the number>`
+        s.add(
+            Identity(
+                tenant_id=s.get_one(Customer, "cus-demo-01").tenant_id,
+                customer_id="cus-demo-01",
+                kind="id_hash",
+                value="310106199001012343",
+                created_at=datetime.now(UTC),
+            )
+        )
+    [entry] = ingest.cache_delta_for("store-sh-xuhui", {"cus-demo-01"}).upserts
+    assert entry.customer_id == "cus-demo-01"
+    assert all(i.value != "310106199001012343" for i in entry.identifiers)
+    assert Identifier(kind=IdentifierKind.MEMBER_NO, value="M1001") in entry.identifiers

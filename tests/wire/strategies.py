@@ -29,8 +29,46 @@ zones = st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(h
 instants = st.datetimes(
     min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=zones
 )
-identifiers = st.builds(Identifier, kind=st.sampled_from(list(IdentifierKind)), value=nonempty)
-money = st.integers(-10_000_000_000, 10_000_000_000)
+hashes = st.from_regex(r"[0-9a-f]{64}", fullmatch=True)
+identifiers = st.one_of(
+    st.builds(
+        Identifier,
+        kind=st.sampled_from([IdentifierKind.CARD_UID, IdentifierKind.MEMBER_NO]),
+        value=nonempty,
+    ),
+    st.builds(
+        Identifier,
+        kind=st.sampled_from([IdentifierKind.ID_HASH, IdentifierKind.PHONE_HASH]),
+        value=hashes,
+    ),
+)
+line_items = st.lists(
+    st.builds(
+        LineItem,
+        sku=texts,
+        name=texts,
+        qty=st.integers(1, 100_000),
+        unit_price=st.integers(-(10**5), 10**5),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@st.composite
+def checkouts(draw: st.DrawFn) -> PosCheckout:
+    """A checkout whose total is its lines (the contract refuses any other)."""
+    items = draw(line_items)
+    return PosCheckout(
+        receipt_no=draw(nonempty),
+        items=items,
+        total=sum(i.qty * i.unit_price for i in items),
+        currency=draw(st.from_regex(r"[A-Z]{3}", fullmatch=True)),
+        member=draw(st.none() | identifiers),
+        staff_id=draw(st.none() | texts),
+        terminal=draw(texts),
+    )
+
 
 bodies: st.SearchStrategy[EventBody] = st.one_of(
     st.builds(
@@ -42,26 +80,11 @@ bodies: st.SearchStrategy[EventBody] = st.one_of(
     ),
     st.builds(
         IdCardRead,
-        card_hash=st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+        card_hash=hashes,
         profile=texts,
         reader=texts,
     ),
-    st.builds(
-        PosCheckout,
-        receipt_no=nonempty,
-        items=st.lists(
-            st.builds(
-                LineItem, sku=texts, name=texts, qty=st.integers(1, 100_000), unit_price=money
-            ),
-            min_size=1,
-            max_size=3,
-        ),
-        total=money,
-        currency=st.from_regex(r"[A-Z]{3}", fullmatch=True),
-        member=st.none() | identifiers,
-        staff_id=st.none() | texts,
-        terminal=texts,
-    ),
+    checkouts(),
     st.builds(PosServiceLogged, service_type=nonempty, note=texts, member=st.none() | identifiers),
     st.builds(PromptShown, prompt_id=st.uuids(), trigger=texts, identifier=st.none() | identifiers),
     st.builds(

@@ -1,3 +1,4 @@
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -238,3 +239,23 @@ def test_unopenable_path_raises_cache_error(tmp_path: Path) -> None:
     (tmp_path / "dir.db").mkdir()
     with pytest.raises(CacheError):
         CustomerCache(tmp_path / "dir.db").open()
+
+
+def test_an_entry_an_older_hub_sent_with_a_raw_number_as_a_hash_is_a_miss(
+    tmp_path: Path,
+) -> None:
+    cache = CustomerCache(tmp_path / "cache.db").open()
+    cache.apply(delta(0, 1, [customer(1), customer(2)]))
+    cache.close()
+    with sqlite3.connect(tmp_path / "cache.db") as db:  # as an older gateway stored it
+        doc = customer(1).model_dump_json().replace(f"{1:064x}", "310106199001012343")
+        db.execute("UPDATE customers SET doc = ? WHERE customer_id = 'c1'", (doc,))
+    cache = CustomerCache(tmp_path / "cache.db").open()
+    assert cache.lookup(card("00000001")) is None  # not an exception in the tap's path
+    assert cache.note_purchase(card("00000001"), purchase("R1")) is None
+    found = cache.lookup(card("00000002"))
+    assert found is not None and found.customer_id == "c2"
+    cache.apply(delta(1, 2, [customer(1)]))  # the hub's next upsert replaces it
+    found = cache.lookup(card("00000001"))
+    assert found is not None and found.customer_id == "c1"
+    cache.close()

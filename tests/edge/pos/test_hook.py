@@ -116,7 +116,7 @@ def test_missing_or_wrong_token_is_401_and_nothing_is_recorded(
 
 ITEM = {"sku": "A", "qty": 1, "unit_price": 5}
 BAD_BODIES = [
-    (b"{not json", "record: Invalid JSON"),
+    (b"{not json", "malformed: Invalid JSON"),
     (_json(receipt_no="R1", total=12.8, items=[]), "total: Input should be a valid integer"),
     (_json(receipt_no="R1", total="5", items=[ITEM]), "total: Input should be a valid integer"),
     (
@@ -141,8 +141,35 @@ def test_bad_body_is_422_with_reason_and_dead_lettered(
     response = post(gateway, "/pos/checkout", content=body)
     assert response.status_code == 422
     assert words in response.json()["detail"]
-    assert gateway.rejected == [(response.json()["detail"], body)]
+    # kept as sent, but for the member's value (identifiers stay out of dead letters)
+    kept = body.replace(b'"value": "x"', b'"value": "<redacted>"')
+    assert gateway.rejected == [(response.json()["detail"], kept)]
     assert gateway.submitted == []
+
+
+def test_a_nul_in_a_field_is_refused_at_the_hook_not_at_the_hub(gateway: Gateway) -> None:
+    item = b'{"sku": "A", "name": "a\\u0000b", "qty": 1, "unit_price": 5}'  # as curl sends it
+    body = b'{"receipt_no": "R1", "total": 5, "items": [' + item + b"]}"
+    response = post(gateway, "/pos/checkout", content=body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == "bad_value: items.0.name: must not contain a NUL character"
+    assert gateway.submitted == []
+
+
+def test_a_refused_body_is_dead_lettered_without_the_members_number(gateway: Gateway) -> None:
+    member = {"kind": "phone", "value": "138 0013 8000"}
+    body = _json(receipt_no="R1", total=9, items=[ITEM], member=member)
+    assert post(gateway, "/pos/checkout", content=body).status_code == 422
+    [(reason, raw)] = gateway.rejected
+    assert reason.startswith("total_mismatch")
+    assert json.loads(raw) == {
+        **json.loads(body),
+        "member": {"kind": "phone", "value": "<redacted>"},
+    }
+    broken = body[:-1]  # not JSON: the member's value is found by its key
+    assert post(gateway, "/pos/checkout", content=broken).status_code == 422
+    assert gateway.rejected[1][0].startswith("malformed: Invalid JSON")
+    assert gateway.rejected[1][1] == broken.replace(b"138 0013 8000", b"<redacted>")
 
 
 def test_full_outbox_is_503_so_the_pos_retries(gateway: Gateway) -> None:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.edge.pos.test_hook import CHECKOUT, TOKEN, Gateway, gateway  # noqa: F401
+from wire.redaction import redact_payload
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -58,7 +59,7 @@ def test_hostile_bodies_get_a_4xx_with_a_reason_and_good_input_still_passes(
         assert response.json()["detail"], "a clear reason"
         assert len(gateway.rejected) == before[0] + 1, "dead-lettered"
         reason, raw = gateway.rejected[-1]
-        assert reason and raw == body
+        assert reason and raw == redact_payload(body, every_identifier=True)
     else:
         assert len(gateway.submitted) == before[1] + 1
     good = dict(CHECKOUT, receipt_no=f"R-after-{before[1]}")

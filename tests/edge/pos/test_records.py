@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from edge.errors import ConfigError
 from edge.pos.profile import SP_TEXT_V1, PosProfile, RecordFields, resolve_profile
 from edge.pos.records import BadRecord, RecordFault
-from edge.pos.text_record import interpret
+from edge.pos.text_record import interpret, redact_record
 from storepulse.emulators.pos_terminal import SaleLine, checkout_record, service_record
 from wire.events import LineItem, PosCheckout, PosServiceLogged
 from wire.identity import Identifier, IdentifierKind, keyed_hash
@@ -91,6 +91,23 @@ def test_discount_is_a_negative_line_and_currency_defaults_from_profile() -> Non
         ("CHK|rcpt=R1|total=5|item=A*1@5|mbr=phone:12345", RecordFault.BAD_MEMBER, "phone"),
         ("CHK|rcpt=R1|total=5|item=A*1@5|mbr=id_hash:abc", RecordFault.BAD_MEMBER, "64 hex"),
         ("CHK|rcpt=R%FF|total=5|item=A*1@5", RecordFault.MALFORMED, "UTF-8"),
+        ("CHK|rcpt=SER-15%ZZ|total=5|item=A*1@5", RecordFault.MALFORMED, "'%ZZ'"),
+        ("CHK|rcpt=R1|total=5|item=A*1@5:Amox%2", RecordFault.MALFORMED, "percent-encoding"),
+        ("CHK|rcpt=R1%|total=5|item=A*1@5", RecordFault.MALFORMED, "percent-encoding"),
+        (
+            "CHK|rcpt=R%001|total=5|item=A*1@5",
+            RecordFault.BAD_VALUE,
+            "rcpt: must not contain a NUL",
+        ),
+        ("SVC|type=x|note=a%00b", RecordFault.BAD_VALUE, "note: must not contain a NUL"),
+        ("CHK|rcpt=R1|total=5|item=A*1@5:a%00", RecordFault.BAD_VALUE, "item.0.name: must not"),
+        ("CHK|rcpt=R1|total=5|item=A*1@5|mbr=member_no:M%001", RecordFault.BAD_VALUE, "NUL"),
+        ("CHK|rcpt=R1|total=5|item=A*1@5|staff=" + "s" * 201, RecordFault.BAD_VALUE, "staff:"),
+        (
+            "CHK|rcpt=R1|total=5|item=A*1@5|mbr=id_hash:310106199001012343",
+            RecordFault.BAD_MEMBER,
+            "id_hash must be 64 hex digits",
+        ),
         ("SVC|type=x|item=A*1@5", RecordFault.MALFORMED, "no items"),
         ("SVC|note=hello", RecordFault.BAD_VALUE, "type: Field required"),
     ],
@@ -107,6 +124,22 @@ def test_bad_records_are_rejected_with_a_reason(
 def test_phone_number_never_appears_in_the_reason() -> None:
     error = _reject("SVC|type=x|mbr=phone:+86 999")
     assert "999" not in error.reason
+
+
+def test_an_id_number_never_appears_in_the_reason() -> None:
+    error = _reject("CHK|rcpt=R1|total=5|item=A*1@5|mbr=id_hash:310106199001012343")
+    assert "3101061990" not in error.reason
+
+
+def test_a_dead_letter_of_a_record_keeps_no_member_or_long_number() -> None:
+    raw = b"\x02CHK|rcpt=R1|mbr=phone:13800138000|total=5|note=ID 310106199001012343\x03ABCD\n"
+    assert redact_record(raw, SP_TEXT_V1) == (
+        b"\x02CHK|rcpt=R1|mbr=<redacted>|total=5|note=ID <redacted>\x03ABCD\n"
+    )
+    other = SP_TEXT_V1.model_copy(
+        update={"field_keys": SP_TEXT_V1.field_keys.model_copy(update={"member": "cust"})}
+    )
+    assert redact_record(b"SALE|cust=tel:5123 4567|mbr=x", other) == b"SALE|cust=<redacted>|mbr=x"
 
 
 def test_unknown_fields_are_ignored_unless_the_profile_is_strict() -> None:

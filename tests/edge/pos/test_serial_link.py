@@ -111,6 +111,32 @@ def test_corrupt_frame_is_naked_and_rejected_then_next_frame_arrives() -> None:
     run(scenario)
 
 
+def test_a_nul_or_a_bad_escape_is_naked_with_the_reason_and_no_member_number_kept() -> None:
+    rejects = Rejects()
+
+    async def scenario() -> None:
+        with PosTerminal() as pos:
+            assert pos.device_path is not None
+            reader = SerialPosReader(SerialPosConfig(port=pos.device_path), KEY, on_reject=rejects)
+            stream = reader.observations()
+            await expect_status(stream, "up")
+            for payload in [
+                "CHK|rcpt=SER-15%ZZ|mbr=phone:13800138000|total=5|item=A*1@5",
+                "CHK|rcpt=SER-16|total=5|item=A*1@5:a%00b",
+            ]:
+                assert await asyncio.to_thread(pos.send_frame, payload) == NAK
+            assert [reason for reason, _ in rejects.items] == [
+                "malformed: bad percent-encoding '%ZZ'",
+                "bad_value: item.0.name: must not contain a NUL character",
+            ]
+            kept = rejects.items[0][1]
+            assert b"13800138000" not in kept and b"|mbr=<redacted>|" in kept
+            assert reader.health.errors == 2
+            await stream.aclose()
+
+    run(scenario)
+
+
 def test_split_frames_noise_and_a_silent_truncation() -> None:
     rejects = Rejects()
 
