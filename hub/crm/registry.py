@@ -51,6 +51,11 @@ def trusted_gateway(session: Session, topic_gateway_id: str, claimed_id: str) ->
     return gateway
 
 
+def is_known(session: Session, gateway_id: str) -> bool:
+    """Registered, active or revoked: a gateway the hub answers."""
+    return session.get(Gateway, gateway_id) is not None
+
+
 def apply_status(
     gateway: Gateway,
     status: GatewayStatus,
