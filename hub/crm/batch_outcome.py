@@ -68,13 +68,15 @@ def conflicts_of(
     found = [Conflict(e.seq, f"seq {e.seq} {twice}", _dump(e)) for e in unique.conflicts]
     if salvaged is not None:
         found += [Conflict(r.seq, r.detail, r.raw) for r in salvaged.conflicts]
-    by_seq: dict[int, Event | RefusedEvent] = {e.seq: e for e in unique.events}
-    by_seq.update((r.seq, r) for r in refused)
-    for seq, prior in sorted({**stored.prior, **dead.prior}.items()):
-        if not prior.same:
+    prior = {**stored.prior, **dead.prior}
+    differ = sorted(seq for seq, p in prior.items() if not p.same)
+    if differ:  # rare: the lookup is not built for every batch
+        by_seq: dict[int, Event | RefusedEvent] = {e.seq: e for e in unique.events}
+        by_seq.update((r.seq, r) for r in refused)
+        for seq in differ:
             held = by_seq[seq]
             raw = held.raw if isinstance(held, RefusedEvent) else _dump(held)
-            detail = f"seq {seq} was {prior.outcome} with other content before"
+            detail = f"seq {seq} was {prior[seq].outcome} with other content before"
             found.append(Conflict(seq, detail, raw))
     return sorted(found, key=lambda c: c.seq)
 

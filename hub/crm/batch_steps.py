@@ -1,6 +1,7 @@
 """The steps of committing one decoded batch on the ack-critical path: keys, raw events and
 projection jobs. All run inside the caller's transaction; the CRM follows in the projector.
-PostgreSQL takes them as one statement (one round trip per batch); SQLite as three."""
+PostgreSQL takes them as one statement (one round trip per batch), which also says which
+seqs were claimed before and whether their content matches; SQLite takes four."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
