@@ -77,11 +77,13 @@ class IngestService:
             salvaged = salvage_batch(payload)
             if salvaged is None:
                 error = exc
-                return self._transaction(
+                outcome = self._transaction(
                     lambda s: _refuse_whole(
                         s, topic_gateway_id, error, payload, received_at, self._cap
                     )
                 )
+                metrics.EVENTS.labels("dead_lettered").inc(outcome.dead_lettered)
+                return outcome
             batch = salvaged
         outcome = self._transaction(
             lambda s: self._commit(s, topic_gateway_id, batch, payload, received_at)
@@ -117,7 +119,10 @@ class IngestService:
 
         self._transaction(apply)
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:  # statuses come to one process
-            self.prune_dead_letters(received_at)
+            try:
+                self.prune_dead_letters(received_at)
+            except StorageError as exc:  # the status is applied; the next hour tries again
+                log.error("dead-letter retention: prune failed: %s", exc)
 
     def prune_dead_letters(self, now: datetime) -> int:
         """Delete dead letters older than the retention; returns how many."""
