@@ -26,7 +26,7 @@ from edge.outbox import Outbox, PendingEvent
 from wire import SCHEMA_VERSION
 from wire.codec import decode_ack, decode_cache_delta, decode_command, encode
 from wire.errors import WireError
-from wire.messages import CacheDelta, Command, GatewayStatus
+from wire.messages import Ack, CacheDelta, Command, GatewayStatus
 from wire.redaction import redact_payload
 from wire.topics import Channel, parse_topic, topic
 
@@ -107,6 +107,7 @@ class Uplink:
             "acks": 0,
             "bad_messages": 0,
             "refused_by_hub": 0,  # events the hub acked as dead-lettered
+            "payloads_refused": 0,  # acks saying the hub read no seq of (part of) a payload
         }
 
     @property
@@ -219,6 +220,10 @@ class Uplink:
 
     def _handle_ack(self, payload: bytes) -> None:
         ack = decode_ack(payload)
+        if ack.refused is not None:
+            self._log_refusal(ack)
+        if ack.epoch is None:
+            return  # a payload refused whole, with no epoch read: nothing to delete
         if ack.epoch != self.outbox.epoch:
             log.warning(
                 "uplink: ack for epoch %s ignored (ours is %s)", ack.epoch, self.outbox.epoch
@@ -241,6 +246,18 @@ class Uplink:
         while self._inflight and (oldest is None or self._inflight[0][0] < oldest):
             self._inflight.popleft()
         self._wake.set()
+
+    def _log_refusal(self, ack: Ack) -> None:
+        """The hub read no seq of (part of) a payload: those events stay in the outbox and
+        go again after the ack timeout; only the ranges of the ack are settled."""
+        assert ack.refused is not None
+        self.counters["payloads_refused"] += 1
+        log.warning(
+            "uplink: the hub refused a payload%s: %s (%s); nothing deleted for it",
+            "" if ack.epoch is None else f" of epoch {ack.epoch}",
+            ack.refused.reason,
+            ack.refused.detail,
+        )
 
     async def _send_loop(self) -> None:
         cursor = 0

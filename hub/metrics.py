@@ -9,8 +9,13 @@ EVENTS = Counter(
 )
 DEAD_LETTERS = Counter(
     "storepulse_hub_dead_letters_total",
-    "Dead-letter records written, by kind (batch, event, status) and reason.",
+    "Dead-letter records written, by kind (batch, event, conflict, status) and reason.",
     ["kind", "reason"],
+)
+DEAD_LETTERS_DROPPED = Counter(
+    "storepulse_hub_dead_letters_dropped_total",
+    "Dead letters not written: their gateway had used its daily byte cap, by kind.",
+    ["kind"],
 )
 BATCH_SECONDS = Histogram(
     "storepulse_hub_batch_seconds",

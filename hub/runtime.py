@@ -16,7 +16,7 @@ from hub.crm.projector import CrmProjector
 from hub.crm.seed import seed_demo
 from hub.db import make_engine, make_session_factory, migrate
 from hub.ingest.consumer import IngestConsumer
-from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest
+from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest, ingest_service
 from hub.ingest.projection_loop import ProjectionLoop
 from hub.settings import HubSettings
 from wire.topics import Channel
@@ -55,7 +55,7 @@ class HubRuntime:
         self.sessions = make_session_factory(self.engine)
         if self.seed_demo_data:
             await asyncio.to_thread(seed_demo, self.sessions, self.tenant_key)
-        self.service = IngestService(self.sessions, self.tenant_key, settings.clock_skew_seconds)
+        self.service = ingest_service(settings, self.sessions)
         # SQLite has one writer: concurrent workers would only trade "database is locked".
         sqlite = self.engine.dialect.name == "sqlite"
         workers = 1 if sqlite else settings.ingest_workers

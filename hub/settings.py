@@ -51,6 +51,15 @@ class HubSettings(BaseSettings):
     tenant_key: SecretStr = Field(description="HMAC key for identifier hashes; 16+ chars")
     clock_skew_seconds: int = Field(default=120, ge=1)
     gateway_offline_after_seconds: int = Field(default=180, ge=1)
+    dead_letter_bytes_per_gateway_day: int = Field(
+        default=8 * 1024 * 1024,
+        ge=128 * 1024,
+        description="dead letters one gateway may add per UTC day; past it they are counted "
+        "and dropped (GET /stores/{id}/gateways shows both)",
+    )
+    dead_letter_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="dead letters older than this are deleted"
+    )
 
     @field_validator("tenant_key")
     @classmethod

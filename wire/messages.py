@@ -48,14 +48,32 @@ class SeqRange(BaseModel):
         return self
 
 
+class Refusal(BaseModel):
+    """Why the hub could not settle (part of) a payload by seq."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str = Field(max_length=200, description="e.g. 'invalid json', 'invalid message'")
+    detail: str = Field(default="", max_length=500)
+
+
 class Ack(_Message):
     """Hub -> gateway: these seqs of this epoch are settled (committed, or dead-lettered
-    with their reason kept at the hub) and may be deleted from the outbox."""
+    with their reason kept at the hub) and may be deleted from the outbox. `refused` says
+    what the hub read no seq of: the whole payload (no ranges), or some of its events
+    (without a valid seq); nothing is to be deleted for it."""
 
     gateway_id: GatewayId
-    epoch: UUID
+    epoch: UUID | None = Field(description="null only when refused and no epoch was readable")
     committed: list[SeqRange] = Field(default_factory=list)
     dead_lettered: list[SeqRange] = Field(default_factory=list)
+    refused: Refusal | None = None
+
+    @model_validator(mode="after")
+    def _ranges_need_an_epoch(self) -> "Ack":
+        if self.epoch is None and (self.committed or self.dead_lettered or not self.refused):
+            raise ValueError("an ack without an epoch is a refusal without seq ranges")
+        return self
 
 
 class ReaderState(BaseModel):

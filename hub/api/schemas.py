@@ -103,3 +103,9 @@ class GatewayOut(_Out):
     cache_version: int | None
     clock_skew_seconds: float | None
     skew_flagged: bool
+    dead_letters_today: int = Field(description="dead letters kept from it this UTC day")
+    dead_letter_bytes_today: int = Field(description="their bytes, counted against the cap")
+    dead_letters_dropped_today: int = Field(
+        description="dead letters not kept this UTC day: its daily byte cap was used up"
+    )
+    dead_letters_capped: bool = Field(description="the cap was reached today")

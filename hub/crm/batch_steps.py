@@ -1,40 +1,39 @@
 """The steps of committing one decoded batch on the ack-critical path: keys, raw events and
 projection jobs. All run inside the caller's transaction; the CRM follows in the projector.
-PostgreSQL takes them as one statement (one round trip per batch); SQLite as three."""
+PostgreSQL takes them as one statement (one round trip per batch), which also says which
+seqs were claimed before and whether their content matches; SQLite takes four."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
-from typing import Protocol
-from uuid import UUID
 
 from pydantic import TypeAdapter
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from hub.crm.event_handlers import Where
+from hub.crm.seq_claims import Origin, Prior, claim_keys, event_digest, prior_claims
 from hub.crm.seq_ranges import compress
 from hub.db.bulk import driver_execute, is_postgres
 from hub.db.dialect import insert_for
-from hub.db.models import OUTCOME_COMMITTED, EventKey, ProjectionJob, RawEvent
+from hub.db.models import OUTCOME_COMMITTED, ProjectionJob, RawEvent
 from wire.events import Event, EventBody
 
-# On PostgreSQL the whole ack-critical write is this one statement: claim the keys, store
-# the events whose keys were new, queue one projection job per run of consecutive new seqs.
-# The events travel column by column (arrays, and the bodies as one JSON array), so Python
-# formats no row; data-modifying CTEs see each other's RETURNING, and all of them run.
+# On PostgreSQL the whole ack-critical write is this one statement: claim the keys with the
+# digest of each event's content, store the events whose keys were new, queue one
+# projection job per run of consecutive new seqs, and compare the digests of seqs claimed
+# before. The events travel column by column (arrays, and the bodies as one JSON array),
+# so Python formats no row; data-modifying CTEs see each other's RETURNING, and all of
+# them run. The digest is sha256 over the event id and time in binary, the type and the
+# body's jsonb text (canonical: jsonb keeps no key order or spacing of its own).
+# A seq claimed meanwhile by a concurrent transaction is not in this statement's snapshot:
+# it comes back as 'unseen' with its digest, for seq_claims.prior_claims to settle.
 STORE_BATCH_PG = """
-WITH claimed AS (
-    INSERT INTO event_keys (gateway_id, epoch, seq, outcome, received_at)
-    SELECT %(gateway_id)s, %(epoch)s, s, %(outcome)s, %(received_at)s
-    FROM unnest(%(seqs)s::bigint[]) AS s ORDER BY s
-    ON CONFLICT DO NOTHING
-    RETURNING seq
-), stored AS (
-    INSERT INTO events (gateway_id, epoch, tenant_id, store_id, received_at,
-                        seq, occurred_at, event_id, type, body)
-    SELECT %(gateway_id)s, %(epoch)s, %(tenant_id)s, %(store_id)s, %(received_at)s,
-           e.seq, e.occurred_at, e.event_id, e.type, e.body
+WITH incoming AS (
+    SELECT e.seq, e.occurred_at, e.event_id, e.type, e.body,
+           sha256(uuid_send(e.event_id) || timestamptz_send(e.occurred_at)
+                  || convert_to(e.type || e.body::text, 'UTF8')) AS digest
     FROM ROWS FROM (
         unnest(%(seqs)s::bigint[]),
         unnest(%(occurred)b::timestamptz[]),
@@ -42,7 +41,19 @@ WITH claimed AS (
         unnest(%(types)s::text[]),
         jsonb_array_elements(convert_from(%(bodies)b, 'UTF8')::jsonb)
     ) AS e(seq, occurred_at, event_id, type, body)
-    WHERE e.seq IN (SELECT seq FROM claimed)
+), claimed AS (
+    INSERT INTO event_keys (gateway_id, epoch, seq, outcome, received_at, digest)
+    SELECT %(gateway_id)s, %(epoch)s, i.seq, %(outcome)s, %(received_at)s, i.digest
+    FROM incoming i ORDER BY i.seq
+    ON CONFLICT DO NOTHING
+    RETURNING seq
+), stored AS (
+    INSERT INTO events (gateway_id, epoch, tenant_id, store_id, received_at,
+                        seq, occurred_at, event_id, type, body)
+    SELECT %(gateway_id)s, %(epoch)s, %(tenant_id)s, %(store_id)s, %(received_at)s,
+           i.seq, i.occurred_at, i.event_id, i.type, i.body
+    FROM incoming i
+    WHERE i.seq IN (SELECT seq FROM claimed)
     RETURNING seq
 ), runs AS (  -- consecutive seqs share seq - row_number()
     SELECT seq, seq - row_number() OVER (ORDER BY seq) AS run FROM stored
@@ -51,19 +62,16 @@ WITH claimed AS (
     SELECT %(gateway_id)s, %(epoch)s, min(seq), max(seq), %(received_at)s
     FROM runs GROUP BY run ORDER BY min(seq)
 )
-SELECT seq FROM stored
+SELECT seq, 'new', true, NULL::bytea FROM stored
+UNION ALL
+SELECT i.seq, coalesce(k.outcome, 'unseen'), k.digest IS NULL OR k.digest = i.digest, i.digest
+FROM incoming i
+LEFT JOIN event_keys k
+    ON k.gateway_id = %(gateway_id)s AND k.epoch = %(epoch)s AND k.seq = i.seq
+WHERE i.seq NOT IN (SELECT seq FROM claimed)
 """
 BODIES: TypeAdapter[list[EventBody]] = TypeAdapter(list[EventBody])
 SEQ = attrgetter("seq")
-
-
-class Origin(Protocol):
-    """Whose outbox a batch came from: a decoded EventBatch, or a salvaged one."""
-
-    @property
-    def gateway_id(self) -> str: ...
-    @property
-    def epoch(self) -> UUID: ...
 
 
 def _array_literal(values: list[str]) -> str:
@@ -71,80 +79,88 @@ def _array_literal(values: list[str]) -> str:
     return "{" + ",".join(values) + "}"
 
 
-def unique_events(batch_events: Sequence[Event]) -> tuple[list[Event], int]:
-    """The first event of each seq, in seq order, and how many repeats were dropped."""
+@dataclass
+class Stored:
+    """What store_batch found: the seqs new to the hub, and those claimed before."""
+
+    new: set[int] = field(default_factory=set)
+    prior: dict[int, Prior] = field(default_factory=dict)
+
+
+@dataclass
+class UniqueEvents:
+    """The first event of each seq, in seq order; later ones the same (repeats, dropped)
+    or different (conflicts: the gateway used one seq for two contents)."""
+
+    events: list[Event]
+    repeats: int = 0
+    conflicts: list[Event] = field(default_factory=list)
+
+
+def unique_events(batch_events: Sequence[Event]) -> UniqueEvents:
     seqs = list(map(SEQ, batch_events))
     if len(set(seqs)) == len(seqs) and seqs == sorted(seqs):  # what gateways send
-        return list(batch_events), 0
+        return UniqueEvents(list(batch_events))
     by_seq: dict[int, Event] = {}
+    found = UniqueEvents([])
     for event in batch_events:
-        by_seq.setdefault(event.seq, event)
-    return [by_seq[s] for s in sorted(by_seq)], len(batch_events) - len(by_seq)
+        first = by_seq.setdefault(event.seq, event)
+        if first is event:
+            continue
+        if first == event:
+            found.repeats += 1
+        else:
+            found.conflicts.append(event)
+    found.events = [by_seq[s] for s in sorted(by_seq)]
+    return found
 
 
 def store_batch(
     session: Session, where: Where, batch: Origin, events: list[Event], received_at: datetime
-) -> set[int]:
+) -> Stored:
     """Claim the keys of `events` (unique seqs), store the events new to the hub and queue
-    them for the CRM projection; returns the new seqs. Keys go in seq order, so two workers
-    handed the same batch queue behind each other, never deadlock."""
+    them for the CRM projection; say which seqs were claimed before, and with what. Keys
+    go in seq order, so two workers handed the same batch queue behind each other, never
+    deadlock."""
     if not events:
-        return set()
+        return Stored()
     if is_postgres(session):
-        params = {
-            "gateway_id": batch.gateway_id,
-            "epoch": batch.epoch,
-            "tenant_id": where.tenant_id,
-            "store_id": where.store_id,
-            "received_at": received_at,
-            "outcome": OUTCOME_COMMITTED,
-            "seqs": _array_literal(list(map(str, map(SEQ, events)))),
-            "occurred": [e.occurred_at for e in events],
-            "ids": [e.event_id for e in events],
-            "types": _array_literal([e.type for e in events]),
-            "bodies": BODIES.dump_json([e.body for e in events]),
-        }
-        return {row[0] for row in driver_execute(session, STORE_BATCH_PG, params)}
-    new = claim_keys(session, batch, list(map(SEQ, events)), received_at)
+        return _store_batch_pg(session, where, batch, events, received_at)
+    digests = {e.seq: event_digest(e) for e in events}
+    new = claim_keys(session, batch, digests, received_at)
     _insert_raw(session, where, batch, [e for e in events if e.seq in new], received_at)
     _enqueue_projection(session, batch, new, received_at)
-    return new
+    before = {seq: digest for seq, digest in digests.items() if seq not in new}
+    return Stored(new, prior_claims(session, batch, before))
 
 
-def claim_keys(
-    session: Session,
-    batch: Origin,
-    seqs: list[int],
-    received_at: datetime,
-    outcome: str = OUTCOME_COMMITTED,
-) -> set[int]:
-    """Claim (gateway, epoch, seq) for each of `seqs` (in order); returns those new to the hub.
-    Refused events claim theirs with OUTCOME_DEAD, so a re-send is acked the same again."""
-    if not seqs:
-        return set()
-    rows = [
-        {
-            "gateway_id": batch.gateway_id,
-            "epoch": batch.epoch,
-            "seq": seq,
-            "outcome": outcome,
-            "received_at": received_at,
-        }
-        for seq in seqs
-    ]
-    stmt = insert_for(session, EventKey).on_conflict_do_nothing().returning(EventKey.seq)
-    return set(session.scalars(stmt, rows))
-
-
-def prior_outcomes(session: Session, batch: Origin, seqs: set[int]) -> dict[int, str]:
-    if not seqs:
-        return {}
-    stmt = select(EventKey.seq, EventKey.outcome).where(
-        EventKey.gateway_id == batch.gateway_id,
-        EventKey.epoch == batch.epoch,
-        EventKey.seq.in_(sorted(seqs)),
-    )
-    return {seq: outcome for seq, outcome in session.execute(stmt)}
+def _store_batch_pg(
+    session: Session, where: Where, batch: Origin, events: list[Event], received_at: datetime
+) -> Stored:
+    params = {
+        "gateway_id": batch.gateway_id,
+        "epoch": batch.epoch,
+        "tenant_id": where.tenant_id,
+        "store_id": where.store_id,
+        "received_at": received_at,
+        "outcome": OUTCOME_COMMITTED,
+        "seqs": _array_literal(list(map(str, map(SEQ, events)))),
+        "occurred": [e.occurred_at for e in events],
+        "ids": [e.event_id for e in events],
+        "types": _array_literal([e.type for e in events]),
+        "bodies": BODIES.dump_json([e.body for e in events]),
+    }
+    found = Stored()
+    unseen: dict[int, bytes] = {}
+    for seq, state, same, digest in driver_execute(session, STORE_BATCH_PG, params):
+        if state == "new":
+            found.new.add(seq)
+        elif state == "unseen":
+            unseen[seq] = digest
+        else:
+            found.prior[seq] = Prior(state, same)
+    found.prior.update(prior_claims(session, batch, unseen))
+    return found
 
 
 def _insert_raw(

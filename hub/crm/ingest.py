@@ -6,8 +6,7 @@ runs beside ingest in its own transactions. "Committed" in an ack means stored d
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import TypeVar
@@ -16,11 +15,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm import cache, cache_parts, registry
-from hub.crm.batch_steps import SEQ, Origin, claim_keys, prior_outcomes, store_batch, unique_events
+from hub.crm import cache, cache_parts, dead_letters, registry
+from hub.crm.batch_outcome import (
+    Conflict,
+    IngestOutcome,
+    conflicts_of,
+    settled_ack,
+    whole_ack,
+)
+from hub.crm.batch_steps import Stored, store_batch, unique_events
 from hub.crm.cache_deltas import StoreDelta, deltas_for
+from hub.crm.dead_letters import DEFAULT_POLICY, DeadLetterPolicy
 from hub.crm.event_handlers import Where
-from hub.crm.seq_ranges import compress
+from hub.crm.seq_claims import Origin, claim_keys, prior_claims, raw_digest
 from hub.db import partitions
 from hub.db.engine import write_transaction
 from hub.db.events_storage import EventsLayout, detect_layout
@@ -29,27 +36,15 @@ from hub.errors import RejectedError, StorageError
 from wire.codec import decode_batch, decode_status
 from wire.errors import WireError
 from wire.events import Event
-from wire.messages import Ack, CacheDelta, EventBatch
+from wire.messages import CacheDelta, EventBatch
 from wire.redaction import redact_payload
-from wire.salvage import RefusedEvent, SalvagedBatch, salvage_batch
+from wire.salvage import RefusedEvent, SalvagedBatch, SeqlessEvent, remnant_of, salvage_batch
 
 log = logging.getLogger(__name__)
 DEAD_LETTER_PAYLOAD_BYTES = 64 * 1024
+PRUNE_EVERY_S = 3600.0  # dead-letter retention: at most one prune an hour, after a status
 T = TypeVar("T")
 _OCCURRED_AT = attrgetter("occurred_at")
-
-
-@dataclass
-class IngestOutcome:
-    """What one batch came to. `ack` is None only when the payload named no epoch.
-    `committed` events are stored and queued for the CRM projection; the customers they
-    change are reported by the projector (ProjectionOutcome.touched), not here."""
-
-    ack: Ack | None
-    committed: int = 0
-    duplicates: int = 0
-    dead_lettered: int = 0
-    rejected: str | None = None  # reason, when the whole payload was dead-lettered
 
 
 class IngestService:
@@ -57,11 +52,18 @@ class IngestService:
     database failures raise StorageError (do not ack: the gateway will re-send)."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], tenant_key: bytes, clock_skew_seconds: int
+        self,
+        session_factory: sessionmaker[Session],
+        tenant_key: bytes,
+        clock_skew_seconds: int,
+        letters: DeadLetterPolicy = DEFAULT_POLICY,
     ) -> None:
         self._sessions = session_factory
         self._tenant_key = tenant_key  # for hashing raw identifiers the hub receives
         self._skew_limit = clock_skew_seconds
+        self._letters = letters
+        self._cap = letters.bytes_per_gateway_day
+        self._pruned_at = -PRUNE_EVERY_S  # monotonic; the first status prunes
         self._layout: EventsLayout | None = None
         self._months_ready: frozenset[datetime] = frozenset()  # partitions known to exist
 
@@ -76,12 +78,13 @@ class IngestService:
             salvaged = salvage_batch(payload)
             if salvaged is None:
                 error = exc
-                self._transaction(
-                    lambda s: _dead_letter(
-                        s, topic_gateway_id, "batch", error, payload, received_at
+                outcome = self._transaction(
+                    lambda s: _refuse_whole(
+                        s, topic_gateway_id, error, payload, received_at, self._cap
                     )
                 )
-                return IngestOutcome(ack=None, rejected=exc.reason)
+                metrics.EVENTS.labels("dead_lettered").inc(outcome.dead_lettered)
+                return outcome
             batch = salvaged
         outcome = self._transaction(
             lambda s: self._commit(s, topic_gateway_id, batch, payload, received_at)
@@ -90,6 +93,7 @@ class IngestService:
         metrics.EVENTS.labels("committed").inc(outcome.committed)
         metrics.EVENTS.labels("duplicate").inc(outcome.duplicates)
         metrics.EVENTS.labels("dead_lettered").inc(outcome.dead_lettered)
+        metrics.EVENTS.labels("conflict").inc(outcome.conflicts)
         return outcome
 
     def record_status(
@@ -107,12 +111,28 @@ class IngestService:
                 status = decode_status(payload)
                 gateway = registry.trusted_gateway(session, topic_gateway_id, status.gateway_id)
             except (WireError, RejectedError) as exc:
-                _dead_letter(session, topic_gateway_id, "status", exc, payload, received_at)
+                _dead_letter(
+                    session, topic_gateway_id, "status", exc, payload, received_at, cap=self._cap
+                )
                 return
             registry.apply_status(gateway, status, received_at, self._skew_limit, retained)
             metrics.STATUS_UPDATES.inc()
 
         self._transaction(apply)
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:  # statuses come to one process
+            try:
+                self.prune_dead_letters(received_at)
+            except StorageError as exc:  # the status is applied; the next hour tries again
+                log.error("dead-letter retention: prune failed: %s", exc)
+
+    def prune_dead_letters(self, now: datetime) -> int:
+        """Delete dead letters older than the retention; returns how many."""
+        self._pruned_at = time.monotonic()
+        retention = self._letters.retention_days
+        gone = self._transaction(lambda s: dead_letters.prune(s, now, retention))
+        if gone:
+            log.info("deleted %d dead letters older than %d days", gone, retention)
+        return gone
 
     def cache_delta_for(self, store_id: str, customer_ids: set[str]) -> CacheDelta:
         return self._transaction(lambda s: _delta(s, store_id, customer_ids))
@@ -143,25 +163,34 @@ class IngestService:
         payload: bytes,
         received_at: datetime,
     ) -> IngestOutcome:
-        refused = batch.refused if isinstance(batch, SalvagedBatch) else []
+        salvaged = batch if isinstance(batch, SalvagedBatch) else None
+        refused = salvaged.refused if salvaged else []
+        seqless = salvaged.seqless if salvaged else []
         try:
             gateway = registry.trusted_gateway(session, topic_gateway_id, batch.gateway_id)
         except RejectedError as exc:
-            _dead_letter(session, topic_gateway_id, "batch", exc, payload, received_at, batch)
+            _dead_letter(
+                session, topic_gateway_id, "batch", exc, payload, received_at, batch, cap=self._cap
+            )
             seqs = {e.seq for e in batch.events} | {r.seq for r in refused}
-            ack = Ack(gateway_id=topic_gateway_id, epoch=batch.epoch, dead_lettered=compress(seqs))
+            ack = whole_ack(topic_gateway_id, batch.epoch, seqs, exc.reason, exc.detail)
             return IngestOutcome(ack=ack, dead_lettered=len(seqs), rejected=exc.reason)
         where = Where(gateway.tenant_id, gateway.store_id, gateway.id, received_at)
-        events, repeats = unique_events(batch.events)
-        if isinstance(batch, SalvagedBatch):
-            repeats += batch.repeats
-        self._prepare_months(session, events, received_at)
-        new = store_batch(session, where, batch, events, received_at)
-        new_dead = _refuse(session, topic_gateway_id, batch, refused, received_at)
-        settled = new | new_dead
-        seqs = set(map(SEQ, events)) | {r.seq for r in refused}
-        prior = prior_outcomes(session, batch, seqs - settled) if len(settled) < len(seqs) else {}
-        return _outcome(batch, new, new_dead, prior, repeats)
+        unique = unique_events(batch.events)
+        self._prepare_months(session, unique.events, received_at)
+        stored = store_batch(session, where, batch, unique.events, received_at)
+        dead = _refuse(session, topic_gateway_id, batch, refused, received_at, self._cap)
+        conflicts = conflicts_of(unique, stored, refused, dead, salvaged)
+        _dead_letter_each(session, topic_gateway_id, batch, conflicts, received_at, self._cap)
+        _dead_letter_each(session, topic_gateway_id, batch, seqless, received_at, self._cap)
+        repeats = unique.repeats + (salvaged.repeats if salvaged else 0)
+        return IngestOutcome(
+            ack=settled_ack(batch, stored, dead, conflicts, seqless),
+            committed=len(stored.new),
+            duplicates=sum(p.same for p in {**stored.prior, **dead.prior}.values()) + repeats,
+            dead_lettered=len(dead.new) + len(seqless),
+            conflicts=len(conflicts),
+        )
 
     def _prepare_months(self, session: Session, events: list[Event], now: datetime) -> None:
         conn = session.connection()
@@ -185,34 +214,62 @@ def _refuse(
     batch: Origin,
     refused: list[RefusedEvent],
     received_at: datetime,
-) -> set[int]:
+    cap: int,
+) -> Stored:
     """Claim the seqs of refused events as dead-lettered; each new one leaves its own dead
     letter (kind "event"). A re-send finds the claims and is acked the same, no new letter."""
     by_seq = {r.seq: r for r in refused}
-    new = claim_keys(session, batch, sorted(by_seq), received_at, OUTCOME_DEAD)
+    digests = {r.seq: raw_digest(r.raw) for r in refused}
+    new = claim_keys(session, batch, digests, received_at, OUTCOME_DEAD)
     for seq in sorted(new):
         r = by_seq[seq]
         error = WireError(r.reason, f"seq {seq}: {r.detail}")
-        _dead_letter(session, topic_gateway_id, "event", error, r.raw, received_at, batch, seq=seq)
-    return new
+        _dead_letter(
+            session, topic_gateway_id, "event", error, r.raw, received_at, batch, seq, cap=cap
+        )
+    before = {seq: digest for seq, digest in digests.items() if seq not in new}
+    return Stored(new, prior_claims(session, batch, before))
 
 
-def _outcome(
-    batch: Origin, new: set[int], new_dead: set[int], prior: dict[int, str], repeats: int
+def _dead_letter_each(
+    session: Session,
+    topic_gateway_id: str,
+    batch: Origin,
+    found: Sequence[Conflict | SeqlessEvent],
+    received_at: datetime,
+    cap: int,
+) -> None:
+    """Conflicts (kind "conflict") and events without a valid seq (kind "event"): neither
+    has a claim to tell a re-send by, so the letter's digest does; a re-send leaves none."""
+    for item in found:
+        if isinstance(item, Conflict):
+            kind, seq, error = "conflict", item.seq, WireError("conflict", item.detail)
+        else:
+            kind, seq, error = "event", None, WireError(item.reason, item.detail)
+        digest = raw_digest(item.raw)
+        _dead_letter(
+            session, topic_gateway_id, kind, error, item.raw, received_at, batch, seq,
+            cap=cap, digest=digest,
+        )  # fmt: skip
+
+
+def _refuse_whole(
+    session: Session,
+    topic_gateway_id: str,
+    exc: WireError,
+    payload: bytes,
+    at: datetime,
+    cap: int,
 ) -> IngestOutcome:
-    # A re-sent seq is acked as it was the first time: committed, or dead-lettered when the
-    # hub refused that event alone (a projection failure is a dead letter of kind
-    # "projection" and the event stays committed).
-    dead = new_dead | {s for s, o in prior.items() if o == OUTCOME_DEAD}
-    ack = Ack(
-        gateway_id=batch.gateway_id,
-        epoch=batch.epoch,
-        committed=compress(new | (set(prior) - dead)),
-        dead_lettered=compress(dead),
-    )
-    return IngestOutcome(
-        ack=ack, committed=len(new), duplicates=len(prior) + repeats, dead_lettered=len(new_dead)
-    )
+    """A payload that cannot be read event by event: one dead letter (kind "batch"), and an
+    answer to a gateway the hub knows, with what seqs it could read."""
+    _dead_letter(session, topic_gateway_id, "batch", exc, payload, at, cap=cap)
+    if not registry.is_known(session, topic_gateway_id):
+        return IngestOutcome(ack=None, rejected=exc.reason)
+    remnant = remnant_of(payload)
+    ack = whole_ack(topic_gateway_id, remnant.epoch, set(remnant.seqs), exc.reason, exc.detail)
+    lettered = len(remnant.seqs) if ack.dead_lettered else 0
+    return IngestOutcome(ack=ack, dead_lettered=lettered, rejected=exc.reason)
 
 
 def _snapshot(session: Session, store_id: str) -> CacheDelta:
@@ -236,7 +293,22 @@ def _dead_letter(
     received_at: datetime,
     batch: Origin | None = None,
     seq: int | None = None,
+    *,
+    cap: int,
+    digest: bytes | None = None,
 ) -> None:
+    """Keep a dead letter, within the gateway's daily byte cap (past it: counted, dropped).
+    With a `digest`, none if the same letter is kept already."""
+    epoch = batch.epoch if batch else None
+    if digest is not None and dead_letters.already_kept(
+        session, topic_gateway_id, epoch, seq, kind, digest
+    ):
+        return
+    detail = _with_length(exc.detail, payload)
+    size = min(len(payload), DEAD_LETTER_PAYLOAD_BYTES) + len(detail.encode())
+    if not dead_letters.admit(session, topic_gateway_id, received_at, size, cap):
+        dead_letters.count_dropped(kind)
+        return
     log.error("%s dead-lettered from %s: %s %s", kind, topic_gateway_id, exc.reason, exc.detail)
     metrics.DEAD_LETTERS.labels(kind, exc.reason).inc()
     kept = payload[:DEAD_LETTER_PAYLOAD_BYTES]
@@ -245,13 +317,14 @@ def _dead_letter(
             received_at=received_at,
             gateway_id=topic_gateway_id,
             kind=kind,
-            epoch=batch.epoch if batch else None,
+            epoch=epoch,
             seq=seq,
             reason=exc.reason,
-            detail=_with_length(exc.detail, payload),
+            detail=detail,
             # Kept for diagnosis and replay, bounded: a hostile 4 MiB payload per message
             # must not fill the database; never with a raw ID or phone number in it.
             payload=redact_payload(kept)[:DEAD_LETTER_PAYLOAD_BYTES],
+            digest=digest,
         )
     )
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import GATEWAY_ACTIVE, GATEWAY_REVOKED, Gateway, Store
+from hub.crm.dead_letters import days_of
+from hub.db.models import GATEWAY_ACTIVE, GATEWAY_REVOKED, DeadLetterDay, Gateway, Store
 from hub.errors import NotFound, RejectedError
 from wire.messages import GatewayStatus
 
@@ -51,6 +52,11 @@ def trusted_gateway(session: Session, topic_gateway_id: str, claimed_id: str) ->
     return gateway
 
 
+def is_known(session: Session, gateway_id: str) -> bool:
+    """Registered, active or revoked: a gateway the hub answers."""
+    return session.get(Gateway, gateway_id) is not None
+
+
 def apply_status(
     gateway: Gateway,
     status: GatewayStatus,
@@ -88,6 +94,7 @@ class GatewayHealth:
     gateway: Gateway
     online: bool  # reported online and heard from within the offline window
     stale: bool  # reported online, but its last status is too old
+    letters_today: DeadLetterDay | None = None  # its dead letters this UTC day, if any
 
 
 def store_gateways(
@@ -97,11 +104,12 @@ def store_gateways(
         raise NotFound(f"store {store_id}")
     cutoff = now - timedelta(seconds=offline_after_seconds)
     stmt = select(Gateway).where(Gateway.store_id == store_id).order_by(Gateway.id)
+    gateways = list(session.scalars(stmt))
+    letters = days_of(session, [g.id for g in gateways], now.date())
     health = []
-    for gateway in session.scalars(stmt):
+    for gateway in gateways:
         fresh = gateway.last_seen_at is not None and gateway.last_seen_at >= cutoff
         reported = bool(gateway.online) and gateway.status == GATEWAY_ACTIVE
-        health.append(
-            GatewayHealth(gateway, online=reported and fresh, stale=reported and not fresh)
-        )
+        online, stale = reported and fresh, reported and not fresh
+        health.append(GatewayHealth(gateway, online, stale, letters.get(gateway.id)))
     return health

@@ -26,7 +26,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm.ingest import IngestOutcome, IngestService
+from hub.crm.batch_outcome import IngestOutcome
+from hub.crm.ingest import IngestService
 from hub.errors import StorageError
 from hub.ingest.cache_sync import snapshot_if_stale
 from hub.settings import HubSettings

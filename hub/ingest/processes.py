@@ -23,6 +23,9 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.crm.dead_letters import DeadLetterPolicy
 from hub.crm.ingest import IngestService
 from hub.db import make_engine, make_session_factory
 from hub.ingest import shared_metrics
@@ -44,6 +47,15 @@ def restart_delay(failures: int) -> float:
 
 def failures_in_a_row(previous: int, lived_seconds: float) -> int:
     return 1 if lived_seconds >= HEALTHY_SECONDS else previous + 1
+
+
+def ingest_service(settings: HubSettings, sessions: sessionmaker[Session]) -> IngestService:
+    letters = DeadLetterPolicy(
+        bytes_per_gateway_day=settings.dead_letter_bytes_per_gateway_day,
+        retention_days=settings.dead_letter_retention_days,
+    )
+    key = settings.tenant_key.get_secret_value().encode()
+    return IngestService(sessions, key, settings.clock_skew_seconds, letters)
 
 
 def can_share_ingest(settings: HubSettings) -> str | None:
@@ -164,9 +176,7 @@ def run_ingest_process(
         initializer()
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    service = IngestService(
-        sessions, settings.tenant_key.get_secret_value().encode(), settings.clock_skew_seconds
-    )
+    service = ingest_service(settings, sessions)
     consumer = IngestConsumer(
         settings, service, sessions, workers=settings.ingest_workers, channels=(Channel.EVENTS,)
     )

@@ -1,7 +1,11 @@
 """A gateway written only from docs/wire.md (plain paho + json, no `wire` import) is served
 by the hub: its events are committed and acked, its status brings a cache snapshot, a
 re-sent batch is acked again without a second commit, and an event of a type this hub does
-not know (a newer gateway) is dead-lettered alone while the events around it commit."""
+not know (a newer gateway) is dead-lettered alone while the events around it commit. Every
+payload the hub refuses gets an answer: invalid JSON, a missing epoch, no events and more
+than 4 MiB a `refused` ack, an event with seq 0 a refusal beside the others' commit, a
+broken envelope its seqs as dead-lettered, and a seq re-used with other content a
+conflict (dead-lettered)."""
 
 import asyncio
 import json
@@ -10,6 +14,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
@@ -55,7 +60,8 @@ def _talk_to_hub(port: int) -> None:
     client.connect("127.0.0.1", port)
     client.loop_start()
     try:
-        client.subscribe(f"sp/v1/gw/{GATEWAY}/#", qos=1)
+        for channel in ("ack", "cache", "cmd"):  # not its own events: some are not JSON
+            client.subscribe(f"sp/v1/gw/{GATEWAY}/{channel}", qos=1)
         epoch = str(uuid.uuid4())
         batch = {
             "schema_version": 1,
@@ -81,6 +87,8 @@ def _talk_to_hub(port: int) -> None:
             assert ack["committed"] == [{"first": 4, "last": 4}, {"first": 6, "last": 6}]
             assert ack["dead_lettered"] == [{"first": 5, "last": 5}]
 
+        _refusals(client, inbox, batch)
+
         status = {
             "schema_version": 1,
             "gateway_id": GATEWAY,
@@ -96,6 +104,40 @@ def _talk_to_hub(port: int) -> None:
     finally:
         client.loop_stop()
         client.disconnect()
+
+
+def _refusals(
+    client: mqtt.Client, inbox: "queue.Queue[tuple[str, dict[str, object]]]", batch: dict[str, Any]
+) -> None:
+    def answer(payload: bytes) -> dict[str, object]:
+        client.publish(f"sp/v1/gw/{GATEWAY}/events", payload, qos=1)
+        return _next(inbox, f"sp/v1/gw/{GATEWAY}/ack")
+
+    whole = {
+        "invalid json": b'{"schema_version": 1, "events": [',
+        "invalid message": json.dumps({k: v for k, v in batch.items() if k != "epoch"}).encode(),
+        "payload too large": json.dumps({**batch, "pad": "x" * (4 * 1024 * 1024)}).encode(),
+    }
+    for reason, payload in whole.items():
+        ack = answer(payload)
+        assert (ack["epoch"], ack["committed"], ack["dead_lettered"]) == (None, [], []), reason
+        assert isinstance(ack["refused"], dict) and ack["refused"]["reason"] == reason
+
+    ack = answer(json.dumps({**batch, "events": []}).encode())
+    assert ack["epoch"] == batch["epoch"] and ack["dead_lettered"] == []
+    assert isinstance(ack["refused"], dict) and ack["refused"]["reason"] == "invalid message"
+
+    ack = answer(json.dumps({**batch, "events": [_event(7), _event(0), _event(8)]}).encode())
+    assert ack["committed"] == [{"first": 7, "last": 8}], "the bad seq alone is refused"
+    assert isinstance(ack["refused"], dict) and "seq" in str(ack["refused"]["detail"])
+
+    broken = {**batch, "sent_at": "yesterday", "events": [_event(9), _event(10)]}
+    ack = answer(json.dumps(broken).encode())
+    assert (ack["dead_lettered"], ack["refused"]) == ([{"first": 9, "last": 10}], None)
+
+    reused = {**batch, "events": [_event(1)]}  # seq 1 was committed with another event_id
+    ack = answer(json.dumps(reused).encode())
+    assert (ack["committed"], ack["dead_lettered"]) == ([], [{"first": 1, "last": 1}])
 
 
 def _next(

@@ -13,7 +13,7 @@ from tests.support.ack_hub import AckingHub
 from tests.support.mosquitto import MosquittoBroker
 from wire.codec import decode_status
 from wire.events import CardTapped
-from wire.messages import CacheDelta, Command, GatewayStatus
+from wire.messages import CacheDelta, Command, GatewayStatus, Refusal
 
 
 def _status_of(outbox: Outbox) -> Callable[[Literal["online", "offline"]], GatewayStatus]:
@@ -103,6 +103,41 @@ def test_events_the_hub_refuses_are_deleted_counted_and_logged(
         "uplink: the hub refused 2 events (seqs 5-6); its dead letters keep them",
         "uplink: the hub refused 1 events (seqs 12); its dead letters keep them",
     ]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        Refusal(reason="invalid json", detail="Expecting value: line 1 column 1"),  # no epoch
+        Refusal(reason="invalid message", detail="events: List should have at least 1 item"),
+    ],
+    ids=["without-epoch", "with-our-epoch"],
+)
+def test_a_payload_the_hub_refuses_whole_deletes_nothing_and_is_counted(
+    tmp_path: Path, mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture, refusal: Refusal
+) -> None:
+    async def scenario() -> Uplink:
+        outbox = Outbox(tmp_path / "o.db", "gw-1")
+        outbox.open()
+        _fill(outbox, 20)
+        refusing = AckingHub(mosquitto.port, refuse_whole=refusal).start()
+        uplink = _uplink(outbox, mosquitto.port, batch_max_events=10, ack_timeout=0.5)
+        await uplink.start()
+        await _until(lambda: uplink.counters["payloads_refused"] >= 4)  # re-sent, refused again
+        assert outbox.stats().depth == 20, "a refusal without seqs deletes nothing"
+        refusing.stop()
+        hub = AckingHub(mosquitto.port).start()
+        await _until(lambda: outbox.stats().depth == 0)  # the events were kept to send again
+        await uplink.stop()
+        hub.stop()
+        return uplink
+
+    with caplog.at_level(logging.WARNING, logger="edge.uplink"):
+        uplink = asyncio.run(scenario())
+    assert uplink.counters["refused_by_hub"] == 0
+    logged = [r.getMessage() for r in caplog.records if "refused a payload" in r.getMessage()]
+    assert logged and all(refusal.reason in line for line in logged)
+    assert all("nothing deleted" in line for line in logged)
 
 
 def test_broker_killed_mid_burst_loses_nothing(tmp_path: Path, mosquitto: MosquittoBroker) -> None:

@@ -47,8 +47,11 @@ class Hostile:
 
 @dataclass(frozen=True)
 class Partial:
-    """A batch of GW with one damaged event (`damaged`, at seq `refused_seq`): the others
-    are committed, that one is dead-lettered alone (kind "event") and acked as such."""
+    """A batch of GW with one damaged event (`damaged`, at seq `refused_seq` before the
+    damage): the others are committed, that one is dead-lettered alone (kind "event") and
+    acked as such. `refusal` "seqless": the damage took its seq, so it is refused without
+    one (ack `refused`, letter without seq); "conflict": `damaged` is a second event under
+    the seq of the first, which is stored, and the seq is acked dead-lettered."""
 
     batch: EventBatch  # as it was before the damage
     payload: bytes
@@ -56,10 +59,19 @@ class Partial:
     damaged: Doc
     reason: str
     label: str
+    refusal: str = "event"  # or "seqless", "conflict"
 
     @property
     def good_seqs(self) -> set[int]:
-        return {e.seq for e in self.batch.events} - {self.refused_seq}
+        """The seqs stored."""
+        seqs = {e.seq for e in self.batch.events}
+        return seqs if self.refusal == "conflict" else seqs - {self.refused_seq}
+
+    @property
+    def letter(self) -> tuple[str, int | None]:
+        """The kind and seq of its dead letter."""
+        kind = "conflict" if self.refusal == "conflict" else "event"
+        return kind, None if self.refusal == "seqless" else self.refused_seq
 
 
 @st.composite
@@ -89,7 +101,7 @@ def _mutated(reason: str, label: str, mutate: Callable[[Doc, int], Doc | bytes])
 
 
 def _event_damaged(
-    reason: str, label: str, at: int, mutate: Callable[[Doc, int], Doc]
+    reason: str, label: str, at: int, mutate: Callable[[Doc, int], Doc], refusal: str = "event"
 ) -> st.SearchStrategy[Partial]:
     """A valid batch of GW whose event at index `at` is damaged by `mutate(doc, n)`."""
 
@@ -98,7 +110,7 @@ def _event_damaged(
         doc = mutate(json.loads(payload(good)), n)
         damaged = doc["events"][at]
         raw = json.dumps(doc).encode()
-        return Partial(good, raw, damaged["seq"], damaged, reason, label)
+        return Partial(good, raw, good.events[at].seq, damaged, reason, label, refusal)
 
     return st.builds(build, st.lists(bodies, min_size=1, max_size=3), st.integers(0, 10**6))
 
@@ -120,6 +132,12 @@ def _drop(keys: list[str], in_event: bool) -> Callable[[Doc, int], Doc]:
         return doc
 
     return mutate
+
+
+def _seq_twice(doc: Doc, n: int) -> Doc:
+    """A second event under the last one's seq, with other content (a fresh event id)."""
+    doc["events"].append({**doc["events"][-1], "event_id": str(uuid.UUID(int=n + 1, version=4))})
+    return doc
 
 
 def _huge(doc: Doc, n: int) -> Doc:
@@ -187,21 +205,12 @@ HOSTILE_KINDS: dict[str, st.SearchStrategy[Hostile]] = {
         "missing-field",
         _drop(["gateway_id", "epoch", "sent_at", "events"], in_event=False),
     ),
-    "missing-event-seq": _mutated(  # nothing to ack it by: the batch goes whole
-        "invalid message", "missing-event-seq", _drop(["seq"], in_event=True)
-    ),
     "huge-batch": _mutated("invalid message", "huge-batch", _huge),
     "bad-utf8": _mutated("invalid utf-8", "bad-utf8", _bad_utf8),
     "not-object": _mutated(
         "not a json object",
         "not-object",
         lambda d, n: json.dumps([[d], d["events"], "x", n, None][n % 5]).encode(),
-    ),
-    "seq-past-bigint": _mutated(
-        "invalid message", "seq-past-bigint", _put("events", 0, "seq", values=lambda n: 2**63 + n)
-    ),
-    "seq-below-one": _mutated(
-        "invalid message", "seq-below-one", _put("events", 0, "seq", values=lambda n: -n)
     ),
     "truncated": _mutated(
         "invalid json", "truncated", lambda d, n: json.dumps(d).encode()[: n % 300]
@@ -247,6 +256,25 @@ PARTIAL_KINDS: dict[str, st.SearchStrategy[Partial]] = {
     "nul": _event_damaged("invalid text", "nul", -1, _nul),
     "lone-surrogate": _event_damaged("invalid message", "lone-surrogate", -1, _lone_surrogate),
     "raw-id-as-hash": _event_damaged("invalid message", "raw-id-as-hash", -1, _raw_id_as_hash),
+    # nothing to claim it by: refused alone, without a seq, the others committed
+    "missing-event-seq": _event_damaged(
+        "invalid message", "missing-event-seq", 0, _drop(["seq"], in_event=True), "seqless"
+    ),
+    "seq-past-bigint": _event_damaged(
+        "invalid message",
+        "seq-past-bigint",
+        0,
+        _put("events", 0, "seq", values=lambda n: 2**63 + n),
+        "seqless",
+    ),
+    "seq-below-one": _event_damaged(
+        "invalid message",
+        "seq-below-one",
+        0,
+        _put("events", 0, "seq", values=lambda n: -n),
+        "seqless",
+    ),
+    "seq-twice": _event_damaged("conflict", "seq-twice", -1, _seq_twice, "conflict"),
 }
 hostiles: st.SearchStrategy[Hostile] = st.one_of(*HOSTILE_KINDS.values())
 partials: st.SearchStrategy[Partial] = st.one_of(*PARTIAL_KINDS.values())

@@ -15,3 +15,5 @@ def test_the_shipped_hub_template_loads_with_the_key_from_the_environment(
     assert settings.mqtt_shared_group == "hub"
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert settings.tenant_key.get_secret_value() == "a-tenant-key-from-the-env"
+    assert settings.dead_letter_bytes_per_gateway_day == 8 * 1024 * 1024
+    assert settings.dead_letter_retention_days == 30

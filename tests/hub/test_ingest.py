@@ -1,8 +1,11 @@
 """Exactly-once commit of event batches, on SQLite and PostgreSQL."""
 
+import json
+import logging
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,13 +58,60 @@ def test_new_epoch_with_seq_one_is_not_a_duplicate(
 
 def test_partial_overlap_and_repeats_inside_a_batch(ingest: IngestService) -> None:
     epoch = uuid.uuid4()
-    ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap()] * 2, epoch=epoch)), NOW)
+    first = batch("gw-demo-1", [tap()] * 2, epoch=epoch)
+    ingest.commit_batch("gw-demo-1", payload(first), NOW)
     b = batch("gw-demo-1", [tap()] * 3, epoch=epoch, first_seq=2)
-    doubled = b.model_copy(update={"events": [*b.events, b.events[-1]]})
-    out = ingest.commit_batch("gw-demo-1", payload(doubled), NOW)
-    assert (out.committed, out.duplicates) == (2, 2)
+    overlap = [first.events[1], *b.events[1:], b.events[-1]]  # seq 2 re-sent, 4 repeated
+    out = ingest.commit_batch("gw-demo-1", payload(b.model_copy(update={"events": overlap})), NOW)
+    assert (out.committed, out.duplicates, out.conflicts) == (2, 2, 0)
     assert out.ack is not None
     assert out.ack.committed == [SeqRange(first=2, last=4)]
+
+
+def _conflict_letters(sessions: sessionmaker[Session]) -> list[DeadLetter]:
+    with sessions() as s:
+        query = select(DeadLetter).where(DeadLetter.kind == "conflict").order_by(DeadLetter.id)
+        return list(s.scalars(query))
+
+
+def test_a_seq_reused_with_other_content_is_a_conflict_not_a_redelivery(
+    ingest: IngestService, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    first = batch("gw-demo-1", [tap("04A1B2C3D4E5F6"), checkout("R-7")])
+    ingest.commit_batch("gw-demo-1", payload(first), NOW)
+    reused = batch("gw-demo-1", [checkout("R-8"), tap()], epoch=first.epoch, first_seq=2)
+    with caplog.at_level(logging.ERROR, logger="hub"):
+        out = ingest.commit_batch("gw-demo-1", payload(reused), NOW)
+    assert (out.committed, out.duplicates, out.conflicts) == (1, 0, 1)
+    assert out.ack is not None
+    assert out.ack.committed == [SeqRange(first=3, last=3)]
+    assert out.ack.dead_lettered == [SeqRange(first=2, last=2)]
+    [letter] = _conflict_letters(sessions)
+    assert (letter.gateway_id, letter.epoch, letter.seq) == ("gw-demo-1", first.epoch, 2)
+    assert json.loads(letter.payload)["body"]["receipt_no"] == "R-8"  # the new content, kept
+    assert [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
+    with sessions() as s:  # what was stored first stays
+        stored = s.scalars(select(RawEvent).where(RawEvent.seq == 2)).one()
+        assert stored.body["receipt_no"] == "R-7"
+    again = ingest.commit_batch("gw-demo-1", payload(first), NOW)  # the original: redelivery
+    assert again.ack is not None and again.ack.committed == [SeqRange(first=1, last=2)]
+    assert (again.duplicates, again.conflicts) == (2, 0)
+
+
+def test_one_seq_twice_in_a_batch_with_other_content_is_a_conflict(
+    ingest: IngestService, sessions: sessionmaker[Session]
+) -> None:
+    b = batch("gw-demo-1", [tap(), checkout("R-9")])
+    other = batch("gw-demo-1", [checkout("R-10")], first_seq=2).events[0]
+    twice = b.model_copy(update={"events": [*b.events, other]})
+    out = ingest.commit_batch("gw-demo-1", payload(twice), NOW)
+    assert (out.committed, out.conflicts) == (2, 1)
+    assert out.ack is not None
+    assert out.ack.committed == [SeqRange(first=1, last=1)]
+    assert out.ack.dead_lettered == [SeqRange(first=2, last=2)]
+    [letter] = _conflict_letters(sessions)
+    assert (letter.seq, letter.reason) == (2, "conflict")
+    assert json.loads(letter.payload)["body"]["receipt_no"] == "R-10"
 
 
 def test_visit_creates_touchpoint_and_unknown_card_a_provisional_customer(

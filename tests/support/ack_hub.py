@@ -1,6 +1,7 @@
 """A minimal stand-in for the hub's ingest, speaking only the wire contract: it records
 every (epoch, seq) it receives and acks each batch (the seqs in `refuse` as dead-lettered,
-as the hub does with an event it refuses alone). For edge tests that need no database."""
+as the hub does with an event it refuses alone; or every batch refused whole, with
+`refuse_whole`). For edge tests that need no database."""
 
 import ssl
 import threading
@@ -13,7 +14,7 @@ import paho.mqtt.client as mqtt
 
 from hub.crm.seq_ranges import compress
 from wire.codec import decode_batch, encode
-from wire.messages import Ack
+from wire.messages import Ack, Refusal
 from wire.topics import Channel, hub_subscription, parse_topic, topic
 
 
@@ -27,10 +28,12 @@ class AckingHub:
         password: str | None = None,
         tls_ca: Path | None = None,
         refuse: frozenset[int] = frozenset(),
+        refuse_whole: Refusal | None = None,
     ) -> None:
         self.port = port
         self.ack = ack
         self.refuse = refuse  # seqs acked as dead-lettered, as the hub does with bad events
+        self.refuse_whole = refuse_whole  # answer every batch so, as to an unreadable one
         self.received: Counter[tuple[UUID, int]] = Counter()
         self.statuses: list[bytes] = []
         self._lock = threading.Lock()
@@ -69,7 +72,11 @@ class AckingHub:
         with self._lock:
             for event in batch.events:
                 self.received[(batch.epoch, event.seq)] += 1
-        if self.ack:
+        if self.refuse_whole is not None:  # with the epoch when it names one
+            epoch = batch.epoch if self.refuse_whole.reason == "invalid message" else None
+            ack = Ack(gateway_id=gateway_id, epoch=epoch, refused=self.refuse_whole)
+            client.publish(topic(gateway_id, Channel.ACK), encode(ack), qos=1)
+        elif self.ack:
             seqs = {event.seq for event in batch.events}
             ack = Ack(
                 gateway_id=gateway_id,

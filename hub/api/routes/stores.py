@@ -22,7 +22,7 @@ def list_gateways(
 
 
 def _to_out(h: GatewayHealth) -> GatewayOut:
-    g = h.gateway
+    g, letters = h.gateway, h.letters_today
     return GatewayOut(
         id=g.id,
         store_id=g.store_id,
@@ -35,4 +35,8 @@ def _to_out(h: GatewayHealth) -> GatewayOut:
         cache_version=g.cache_version,
         clock_skew_seconds=g.clock_skew_seconds,
         skew_flagged=g.skew_flagged,
+        dead_letters_today=letters.kept if letters else 0,
+        dead_letter_bytes_today=letters.kept_bytes if letters else 0,
+        dead_letters_dropped_today=letters.dropped if letters else 0,
+        dead_letters_capped=bool(letters and letters.dropped),
     )

@@ -2,10 +2,10 @@
 versions."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String, Uuid
+from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base
@@ -26,6 +26,9 @@ class EventKey(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     outcome: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Of the content first stored under the key (hub/crm/seq_claims.py); None on keys
+    # older than revision 0005, which are taken as redeliveries.
+    digest: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class RawEvent(Base):
@@ -65,16 +68,33 @@ class ProjectionJob(Base):
 
 class DeadLetter(Base):
     __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_key", "gateway_id", "epoch", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     gateway_id: Mapped[str] = mapped_column(String(64), index=True)  # from the topic
-    kind: Mapped[str] = mapped_column(String(16))  # batch, event, status, projection
+    kind: Mapped[str] = mapped_column(String(16))  # batch, event, conflict, status, projection
     epoch: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
     reason: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(String(2000), default="")
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+    # sha256 of the payload as received, where a re-send must find its letter (conflicts,
+    # events without a seq); see hub/crm/dead_letters.py
+    digest: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+
+
+class DeadLetterDay(Base):
+    """What one gateway's dead letters took on one UTC day, and what the cap dropped."""
+
+    __tablename__ = "dead_letter_days"
+
+    gateway_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kept: Mapped[int] = mapped_column(Integer, default=0)
+    kept_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+    dropped_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class CacheVersion(Base):
