@@ -19,12 +19,21 @@ from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from edge.outbox import Outbox, PendingEvent
 from wire import SCHEMA_VERSION
 from wire.codec import decode_ack, decode_cache_delta, decode_command, encode
 from wire.errors import WireError
+from wire.message_size import (
+    CEILING_MAX_MESSAGE_BYTES,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    MIN_MAX_MESSAGE_BYTES,
+    PACKET_HEADROOM_BYTES,
+    packet_limit,
+)
 from wire.messages import CacheDelta, Command, GatewayStatus
 from wire.topics import Channel, parse_topic, topic
 
@@ -48,6 +57,21 @@ class UplinkConfig(BaseModel):
     status_interval: float = Field(default=30.0, gt=0)
     reconnect_min: int = Field(default=1, ge=1)
     reconnect_max: int = Field(default=30, ge=1)
+    max_message_bytes: int = Field(
+        default=DEFAULT_MAX_MESSAGE_BYTES,
+        ge=MIN_MAX_MESSAGE_BYTES,
+        le=CEILING_MAX_MESSAGE_BYTES,
+        description="the deployment's largest MQTT payload (the broker's max_message_bytes)",
+    )
+
+    @model_validator(mode="after")
+    def _batches_fit_a_message(self) -> "UplinkConfig":
+        if self.batch_max_bytes > self.max_message_bytes - PACKET_HEADROOM_BYTES:
+            raise ValueError(
+                f"batch_max_bytes must leave {PACKET_HEADROOM_BYTES} bytes of "
+                f"max_message_bytes ({self.max_message_bytes}) for the batch's envelope"
+            )
+        return self
 
 
 StatusProvider = Callable[[Literal["online", "offline"]], GatewayStatus]
@@ -92,7 +116,12 @@ class Uplink:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._client = self._make_client()
-        self._client.connect_async(self.config.host, self.config.port, self.config.keepalive)
+        self._client.connect_async(
+            self.config.host,
+            self.config.port,
+            self.config.keepalive,
+            properties=self._connect_properties(),
+        )
         self._client.loop_start()
         self._tasks = [
             asyncio.create_task(self._send_loop(), name="uplink-send"),
@@ -146,6 +175,14 @@ class Uplink:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         return client
+
+    def _connect_properties(self) -> Properties | None:
+        """MQTT 5: tell the broker the largest packet we take, so it never sends more."""
+        if self.config.protocol != "5":
+            return None
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.MaximumPacketSize = packet_limit(self.config.max_message_bytes)
+        return properties
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:

@@ -9,16 +9,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
 from hub.api.routes import customers, health, metrics, stores
+from hub.api.routes.health import LiveState
 from hub.errors import NotFound, StorageError
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
 
 
-def build_api(settings: HubSettings, session_factory: sessionmaker[Session]) -> FastAPI:
+def build_api(
+    settings: HubSettings, session_factory: sessionmaker[Session], live: LiveState | None = None
+) -> FastAPI:
+    """`live` reports the running hub's MQTT link and CRM projection on /healthz."""
     app = FastAPI(title="StorePulse hub", version="0.1.0", docs_url="/docs")
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.live = live
     for module in (health, customers, stores, metrics):
         app.include_router(module.router)
     app.add_exception_handler(NotFound, _not_found)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm import cache, cache_parts, registry
+from hub.crm import cache, registry
 from hub.crm.batch_steps import SEQ, Origin, claim_keys, prior_outcomes, store_batch, unique_events
 from hub.crm.cache_deltas import StoreDelta, deltas_for
 from hub.crm.event_handlers import Where
@@ -29,6 +29,7 @@ from hub.errors import RejectedError, StorageError
 from wire.codec import decode_batch, decode_status
 from wire.errors import WireError
 from wire.events import Event
+from wire.message_size import DEFAULT_MAX_MESSAGE_BYTES
 from wire.messages import Ack, CacheDelta, EventBatch
 from wire.salvage import RefusedEvent, SalvagedBatch, salvage_batch
 
@@ -116,13 +117,12 @@ class IngestService:
     def cache_delta_for(self, store_id: str, customer_ids: set[str]) -> CacheDelta:
         return self._transaction(lambda s: _delta(s, store_id, customer_ids))
 
-    def cache_deltas_for(self, touched: Mapping[str, set[str]]) -> list[StoreDelta]:
+    def cache_deltas_for(
+        self, touched: Mapping[str, set[str]], max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    ) -> list[StoreDelta]:
         """All deltas of a projection round (store -> changed customers) in one transaction."""
-        return self._transaction(lambda s: deltas_for(s, touched, datetime.now(UTC)))
-
-    def cache_snapshot(self, store_id: str) -> CacheDelta:
-        """A full snapshot at a new version (the status-driven one reuses the current)."""
-        return self._transaction(lambda s: _snapshot(s, store_id))
+        now = datetime.now(UTC)
+        return self._transaction(lambda s: deltas_for(s, touched, now, max_message_bytes))
 
     def gateways_of_store(self, store_id: str) -> list[str]:
         return self._transaction(lambda s: registry.gateways_of_store(s, store_id))
@@ -212,12 +212,6 @@ def _outcome(
     return IngestOutcome(
         ack=ack, committed=len(new), duplicates=len(prior) + repeats, dead_lettered=len(new_dead)
     )
-
-
-def _snapshot(session: Session, store_id: str) -> CacheDelta:
-    entries = cache_parts.snapshot_of_store(session, store_id).entries
-    version = cache.bump_version(session, store_id, datetime.now(UTC))
-    return CacheDelta(store_id=store_id, version=version, base_version=0, upserts=entries)
 
 
 def _delta(session: Session, store_id: str, customer_ids: set[str]) -> CacheDelta:

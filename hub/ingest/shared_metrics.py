@@ -23,7 +23,13 @@ from prometheus_client.samples import Sample
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 # What an ingest process counts (hub/metrics.py), by family name.
 INGEST_FAMILIES = frozenset(
-    {"storepulse_hub_events", "storepulse_hub_dead_letters", "storepulse_hub_batch_seconds"}
+    {
+        "storepulse_hub_events",
+        "storepulse_hub_dead_letters",
+        "storepulse_hub_batch_seconds",
+        "storepulse_hub_mqtt_disconnects",
+        "storepulse_hub_mqtt_oversize_refused",
+    }
 )
 _directories: set[Path] = set()
 _lock = threading.Lock()

@@ -18,7 +18,7 @@ from edge.readers.base import Observation
 from edge.store_page import PromptBus
 from wire.events import CardTapped, LineItem, PosCheckout
 from wire.identity import Identifier, IdentifierKind
-from wire.messages import CachedCustomer, CacheDelta
+from wire.messages import CachedCustomer
 
 UID = "04A1B2C3D4E5F6"
 
@@ -47,7 +47,7 @@ def _customer() -> CachedCustomer:
 def _pipeline(tmp_path: Path, outbox: Outbox) -> tuple[Pipeline, PromptBus]:
     outbox.open()
     cache = CustomerCache(tmp_path / "cache.db").open()
-    cache.apply(CacheDelta(store_id="s", version=1, base_version=0, upserts=[_customer()]))
+    cache.replace_all([_customer()], 1)
     bus = PromptBus()
     return Pipeline(outbox, cache, bus, lambda: None, lambda _s: None), bus
 
