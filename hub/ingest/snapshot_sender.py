@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,21 @@ from hub.ingest.cache_sync import read_snapshot, stale_store_version
 from wire.topics import Channel, topic
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SentSnapshot:
+    """The last snapshot sent: what it held and where its time went."""
+
+    gateway_id: str
+    version: int
+    customers: int
+    parts: int
+    payload_bytes: int
+    read_seconds: float  # reading and encoding it
+    send_seconds: float  # until the broker had taken every part
+
+
 Publish = Callable[[str, bytes], bool]  # topic, payload -> taken by the broker in time
 Clock = Callable[[], float]
 
@@ -43,6 +59,7 @@ class SnapshotSender:
         self.interval_seconds = interval_seconds
         self.max_customers = max_customers
         self.clock = clock
+        self.last_sent: SentSnapshot | None = None
         self._wanted: dict[str, int] = {}  # gateway -> the cache version it last reported
         self._last_sent: dict[str, float] = {}  # gateway -> when its last snapshot began
         self._changed = threading.Condition()
@@ -116,7 +133,7 @@ class SnapshotSender:
         )
         read_seconds = time.perf_counter() - started
         cache_topic = topic(gateway_id, Channel.CACHE)
-        for sent, payload in enumerate(built.payloads):
+        for done, payload in enumerate(built.payloads):
             if not self.publish(cache_topic, payload):
                 metrics.CACHE_SNAPSHOTS.labels("failed").inc()
                 log.error(
@@ -124,19 +141,21 @@ class SnapshotSender:
                     "down); the gateway asks again",
                     version,
                     gateway_id,
-                    sent,
+                    done,
                     len(built.payloads),
                 )
                 return
+        send_seconds = time.perf_counter() - started - read_seconds
         metrics.CACHE_SNAPSHOTS.labels("sent").inc()
         metrics.CACHE_SNAPSHOT_PARTS.inc(len(built.payloads))
-        metrics.CACHE_SNAPSHOT_SECONDS.observe(time.perf_counter() - started)
-        log.info(
-            "cache snapshot v%d to %s: %d customers in %d parts (read %.2f s, sent %.2f s)",
-            version,
+        metrics.CACHE_SNAPSHOT_SECONDS.observe(read_seconds + send_seconds)
+        self.last_sent = sent = SentSnapshot(
             gateway_id,
+            version,
             built.customers,
             len(built.payloads),
+            sum(map(len, built.payloads)),
             read_seconds,
-            time.perf_counter() - started - read_seconds,
+            send_seconds,
         )
+        log.info("cache snapshot sent: %s", sent)
