@@ -19,8 +19,6 @@ from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from edge.outbox import Outbox, PendingEvent
@@ -32,7 +30,6 @@ from wire.message_size import (
     DEFAULT_MAX_MESSAGE_BYTES,
     MIN_MAX_MESSAGE_BYTES,
     PACKET_HEADROOM_BYTES,
-    packet_limit,
 )
 from wire.messages import CacheDelta, Command, GatewayStatus
 from wire.topics import Channel, parse_topic, topic
@@ -116,12 +113,7 @@ class Uplink:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._client = self._make_client()
-        self._client.connect_async(
-            self.config.host,
-            self.config.port,
-            self.config.keepalive,
-            properties=self._connect_properties(),
-        )
+        self._client.connect_async(self.config.host, self.config.port, self.config.keepalive)
         self._client.loop_start()
         self._tasks = [
             asyncio.create_task(self._send_loop(), name="uplink-send"),
@@ -176,14 +168,6 @@ class Uplink:
         client.on_message = self._on_message
         return client
 
-    def _connect_properties(self) -> Properties | None:
-        """MQTT 5: tell the broker the largest packet we take, so it never sends more."""
-        if self.config.protocol != "5":
-            return None
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.MaximumPacketSize = packet_limit(self.config.max_message_bytes)
-        return properties
-
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
             log.warning("uplink connect refused: %s", reason)
@@ -196,7 +180,24 @@ class Uplink:
         self._call(self._connected_changed, False)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
-        self._call(self._handle_message, message.topic, bytes(message.payload))
+        payload = bytes(message.payload)
+        # Not told to the broker as an MQTT 5 Maximum Packet Size: Mosquitto 2.0.11 then
+        # holds back every later QoS 1 message to us behind one that is too big.
+        if len(payload) > self.config.max_message_bytes:
+            size = WireError("payload too large", f"{len(payload)} bytes")
+            self._call(self._refuse, message.topic, size, payload)
+            return
+        if message.topic != self._topic(Channel.CACHE):
+            self._call(self._handle_message, message.topic, payload)
+            return
+        # A snapshot part is up to max_message_bytes of JSON (~100 ms to validate): decoded
+        # here, not on the event loop that answers taps.
+        try:
+            delta = decode_cache_delta(payload)
+        except WireError as exc:
+            self._call(self._refuse, message.topic, exc, payload)
+            return
+        self._call(self._on_cache_delta, delta)
 
     def _call(self, fn: Callable[..., None], *args: Any) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -217,14 +218,15 @@ class Uplink:
             _, channel = parse_topic(topic_name)
             if channel is Channel.ACK:
                 self._handle_ack(payload)
-            elif channel is Channel.CACHE:
-                self._on_cache_delta(decode_cache_delta(payload))
             elif channel is Channel.CMD:
                 self._on_command(decode_command(payload))
         except WireError as exc:
-            self.counters["bad_messages"] += 1
-            log.warning("uplink: bad message on %s: %s", topic_name, exc)
-            self.outbox.dead_letter(f"mqtt:{topic_name}", str(exc), payload)
+            self._refuse(topic_name, exc, payload)
+
+    def _refuse(self, topic_name: str, exc: WireError, payload: bytes) -> None:
+        self.counters["bad_messages"] += 1
+        log.warning("uplink: bad message on %s: %s", topic_name, exc)
+        self.outbox.dead_letter(f"mqtt:{topic_name}", str(exc), payload)
 
     def _handle_ack(self, payload: bytes) -> None:
         ack = decode_ack(payload)
