@@ -4,7 +4,8 @@ A status asks for a snapshot (its `cache_version` is not the store's); the reque
 kept, a newer status of the same gateway replaces it, and one thread serves them: it
 checks again that the gateway is stale, reads the snapshot and publishes its parts,
 waiting for the broker to take each (so one snapshot at a time is in flight, and the
-ingest workers never wait on one). A gateway that was sent a snapshot less than
+ingest workers never wait on one). Requests that come while a gateway's snapshot is
+being read and sent are answered by it. A gateway whose snapshot ended less than
 `interval_seconds` ago waits until the interval is over, and is then answered once, on
 its latest status: 500 statuses asking for a snapshot make one or two, not 500.
 """
@@ -60,8 +61,9 @@ class SnapshotSender:
         self.max_customers = max_customers
         self.clock = clock
         self.last_sent: SentSnapshot | None = None
+        self._sent_to: str | None = None  # the gateway being served a snapshot now
         self._wanted: dict[str, int] = {}  # gateway -> the cache version it last reported
-        self._last_sent: dict[str, float] = {}  # gateway -> when its last snapshot began
+        self._last_sent: dict[str, float] = {}  # gateway -> when its last snapshot ended
         self._changed = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -112,12 +114,27 @@ class SnapshotSender:
         while (job := self._next()) is not None:
             try:
                 self._serve(*job)
+                self._done(job[0])
             except StorageError as exc:
                 metrics.CACHE_SNAPSHOTS.labels("failed").inc()
                 log.error("cache snapshot for %s not sent: %s", job[0], exc)
+                self._done(job[0])
             except Exception:  # the supervisor of this thread: log and serve the next
                 metrics.CACHE_SNAPSHOTS.labels("failed").inc()
                 log.exception("cache snapshot for %s failed", job[0])
+                self._done(job[0])
+
+    def _done(self, gateway_id: str) -> None:
+        """The interval runs from the end of a snapshot: reading a big store can take
+        longer than the interval, and the gateway's statuses meanwhile (still without a
+        cache) ask for the very snapshot being sent, so they are dropped with it. A
+        gateway that still needs one after the parts arrived says so again."""
+        if self._sent_to != gateway_id:
+            return
+        with self._changed:
+            self._last_sent[gateway_id] = self.clock()
+            self._wanted.pop(gateway_id, None)
+            self._sent_to = None
 
     def _serve(self, gateway_id: str, reported_version: int) -> None:
         stale = stale_store_version(self.sessions, gateway_id, reported_version)
@@ -125,7 +142,7 @@ class SnapshotSender:
             metrics.CACHE_SNAPSHOT_REQUESTS.labels("current").inc()
             return
         metrics.CACHE_SNAPSHOT_REQUESTS.labels("served").inc()
-        self._last_sent[gateway_id] = self.clock()  # a failed one counts: it cost the same
+        self._sent_to = gateway_id  # a failed one counts too: it cost the same
         started = time.perf_counter()
         store_id, version = stale
         built = read_snapshot(

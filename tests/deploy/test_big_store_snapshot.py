@@ -23,13 +23,15 @@ from sqlalchemy import func, select
 
 from edge.config import parse_config
 from edge.gateway import Gateway
+from hub import metrics
 from hub.db.models import RawEvent
 from hub.runtime import HubRuntime
 from tests.deploy.mqtt_probe import Probe, wait_for
 from tests.deploy.secured_broker import SecuredBroker
-from tests.support.big_store import add_customers
+from tests.support.big_store import add_customers, card_uid
 from wire.codec import decode_cache_delta
 from wire.events import CardTapped
+from wire.identity import Identifier, IdentifierKind
 
 BIG_STORE, BIG_GATEWAY = "store-sh-jingan", "gw-demo-2"
 SMALL_GATEWAY = "gw-demo-1"  # store-sh-xuhui, the demo's ten customers
@@ -102,6 +104,9 @@ def test_a_store_of_100k_customers_gets_its_whole_snapshot(
     key = secrets.token_urlsafe(24)
     timings: dict[str, float] = {}
 
+    served = metrics.CACHE_SNAPSHOT_REQUESTS.labels("served")
+    before = served._value.get()
+
     async def scenario() -> None:
         async with _hub(broker, pg_url, key) as hub:
             assert hub.engine is not None and hub.consumer is not None
@@ -124,6 +129,8 @@ def test_a_store_of_100k_customers_gets_its_whole_snapshot(
             assert sent is not None and sent.customers == CUSTOMERS + SEEDED
             timings.update(hub_read=sent.read_seconds, hub_send=sent.send_seconds)
             timings.update(parts=sent.parts, mib=sent.payload_bytes / 2**20)
+            # Its statuses while the hub read (cache_version 0) asked for this one snapshot.
+            assert served._value.get() - before == 1
 
     try:
         asyncio.run(scenario())
@@ -144,7 +151,11 @@ async def _assemble(
         "the whole store in the cache", lambda: gateway.follower.counters["snapshots"] == 1, 300
     )
     timings["first part to swapped in"] = swapped - first_part
-    assert len(gateway.cache) == CUSTOMERS + SEEDED
+    # The batch's new customers come as a delta: held while assembling, applied after.
+    taps = [Identifier(kind=IdentifierKind.CARD_UID, value=f"C0FFEE{n:06X}") for n in range(20)]
+    tapped = sum(gateway.cache.lookup(tap) is not None for tap in taps)
+    assert len(gateway.cache) == CUSTOMERS + SEEDED + tapped
+    assert gateway.cache.lookup(Identifier(kind=IdentifierKind.CARD_UID, value=card_uid(99_999)))
     assert gateway.follower.counters["stalled"] == 0
     assert gateway.follower.counters["abandoned"] == 0
 
@@ -200,7 +211,7 @@ def test_a_flood_of_snapshot_requests_makes_one_snapshot(tmp_path: Path, pg_url:
                 await asyncio.to_thread(_flood, probe, gw, snapshots.waiting)
             finally:
                 probe.close()
-            ids = {_snapshot_id(p) for t, p in probe.messages if t == f"{gw}/cache"}
+            ids = _snapshot_ids(probe, gw)
             assert len(ids) == 1, "500 statuses asking for a snapshot: one snapshot"
             assert snapshots.waiting() == {SMALL_GATEWAY: 0}, "the rest wait out the interval"
             assert hub.consumer.disconnects == 0
@@ -217,11 +228,11 @@ def _flood(probe: Probe, gw: str, waiting: Callable[[], dict[str, int]]) -> None
         assert not probe.publish(f"{gw}/status", _status(SMALL_GATEWAY)).is_failure
     epoch = str(uuid.uuid4())
     probe.publish(f"{gw}/events", _batch(SMALL_GATEWAY, epoch, 1))  # ingest goes on
-    wait_for(lambda: f"{gw}/ack" in probe.topics() and f"{gw}/cache" in probe.topics(), 30)
+    wait_for(lambda: f"{gw}/ack" in probe.topics() and bool(_snapshot_ids(probe, gw)), 30)
     wait_for(lambda: bool(waiting()), 30)  # the flood's tail is held, not served
 
 
-def _snapshot_id(payload: bytes) -> str:
-    message = decode_cache_delta(payload)
-    assert message.snapshot is not None and message.snapshot.parts == 1
-    return str(message.snapshot.snapshot_id)
+def _snapshot_ids(probe: Probe, gw: str) -> set[str]:
+    """Of the cache messages, the snapshots' (the tap's new customer comes as a delta)."""
+    cache = [decode_cache_delta(p) for t, p in list(probe.messages) if t == f"{gw}/cache"]
+    return {str(m.snapshot.snapshot_id) for m in cache if m.snapshot is not None}
