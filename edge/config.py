@@ -76,6 +76,12 @@ class OutboxSection(_Section):
 
 class CacheSection(_Section):
     max_customers: int = Field(default=200_000, ge=100)
+    snapshot_stall_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="a snapshot that gets no part for this long is dropped and asked for "
+        "again (each further time after twice as long, up to 300 s)",
+    )
 
 
 class StorePageSection(_Section):

@@ -13,7 +13,8 @@ from typing import Literal
 
 from uuid6 import uuid7
 
-from edge.cache import CacheVersionGap, CustomerCache
+from edge.cache import CustomerCache
+from edge.cache.follower import CacheFollower
 from edge.config import GatewayConfig
 from edge.outbox import Outbox
 from edge.pipeline import Pipeline
@@ -38,6 +39,7 @@ from wire.messages import (
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
+STALL_CHECK_SECONDS = 5.0  # how often a snapshot being assembled is checked for a stall
 
 
 class Gateway:
@@ -52,6 +54,7 @@ class Gateway:
             dedupe_window_s=config.outbox.dedupe_window_s,
         )
         self.cache = CustomerCache(config.cache_path, max_customers=config.cache.max_customers)
+        self.follower = CacheFollower(self.cache, stall_seconds=config.cache.snapshot_stall_s)
         self.bus = PromptBus()
         self.uplink = Uplink(
             config.mqtt, self.outbox, self.status, self._on_cache_delta, self._on_command
@@ -71,7 +74,6 @@ class Gateway:
         self._tasks: list[asyncio.Task[None]] = []
         self._server_task: asyncio.Task[None] | None = None
         self._server: object | None = None
-        self._resync = False  # report cache version 0 until a full snapshot arrives
         self._background: set[asyncio.Task[None]] = set()
         self._delta_lock = asyncio.Lock()  # FIFO: deltas apply in the order they arrived
 
@@ -86,6 +88,7 @@ class Gateway:
         await self.uplink.start()
         for reader in self.readers:
             self._tasks.append(asyncio.create_task(self._supervise(reader), name=reader.name))
+        self._tasks.append(asyncio.create_task(self._watch_snapshot(), name="cache-snapshot"))
         log.info(
             "gateway %s started: epoch %s, %d readers, page on port %s",
             self.gateway_id,
@@ -179,25 +182,26 @@ class Gateway:
         task.add_done_callback(self._background.discard)
 
     async def _apply_delta(self, delta: CacheDelta) -> None:
-        try:
-            async with self._delta_lock:
-                result = await asyncio.to_thread(self.cache.apply, delta)
-            if result.full:
-                self._resync = False
-            if result.applied:
-                self.pipeline.refresh_unknown(delta.upserts)
-            log.info("cache at version %d (%d upserts)", result.version, result.upserted)
-        except CacheVersionGap as exc:
-            # Our status carries the cache version; the hub answers a stale one with a snapshot.
-            log.warning("cache delta gap (%s); asking the hub for a snapshot", exc)
-            self._resync = True
+        # Our status carries the cache version; the hub answers a stale one with a snapshot.
+        async with self._delta_lock:
+            report = await asyncio.to_thread(self.follower.receive, delta)
+        self.pipeline.refresh_unknown()  # the cache may now know a kept prompt's customer
+        if report:
             self.uplink.publish_status()
+
+    async def _watch_snapshot(self) -> None:
+        while True:
+            await asyncio.sleep(STALL_CHECK_SECONDS)
+            async with self._delta_lock:
+                ask = await asyncio.to_thread(self.follower.stalled)
+            if ask:
+                self.uplink.publish_status()
 
     def _on_command(self, command: Command) -> None:
         if isinstance(command, RequestStatus):
             self.uplink.publish_status()
         elif isinstance(command, ResyncCache):
-            self._resync = True
+            self.follower.resync = True
             self.uplink.publish_status()
         elif isinstance(command, ShowPrompt):
             now = datetime.now(UTC)
@@ -229,7 +233,7 @@ class Gateway:
             epoch=self.outbox.epoch,
             clock=datetime.now(UTC),
             outbox_depth=stats.depth,
-            cache_version=0 if self._resync else self.cache.version,
+            cache_version=self.follower.reported_version(),
             readers=[
                 ReaderState(
                     name=r.name, kind=r.kind, state=r.health.state, detail=fitted(r.health.detail)
@@ -250,7 +254,12 @@ class Gateway:
                 "duplicates": stats.duplicates,
                 "dead_letters": stats.dead_letters,
             },
-            "cache": {"version": self.cache.version, "customers": len(self.cache)},
+            "cache": {
+                "version": self.cache.version,
+                "customers": len(self.cache),
+                "snapshot_parts": self.follower.assembling,  # [received, parts] or None
+                **self.follower.counters,
+            },
             "readers": {
                 r.name: {"kind": r.kind, "state": r.health.state, "errors": r.health.errors}
                 for r in self.readers

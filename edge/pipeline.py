@@ -158,17 +158,24 @@ class Pipeline:
             now=now,
         )
 
-    def refresh_unknown(self, upserts: Iterable[CachedCustomer]) -> int:
-        """After a cache delta: redraw the kept prompts of unknown customers that it now
-        names (a member of another store, or the provisional record the tap made). With the
-        network up this follows a tap within the hub's projection lag; offline it waits."""
-        named = {(i.kind, i.value) for customer in upserts for i in customer.identifiers}
+    def refresh_unknown(self, upserts: Iterable[CachedCustomer] | None = None) -> int:
+        """After the cache changed: redraw the kept prompts of unknown customers that it now
+        knows (a member of another store, or the provisional record the tap made); only
+        those whose identifiers `upserts` names, when given. With the network up this
+        follows a tap within the hub's projection lag; offline it waits."""
+        named = None
+        if upserts is not None:
+            named = {(i.kind, i.value) for customer in upserts for i in customer.identifiers}
         redrawn = 0
         for prompt_id, body in list(self._unknown.items()):
-            if not any((i.kind, i.value) in named for i in identifiers_of(body)):
+            if named is not None and not any(
+                (i.kind, i.value) in named for i in identifiers_of(body)
+            ):
                 continue
             shown = self.bus.get(prompt_id)
             prompt = self._compose(body, prompt_id, shown.created_at if shown else None)
+            if shown is not None and prompt is not None and prompt.membership == "unknown":
+                continue  # not in the cache yet (say, a snapshot part still staged)
             del self._unknown[prompt_id]
             if shown is not None and prompt is not None and self.bus.replace(prompt):
                 redrawn += 1

@@ -19,13 +19,27 @@ from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from edge.config_safety import is_loopback_host, is_placeholder
 from edge.outbox import Outbox, PendingEvent
 from wire import SCHEMA_VERSION
 from wire.codec import decode_ack, decode_cache_delta, decode_command, encode
 from wire.errors import WireError
+from wire.message_size import (
+    CEILING_MAX_MESSAGE_BYTES,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    MIN_MAX_MESSAGE_BYTES,
+    PACKET_HEADROOM_BYTES,
+)
 from wire.messages import Ack, CacheDelta, Command, GatewayStatus
 from wire.redaction import redact_payload
 from wire.topics import Channel, parse_topic, topic
@@ -52,6 +66,21 @@ class UplinkConfig(BaseModel):
     status_interval: float = Field(default=30.0, gt=0)
     reconnect_min: int = Field(default=1, ge=1)
     reconnect_max: int = Field(default=30, ge=1)
+    max_message_bytes: int = Field(
+        default=DEFAULT_MAX_MESSAGE_BYTES,
+        ge=MIN_MAX_MESSAGE_BYTES,
+        le=CEILING_MAX_MESSAGE_BYTES,
+        description="the deployment's largest MQTT payload (the broker's max_message_bytes)",
+    )
+
+    @model_validator(mode="after")
+    def _batches_fit_a_message(self) -> "UplinkConfig":
+        if self.batch_max_bytes > self.max_message_bytes - PACKET_HEADROOM_BYTES:
+            raise ValueError(
+                f"batch_max_bytes must leave {PACKET_HEADROOM_BYTES} bytes of "
+                f"max_message_bytes ({self.max_message_bytes}) for the batch's envelope"
+            )
+        return self
 
     @field_validator("password")
     @classmethod
@@ -186,7 +215,24 @@ class Uplink:
         self._call(self._connected_changed, False)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
-        self._call(self._handle_message, message.topic, bytes(message.payload))
+        payload = bytes(message.payload)
+        # Not told to the broker as an MQTT 5 Maximum Packet Size: Mosquitto 2.0.11 then
+        # holds back every later QoS 1 message to us behind one that is too big.
+        if len(payload) > self.config.max_message_bytes:
+            size = WireError("payload too large", f"{len(payload)} bytes")
+            self._call(self._refuse, message.topic, size, payload)
+            return
+        if message.topic != self._topic(Channel.CACHE):
+            self._call(self._handle_message, message.topic, payload)
+            return
+        # A snapshot part is up to max_message_bytes of JSON (~100 ms to validate): decoded
+        # here, not on the event loop that answers taps.
+        try:
+            delta = decode_cache_delta(payload)
+        except WireError as exc:
+            self._call(self._refuse, message.topic, exc, payload)
+            return
+        self._call(self._on_cache_delta, delta)
 
     def _call(self, fn: Callable[..., None], *args: Any) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -207,16 +253,17 @@ class Uplink:
             _, channel = parse_topic(topic_name)
             if channel is Channel.ACK:
                 self._handle_ack(payload)
-            elif channel is Channel.CACHE:
-                self._on_cache_delta(decode_cache_delta(payload))
             elif channel is Channel.CMD:
                 self._on_command(decode_command(payload))
         except WireError as exc:
-            self.counters["bad_messages"] += 1
-            log.warning("uplink: bad message on %s: %s", topic_name, exc)
-            # a cache delta carries customers' identifiers: they stay out of the dead letter
-            redacted = redact_payload(payload, every_identifier=True)
-            self.outbox.dead_letter(f"mqtt:{topic_name}", str(exc), redacted)
+            self._refuse(topic_name, exc, payload)
+
+    def _refuse(self, topic_name: str, exc: WireError, payload: bytes) -> None:
+        self.counters["bad_messages"] += 1
+        log.warning("uplink: bad message on %s: %s", topic_name, exc)
+        # a cache delta carries customers' identifiers: they stay out of the dead letter
+        redacted = redact_payload(payload, every_identifier=True)
+        self.outbox.dead_letter(f"mqtt:{topic_name}", str(exc), redacted)
 
     def _handle_ack(self, payload: bytes) -> None:
         ack = decode_ack(payload)

@@ -46,3 +46,37 @@ PROJECTION_LAG_SECONDS = Gauge(
     "storepulse_hub_projection_lag_seconds",
     "Age of the oldest committed event the CRM projection has not applied yet.",
 )
+CACHE_SNAPSHOT_REQUESTS = Counter(
+    "storepulse_hub_cache_snapshot_requests_total",
+    "Statuses asking for a cache snapshot, by what came of them: served, current (the "
+    "gateway was not stale by then), coalesced (a request of that gateway already waited).",
+    ["outcome"],
+)
+CACHE_SNAPSHOTS = Counter(
+    "storepulse_hub_cache_snapshots_total",
+    "Cache snapshots, by outcome (sent: every part taken by the broker; failed).",
+    ["outcome"],
+)
+CACHE_SNAPSHOT_PARTS = Counter(
+    "storepulse_hub_cache_snapshot_parts_total", "Parts of the cache snapshots sent."
+)
+CACHE_SNAPSHOT_SECONDS = Histogram(
+    "storepulse_hub_cache_snapshot_seconds",
+    "Time to read a cache snapshot and hand all its parts to the broker.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60),
+)
+MQTT_CONNECTED = Gauge(
+    "storepulse_hub_mqtt_connected", "1 while the hub's MQTT link (this process) is up."
+)
+MQTT_DISCONNECTS = Counter(
+    "storepulse_hub_mqtt_disconnects_total", "Times a hub MQTT link went down."
+)
+MQTT_OVERSIZE = Counter(
+    "storepulse_hub_mqtt_oversize_refused_total",
+    "Messages the hub did not publish: larger than the link's max message size.",
+    ["channel"],
+)
+PROJECTION_FAILURES = Counter(
+    "storepulse_hub_projection_failures_total",
+    "CRM projection rounds that failed (storage or otherwise) and were retried.",
+)

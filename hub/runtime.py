@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
+from hub.api.schemas import MqttLinkHealth, ProjectionHealth
 from hub.crm.ingest import IngestService
 from hub.crm.projector import CrmProjector
 from hub.crm.seed import seed_demo
@@ -97,7 +98,7 @@ class HubRuntime:
 
     async def _start_api(self) -> None:
         assert self.sessions is not None
-        app = build_api(self.settings, self.sessions)
+        app = build_api(self.settings, self.sessions, self.live_state)
         config = uvicorn.Config(
             app, host=self.settings.api_host, port=self.settings.api_port, log_level="warning"
         )
@@ -110,6 +111,25 @@ class HubRuntime:
             await asyncio.sleep(0.01)
         self.api_port = self._server.servers[0].sockets[0].getsockname()[1]
         log.info("hub API on http://%s:%s", self.settings.api_host, self.api_port)
+
+    def live_state(self) -> tuple[MqttLinkHealth | None, ProjectionHealth | None]:
+        """The MQTT link of this process (the status one, with ingest processes) and the
+        CRM projection, for /healthz."""
+        link = projection = None
+        consumer = self.consumer
+        if consumer is not None:
+            link = MqttLinkHealth(
+                connected=consumer.connected.is_set(),
+                disconnects=consumer.disconnects,
+                last_disconnect=consumer.last_disconnect,
+                max_message_bytes=consumer.max_message_bytes,
+            )
+        loop = self.projection
+        if loop is not None:
+            projection = ProjectionHealth(
+                running=loop.running, failures=loop.failures, last_error=loop.last_error
+            )
+        return link, projection
 
     async def wait(self) -> None:
         """Until the API server exits (it handles SIGINT/SIGTERM)."""

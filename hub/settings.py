@@ -12,6 +12,11 @@ from pydantic_settings import (
 )
 
 from hub.errors import ConfigError
+from wire.message_size import (
+    CEILING_MAX_MESSAGE_BYTES,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    MIN_MAX_MESSAGE_BYTES,
+)
 
 PLACEHOLDER_SECRETS = frozenset({"changeme", "changethis", "secret"})
 
@@ -29,6 +34,22 @@ class HubSettings(BaseSettings):
         default="5", description="3.1.1 for brokers without MQTT 5 (amqtt): no shared subscription"
     )
     mqtt_shared_group: str | None = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    mqtt_max_message_bytes: int = Field(
+        default=DEFAULT_MAX_MESSAGE_BYTES,
+        ge=MIN_MAX_MESSAGE_BYTES,
+        le=CEILING_MAX_MESSAGE_BYTES,
+        description="largest MQTT payload the hub publishes; the broker's max_message_bytes "
+        "(a lower limit in the broker's CONNACK wins)",
+    )
+    cache_snapshot_interval_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="at most one cache snapshot per gateway per this many seconds; "
+        "requests in between wait and are answered once",
+    )
+    cache_snapshot_max_customers: int = Field(
+        default=200_000, ge=1, description="a snapshot holds the store's newest this many"
+    )
     ingest_workers: int = Field(default=2, ge=1, le=32, description="threads per process")
     ingest_processes: int = Field(
         default=1,

@@ -139,14 +139,48 @@ class CachedCustomer(BaseModel):
     home_store_name: ShortText = Field(default="", description="for the clerk: 'known at ...'")
 
 
+MAX_CACHE_ENTRIES = 5000  # upserts (and deletes) of one cache message
+MAX_SNAPSHOT_PARTS = 10_000
+
+
+class SnapshotPart(BaseModel):
+    """Where one message sits in a full snapshot. A gateway stages the parts of one
+    `snapshot_id` and swaps them in together once it holds all `parts` of them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    snapshot_id: UUID = Field(description="the same in every part of one snapshot")
+    part: int = Field(ge=1, le=MAX_SNAPSHOT_PARTS, description="1-based index of this part")
+    parts: int = Field(ge=1, le=MAX_SNAPSHOT_PARTS, description="how many parts it has")
+
+    @model_validator(mode="after")
+    def _within(self) -> "SnapshotPart":
+        if self.part > self.parts:
+            raise ValueError("part > parts")
+        return self
+
+
 class CacheDelta(_Message):
-    """Hub -> gateway. Applied atomically, in version order; a gap asks for a resync."""
+    """Hub -> gateway. A delta (base_version >= 1) is applied atomically, in version order;
+    a gap asks for a resync. A full snapshot (base_version 0) comes in one or more parts,
+    each carrying `snapshot`, applied together when all have arrived."""
 
     store_id: ShortText
     version: int = Field(ge=1, description="hub-side version after this delta")
     base_version: int = Field(ge=0, description="version this delta applies on; 0 = full")
-    upserts: list[CachedCustomer] = Field(default_factory=list, max_length=5000)
-    deletes: list[ShortText] = Field(default_factory=list, max_length=5000)
+    upserts: list[CachedCustomer] = Field(default_factory=list, max_length=MAX_CACHE_ENTRIES)
+    deletes: list[ShortText] = Field(default_factory=list, max_length=MAX_CACHE_ENTRIES)
+    snapshot: SnapshotPart | None = Field(
+        default=None, description="on every part of a full snapshot (base_version 0) only"
+    )
+
+    @model_validator(mode="after")
+    def _snapshot_parts_are_full(self) -> "CacheDelta":
+        if (self.base_version == 0) != (self.snapshot is not None):
+            raise ValueError("snapshot is given exactly when base_version is 0")
+        if self.snapshot is not None and self.deletes:
+            raise ValueError("a snapshot part has no deletes")
+        return self
 
 
 class ResyncCache(_Message):

@@ -16,6 +16,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from wire.codec import CommandAdapter
 from wire.events import EventAdapter
+from wire.limits import NUL_FREE
 from wire.messages import Ack, CacheDelta, EventBatch, GatewayStatus
 
 BEGIN = "<!-- wire.reference: generated from wire/ by `python -m wire.reference`; do not edit -->"
@@ -77,7 +78,7 @@ def _rules_of(node: Schema) -> list[str]:
     parts: list[str] = []
     for option in [node, *_options(node)]:
         parts += [text.format(option[key]) for key, text in _RULES if key in option]
-        if "pattern" in option:
+        if "pattern" in option and option["pattern"] != NUL_FREE:  # the legend says so
             parts.append(f"pattern `{option['pattern']}`")
         if option.get("type") == "array" and "items" in option:
             parts += [f"each {rule}" for rule in _rules_of(option["items"])]

@@ -34,6 +34,17 @@ CREATE TABLE IF NOT EXISTS identifiers (
     PRIMARY KEY (kind, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identifiers_by_customer ON identifiers (customer_id);
+CREATE TABLE IF NOT EXISTS staged_customers (
+    customer_id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staged_identifiers (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('version', 0);
 """
 

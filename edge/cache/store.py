@@ -3,7 +3,8 @@ every identifier, so a tap is answered locally in microseconds.
 
 Layout: `customers(customer_id PK, doc, updated_us)` holds the `CachedCustomer` as JSON;
 `identifiers(kind, value) PK -> customer_id` (WITHOUT ROWID) maps each identifier to its
-customer; `meta` holds the hub version the cache reflects. A lookup is one prepared
+customer; `meta` holds the hub version the cache reflects; `staged_*` hold the parts of a snapshot
+still arriving (edge/cache/staging.py). A lookup is one prepared
 statement (identifier PK probe joined to the customer PK) plus a small LRU of parsed
 records in front of it.
 
@@ -28,6 +29,7 @@ from pathlib import Path
 from prometheus_client import Counter
 from pydantic import ValidationError
 
+from edge.cache import staging
 from edge.cache.cache_file import open_cache_file
 from edge.cache.errors import CacheError, CacheVersionGap
 from wire.codec import first_error
@@ -171,9 +173,12 @@ class CustomerCache:
     # -- writes ------------------------------------------------------------------------------
 
     def apply(self, delta: CacheDelta) -> ApplyResult:
-        """Apply one hub delta in one transaction. Raises CacheVersionGap (cache unchanged)
-        when it does not follow the current version; the gateway then asks for a resync."""
-        if delta.base_version == 0:
+        """Apply one hub delta (or a snapshot of one part) in one transaction. Raises
+        CacheVersionGap (cache unchanged) when it does not follow the current version; the
+        gateway then asks for a resync. Parts of a larger snapshot go to stage_part()."""
+        if delta.snapshot is not None:
+            if delta.snapshot.parts != 1:
+                raise ValueError("a snapshot in several parts is staged, not applied")
             return self.replace_all(delta.upserts, delta.version)
 
         def work(conn: sqlite3.Connection) -> tuple[int, int]:
@@ -208,6 +213,29 @@ class CustomerCache:
             return self._upsert_many(conn, customers), removed
 
         return self._write(work, version, full=True)
+
+    def stage_part(self, customers: list[CachedCustomer], *, first: bool) -> int:
+        """Stage one part of a snapshot (`first`: drop what was staged before); lookups
+        still answer from the cache as it is. Returns how many customers are staged."""
+
+        def work(conn: sqlite3.Connection) -> tuple[int, int]:
+            if first:
+                staging.clear(conn)
+            staging.stage(conn, customers)
+            count = conn.execute("SELECT count(*) FROM staged_customers").fetchone()[0]
+            return int(count), 0
+
+        return self._write(work, None, full=False, clear_lru=False).upserted
+
+    def swap_in_staged(self, version: int) -> ApplyResult:
+        """The staged snapshot replaces the cache at `version`, in one transaction."""
+        if version < 1:
+            raise ValueError("snapshot version must be >= 1")
+        return self._write(staging.swap_in, version, full=True)
+
+    def discard_staged(self) -> int:
+        work: _Work = lambda conn: (staging.clear(conn), 0)  # noqa: E731
+        return self._write(work, None, full=False, clear_lru=False).upserted
 
     def note_purchase(
         self, identifier: Identifier, purchase: PurchaseSummary
@@ -275,6 +303,7 @@ class CustomerCache:
         version: int | None,
         *,
         full: bool,
+        clear_lru: bool = True,
     ) -> ApplyResult:
         with self._write_lock:
             conn = self._conn(self._writer)
@@ -294,7 +323,8 @@ class CustomerCache:
             except sqlite3.Error as exc:
                 raise CacheError(f"cache write failed: {exc}") from exc
             finally:
-                self._clear_lru()
+                if clear_lru:
+                    self._clear_lru()
             if version is not None:
                 self._version = version
         return ApplyResult(self._version, True, full, upserted, deleted, evicted)

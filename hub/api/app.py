@@ -10,13 +10,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
 from hub.api.routes import customers, health, metrics, stores
+from hub.api.routes.health import LiveState
 from hub.errors import NotFound, StorageError
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
 
 
-def build_api(settings: HubSettings, session_factory: sessionmaker[Session]) -> FastAPI:
+def build_api(
+    settings: HubSettings, session_factory: sessionmaker[Session], live: LiveState | None = None
+) -> FastAPI:
+    """`live` reports the running hub's MQTT link and CRM projection on /healthz."""
     # Hubs and stores may be offline: /docs loads Swagger UI from the installed fastapi-offline
     # package (FastAPI's self-hosting recipe), never from a CDN. validatorUrl None: Swagger UI
     # would fetch a badge from swagger.io. No /redoc: its bundle fetches a logo from a CDN.
@@ -30,6 +34,7 @@ def build_api(settings: HubSettings, session_factory: sessionmaker[Session]) -> 
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.live = live
     for module in (health, customers, stores, metrics):
         app.include_router(module.router)
     app.add_exception_handler(NotFound, _not_found)

@@ -13,9 +13,24 @@ class Problem(_Out):
     detail: str
 
 
+class MqttLinkHealth(_Out):
+    connected: bool
+    disconnects: int = Field(description="times the link went down since the hub started")
+    last_disconnect: str | None = Field(default=None, description="the broker's last reason")
+    max_message_bytes: int = Field(description="largest payload the hub publishes on it")
+
+
+class ProjectionHealth(_Out):
+    running: bool = Field(description="the CRM projection thread is alive")
+    failures: int = Field(description="rounds that failed (and were retried) since start")
+    last_error: str | None = Field(default=None, description="None once a round succeeds")
+
+
 class Health(_Out):
-    status: str
+    status: str = Field(description="ok; degraded (503) when the MQTT link or projection is down")
     database: str
+    mqtt: MqttLinkHealth | None = Field(default=None, description="None: no MQTT link here")
+    projection: ProjectionHealth | None = None
     projection_lag_events: int | None = Field(
         default=None, description="committed events the CRM projection has not applied yet"
     )

@@ -168,10 +168,12 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
 
 
 def bump_version(session: Session, store_id: str, now: datetime) -> int:
-    """Atomically take the store's next cache version (row created on first use)."""
+    """Atomically take the store's next cache version (row created on first use). A new
+    row starts at 1, so the first version taken is 2 and no delta has base_version 0,
+    which is a full snapshot's (a delta that said 0 replaced a gateway's whole cache)."""
     session.execute(
         insert_for(session, CacheVersion)
-        .values(store_id=store_id, version=0, updated_at=now)
+        .values(store_id=store_id, version=1, updated_at=now)
         .on_conflict_do_nothing(index_elements=["store_id"])
     )
     stmt = (

@@ -13,7 +13,7 @@ from hub.crm import cache, cache_parts
 from hub.db.models import GATEWAY_ACTIVE, Gateway
 from wire.messages import CacheDelta
 
-DELTA_CUSTOMERS = 500  # customers per delta message at most (and at most CACHE_MESSAGE_BYTES)
+DELTA_CUSTOMERS = 500  # customers per delta message at most (and within the message size)
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class StoreDelta:
 
 
 def deltas_for(
-    session: Session, touched: Mapping[str, set[str]], now: datetime
+    session: Session, touched: Mapping[str, set[str]], now: datetime, max_message_bytes: int
 ) -> list[StoreDelta]:
     """Deltas for store -> changed customers, in store order, each within DELTA_CUSTOMERS
-    and cache_parts.CACHE_MESSAGE_BYTES."""
+    and a message of `max_message_bytes`."""
     stores = sorted(s for s, customers in touched.items() if customers)
     if not stores:
         return []
@@ -36,10 +36,11 @@ def deltas_for(
         for e in cache.cached_customers(session, set().union(*(touched[s] for s in stores)))
     }
     gateways = _active_gateways(session, stores)
+    budget = cache_parts.entries_budget(max_message_bytes)
     out: list[StoreDelta] = []
     for store_id in stores:  # sorted: version rows are locked in one order by every writer
         ids = sorted(c for c in touched[store_id] if c in entries)
-        for upserts in cache_parts.parts([entries[c] for c in ids], DELTA_CUSTOMERS):
+        for upserts in cache_parts.parts([entries[c] for c in ids], DELTA_CUSTOMERS, budget):
             version = cache.bump_version(session, store_id, now)
             delta = CacheDelta(
                 store_id=store_id, version=version, base_version=version - 1, upserts=upserts

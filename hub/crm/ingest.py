@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm import cache, cache_parts, dead_letters, registry
+from hub.crm import cache, dead_letters, registry
 from hub.crm.batch_outcome import (
     Conflict,
     IngestOutcome,
@@ -36,6 +36,7 @@ from hub.errors import RejectedError, StorageError
 from wire.codec import decode_batch, decode_status
 from wire.errors import WireError
 from wire.events import Event
+from wire.message_size import DEFAULT_MAX_MESSAGE_BYTES
 from wire.messages import CacheDelta, EventBatch
 from wire.redaction import redact_payload
 from wire.salvage import RefusedEvent, SalvagedBatch, SeqlessEvent, remnant_of, salvage_batch
@@ -137,13 +138,12 @@ class IngestService:
     def cache_delta_for(self, store_id: str, customer_ids: set[str]) -> CacheDelta:
         return self._transaction(lambda s: _delta(s, store_id, customer_ids))
 
-    def cache_deltas_for(self, touched: Mapping[str, set[str]]) -> list[StoreDelta]:
+    def cache_deltas_for(
+        self, touched: Mapping[str, set[str]], max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    ) -> list[StoreDelta]:
         """All deltas of a projection round (store -> changed customers) in one transaction."""
-        return self._transaction(lambda s: deltas_for(s, touched, datetime.now(UTC)))
-
-    def cache_snapshot(self, store_id: str) -> CacheDelta:
-        """A full snapshot at a new version (the status-driven one reuses the current)."""
-        return self._transaction(lambda s: _snapshot(s, store_id))
+        now = datetime.now(UTC)
+        return self._transaction(lambda s: deltas_for(s, touched, now, max_message_bytes))
 
     def gateways_of_store(self, store_id: str) -> list[str]:
         return self._transaction(lambda s: registry.gateways_of_store(s, store_id))
@@ -270,12 +270,6 @@ def _refuse_whole(
     ack = whole_ack(topic_gateway_id, remnant.epoch, set(remnant.seqs), exc.reason, exc.detail)
     lettered = len(remnant.seqs) if ack.dead_lettered else 0
     return IngestOutcome(ack=ack, dead_lettered=lettered, rejected=exc.reason)
-
-
-def _snapshot(session: Session, store_id: str) -> CacheDelta:
-    entries = cache_parts.snapshot_of_store(session, store_id).entries
-    version = cache.bump_version(session, store_id, datetime.now(UTC))
-    return CacheDelta(store_id=store_id, version=version, base_version=0, upserts=entries)
 
 
 def _delta(session: Session, store_id: str, customer_ids: set[str]) -> CacheDelta:

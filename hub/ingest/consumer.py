@@ -3,7 +3,10 @@
 paho's network thread only enqueues; worker threads commit through `IngestService` and
 publish the acks. The CRM projection runs beside them (hub/ingest/projection_loop.py):
 `on_committed` wakes it after each commit, and it hands back the customers it changed to
-`publish_touched`, which sends the cache deltas. A batch whose commit fails on storage
+`publish_touched`, which sends the cache deltas; cache snapshots go from their own thread
+(hub/ingest/snapshot_sender.py). Nothing larger than the link's max message size is
+published (the broker would drop the link, and paho would re-send it on every reconnect).
+A batch whose commit fails on storage
 is not acked: the gateway re-sends it after its ack timeout and the commit is idempotent.
 Several hub processes share the load through an MQTT 5 shared subscription
 (`$share/hub/...`); on a broker without it (amqtt) the subscription is plain and one
@@ -29,14 +32,16 @@ from hub import metrics
 from hub.crm.batch_outcome import IngestOutcome
 from hub.crm.ingest import IngestService
 from hub.errors import StorageError
-from hub.ingest.cache_sync import snapshot_if_stale
+from hub.ingest.snapshot_sender import SnapshotSender
 from hub.settings import HubSettings
 from wire.codec import decode_status, encode
 from wire.errors import WireError
+from wire.message_size import message_limit
 from wire.topics import Channel, hub_subscription, parse_topic, topic
 
 log = logging.getLogger(__name__)
 _STOP = object()
+PUBLISH_WAIT_SECONDS = 30.0  # for the broker to take one snapshot part
 
 
 def hub_client_id() -> str:
@@ -70,8 +75,23 @@ class IngestConsumer:
         self.counters = {"batches": 0, "storage_errors": 0, "bad_topics": 0}
         self.on_outcome: Callable[[str, IngestOutcome], None] | None = None  # an observer
         self.on_committed: Callable[[], None] | None = None  # new events stored: wake the CRM
+        # The link's limit: the configured one, or the broker's CONNACK if that is lower.
+        self.max_message_bytes = settings.mqtt_max_message_bytes
+        self.disconnects = 0
+        self.last_disconnect: str | None = None  # the reason, for /healthz
+        self.snapshots: SnapshotSender | None = None
+        if Channel.STATUS in channels:
+            self.snapshots = SnapshotSender(
+                sessions,
+                self.publish_and_wait,
+                lambda: self.max_message_bytes,
+                interval_seconds=settings.cache_snapshot_interval_seconds,
+                max_customers=settings.cache_snapshot_max_customers,
+            )
 
     def start(self) -> None:
+        if self.snapshots is not None:
+            self.snapshots.start()
         self._client = self._make_client()
         self._client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, 30)
         self._client.loop_start()
@@ -85,6 +105,8 @@ class IngestConsumer:
         return not self._queue.empty()
 
     def stop(self) -> None:
+        if self.snapshots is not None:
+            self.snapshots.stop()
         if self._client is not None:
             self._client.disconnect()
             self._client.loop_stop()
@@ -115,21 +137,47 @@ class IngestConsumer:
         client.reconnect_delay_set(1, 30)
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
-        client.on_disconnect = lambda *_: self.connected.clear()
+        client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         return client
 
-    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
             log.error("hub ingest: broker refused the connection: %s", reason)
             return
+        self._take_broker_limit(props)
         group = self.settings.mqtt_shared_group if self.settings.mqtt_protocol == "5" else None
         if Channel.EVENTS in self.channels:
             client.subscribe(hub_subscription(Channel.EVENTS, group), qos=1)
         if Channel.STATUS in self.channels:  # plain: every status once, to one process
             client.subscribe(hub_subscription(Channel.STATUS, None), qos=1)
         self.connected.set()
+        metrics.MQTT_CONNECTED.set(1)
         log.info("hub ingest connected; events via %s", hub_subscription(Channel.EVENTS, group))
+
+    def _take_broker_limit(self, props: Any) -> None:
+        broker_packet = getattr(props, "MaximumPacketSize", None)  # MQTT 5 CONNACK only
+        configured = self.settings.mqtt_max_message_bytes
+        if broker_packet is None or message_limit(broker_packet) >= configured:
+            self.max_message_bytes = configured
+            return
+        self.max_message_bytes = message_limit(broker_packet)
+        log.warning(
+            "hub ingest: the broker takes packets up to %d bytes, less than "
+            "mqtt_max_message_bytes %d allows; messages are cut to %d bytes",
+            broker_packet,
+            configured,
+            self.max_message_bytes,
+        )
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if self.connected.is_set():
+            self.disconnects += 1
+            metrics.MQTT_DISCONNECTS.inc()
+        self.last_disconnect = str(reason)
+        self.connected.clear()
+        metrics.MQTT_CONNECTED.set(0)
+        log.warning("hub ingest: MQTT link down: %s", reason)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         # Blocks paho's loop when workers fall behind: back-pressure reaches the broker.
@@ -179,7 +227,7 @@ class IngestConsumer:
         """A cache delta per store for the customers the projection changed there. Raises
         StorageError when the deltas cannot be built: the projection loop sends those
         customers again with its next round."""
-        for found in self.service.cache_deltas_for(touched):
+        for found in self.service.cache_deltas_for(touched, self.max_message_bytes):
             payload = encode(found.delta)
             for gateway_id in found.gateway_ids:
                 self._publish(topic(gateway_id, Channel.CACHE), payload)
@@ -192,11 +240,32 @@ class IngestConsumer:
             return  # already dead-lettered by record_status
         if status.state != "online" or status.gateway_id != gateway_id:
             return
-        stale = snapshot_if_stale(self.sessions, gateway_id, status.cache_version)
-        if stale is not None:
-            log.info("sending cache snapshot v%d to %s", stale[1].version, gateway_id)
-            self._publish(topic(gateway_id, Channel.CACHE), encode(stale[1]))
+        if self.snapshots is not None:
+            self.snapshots.request(gateway_id, status.cache_version)
 
-    def _publish(self, topic_name: str, payload: bytes) -> None:
+    def _publish(self, topic_name: str, payload: bytes) -> mqtt.MQTTMessageInfo | None:
+        """Publish at QoS 1, unless the payload is over the link's limit (then None)."""
         assert self._client is not None
-        self._client.publish(topic_name, payload, qos=1)
+        if len(payload) > self.max_message_bytes:
+            channel = topic_name.rsplit("/", 1)[-1]
+            metrics.MQTT_OVERSIZE.labels(channel).inc()
+            log.error(
+                "hub ingest: not publishing %d bytes on %s: over the max message size %d",
+                len(payload),
+                topic_name,
+                self.max_message_bytes,
+            )
+            return None
+        return self._client.publish(topic_name, payload, qos=1)
+
+    def publish_and_wait(self, topic_name: str, payload: bytes) -> bool:
+        """Publish and wait until the broker has taken it; False if it did not in time."""
+        info = self._publish(topic_name, payload)
+        if info is None:
+            return False
+        try:
+            info.wait_for_publish(PUBLISH_WAIT_SECONDS)
+        except (RuntimeError, ValueError) as exc:  # paho: not queued (no connection, ...)
+            log.warning("hub ingest: publish on %s failed: %s", topic_name, exc)
+            return False
+        return info.is_published()

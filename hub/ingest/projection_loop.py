@@ -48,6 +48,8 @@ class ProjectionLoop:
         self.ingest_busy = ingest_busy
         self.busy_share = busy_share
         self.on_round: Callable[[ProjectionOutcome], None] | None = None  # an observer
+        self.failures = 0  # rounds that failed, in all
+        self.last_error: str | None = None  # of the latest round, None once one succeeds
         self._unsent: dict[str, set[str]] = {}  # store -> customers of failed deltas
         self._failed_sends = 0  # in a row
         self._wake = threading.Event()
@@ -58,6 +60,10 @@ class ProjectionLoop:
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="crm-projection", daemon=True)
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def wake(self) -> None:
         self._wake.set()
@@ -76,12 +82,20 @@ class ProjectionLoop:
             self._wake.clear()
             try:
                 self._until_idle()
+                self.last_error = None
             except StorageError as exc:
+                self._failed(exc)
                 log.error("CRM projection: storage failed, will retry: %s", exc)
                 self._stopping.wait(self.retry_seconds)
-            except Exception:  # the supervisor of this thread: log, back off, go on
+            except Exception as exc:  # the supervisor of this thread: log, back off, go on
+                self._failed(exc)
                 log.exception("CRM projection: unexpected failure, will retry")
                 self._stopping.wait(self.retry_seconds)
+
+    def _failed(self, exc: Exception) -> None:
+        self.failures += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        metrics.PROJECTION_FAILURES.inc()
 
     def _until_idle(self) -> None:
         queued: int | None = None  # jobs waiting after the previous round

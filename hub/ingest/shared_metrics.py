@@ -28,6 +28,8 @@ INGEST_FAMILIES = frozenset(
         "storepulse_hub_dead_letters",
         "storepulse_hub_dead_letters_dropped",
         "storepulse_hub_batch_seconds",
+        "storepulse_hub_mqtt_disconnects",
+        "storepulse_hub_mqtt_oversize_refused",
     }
 )
 _directories: set[Path] = set()

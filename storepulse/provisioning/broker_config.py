@@ -9,6 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from storepulse.provisioning.errors import ProvisioningError
 from storepulse.provisioning.passwords import DEFAULT_HUB_USER, check_hub_user
+from wire.message_size import (
+    CEILING_MAX_MESSAGE_BYTES,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    MIN_MAX_MESSAGE_BYTES,
+    packet_limit,
+)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "mosquitto"
 CONF_NAME = "storepulse.conf"
@@ -26,6 +32,13 @@ class BrokerLayout(BaseModel):
     hub_port: int = Field(default=8884, ge=1, le=65535)
     hub_bind: str = "127.0.0.1"
     hub_user: str = DEFAULT_HUB_USER
+    max_message_bytes: int = Field(
+        default=DEFAULT_MAX_MESSAGE_BYTES,
+        ge=MIN_MAX_MESSAGE_BYTES,
+        le=CEILING_MAX_MESSAGE_BYTES,
+        description="largest MQTT payload; the hub's mqtt_max_message_bytes and the "
+        "gateways' [mqtt] max_message_bytes must not be larger",
+    )
     cafile: Path = Path("/etc/mosquitto/certs/ca.crt")
     certfile: Path = Path("/etc/mosquitto/certs/server.crt")
     keyfile: Path = Path("/etc/mosquitto/certs/server.key")
@@ -52,6 +65,7 @@ class BrokerLayout(BaseModel):
 def _fields(layout: BrokerLayout) -> dict[str, str]:
     values = {name: str(value) for name, value in layout.model_dump().items()}
     values["persistence"] = "true" if layout.persistence else "false"
+    values["max_packet_size"] = str(packet_limit(layout.max_message_bytes))
     values["user_line"] = f"user {layout.run_as}" if layout.run_as else ""
     values["pid_line"] = f"pid_file {layout.pid_file}" if layout.pid_file else ""
     return values

@@ -6,12 +6,15 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from hub.settings import HubSettings
 from storepulse.emulators.processes import end_process
 from storepulse.provisioning.broker_config import BrokerLayout, render_config
 from storepulse.provisioning.passwords import add_gateway, set_hub_password
 from tests.support.net import free_port, wait_for_port
 from tests.support.test_ca import TestCA
+from wire.message_size import DEFAULT_MAX_MESSAGE_BYTES
 
 
 @dataclass
@@ -24,7 +27,12 @@ class SecuredBroker:
     process: subprocess.Popen[bytes] | None = None
 
     @classmethod
-    def prepare(cls, workdir: Path, gateways: tuple[str, ...] = ("A", "B")) -> "SecuredBroker":
+    def prepare(
+        cls,
+        workdir: Path,
+        gateways: tuple[str, ...] = ("A", "B"),
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> "SecuredBroker":
         ca = TestCA.create(workdir / "ca")
         server = ca.server_cert()
         layout = BrokerLayout(
@@ -46,6 +54,7 @@ class SecuredBroker:
             # As root Mosquitto would drop to the `mosquitto` user, which cannot read the
             # test's 0600 files on a SIGHUP reload.
             run_as="root" if os.geteuid() == 0 else None,
+            max_message_bytes=max_message_bytes,
         )
         render_config(workdir, layout)
         hub_password = set_hub_password(layout.hub_password_file, layout.hub_user)
@@ -53,6 +62,19 @@ class SecuredBroker:
         for gateway_id in gateways:
             broker.passwords[gateway_id] = add_gateway(layout.password_file, gateway_id)
         return broker
+
+    def hub_settings(self, database_url: str, tenant_key: str, **extra: Any) -> HubSettings:
+        """A hub on the hub listener with its own account, TLS to this broker's CA."""
+        return HubSettings(
+            database_url=database_url,
+            mqtt_port=self.layout.hub_port,
+            mqtt_username=self.layout.hub_user,
+            mqtt_password=self.hub_password,
+            mqtt_tls_ca=self.ca.cert_path,
+            api_port=0,
+            tenant_key=tenant_key,
+            **extra,
+        )
 
     @property
     def pid(self) -> int:

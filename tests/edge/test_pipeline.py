@@ -47,7 +47,7 @@ def _customer() -> CachedCustomer:
 def _pipeline(tmp_path: Path, outbox: Outbox) -> tuple[Pipeline, PromptBus]:
     outbox.open()
     cache = CustomerCache(tmp_path / "cache.db").open()
-    cache.apply(CacheDelta(store_id="s", version=1, base_version=0, upserts=[_customer()]))
+    cache.replace_all([_customer()], 1)
     bus = PromptBus()
     return Pipeline(outbox, cache, bus, lambda: None, lambda _s: None), bus
 

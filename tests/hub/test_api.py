@@ -66,6 +66,8 @@ def test_health_metrics_and_docs(ingest: IngestService, sessions: sessionmaker[S
         assert client.get("/healthz").json() == {
             "status": "ok",
             "database": "ok",
+            "mqtt": None,  # no MQTT link in this process: tests/hub/test_health_links.py
+            "projection": None,
             "projection_lag_events": 0,
             "projection_lag_seconds": 0.0,
         }

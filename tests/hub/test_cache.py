@@ -7,8 +7,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.crm.ingest import IngestService
 from hub.crm.projector import CrmProjector
 from hub.db.models import Customer, Identity
+from hub.ingest.cache_sync import read_snapshot, stale_store_version
 from tests.hub.batches import batch, checkout, payload, tap
+from wire.codec import decode_cache_delta
 from wire.identity import Identifier, IdentifierKind
+from wire.message_size import DEFAULT_MAX_MESSAGE_BYTES
 
 
 def test_delta_carries_last_three_purchases_newest_first(
@@ -36,15 +39,18 @@ def test_delta_carries_last_three_purchases_newest_first(
     assert following.version == delta.version + 1
 
 
-def test_snapshot_is_full_and_versions_only_grow(
+def test_snapshot_is_full_at_the_store_version(
     ingest: IngestService, sessions: sessionmaker[Session]
 ) -> None:
-    first = ingest.cache_snapshot("store-sh-jingan")
-    assert first.base_version == 0
+    stale = stale_store_version(sessions, "gw-demo-2", 0)
+    assert stale is not None
+    store_id, version = stale
+    [payload_] = read_snapshot(sessions, store_id, version, 100, DEFAULT_MAX_MESSAGE_BYTES).payloads
+    first = decode_cache_delta(payload_)
+    assert (first.base_version, first.version) == (0, version)
     assert {c.customer_id for c in first.upserts} == {f"cus-demo-{n:02d}" for n in range(11, 21)}
     assert all(len(c.last_purchases) <= 3 for c in first.upserts)
-    second = ingest.cache_snapshot("store-sh-jingan")
-    assert second.version > first.version
+    assert stale_store_version(sessions, "gw-demo-2", version) is None, "no new version taken"
 
 
 def test_new_card_at_a_store_joins_that_store_cache(

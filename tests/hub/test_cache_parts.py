@@ -1,6 +1,6 @@
-"""Cache messages stay within what a gateway accepts: deltas are cut by count and by bytes
-(each still follows the one before), and a snapshot takes the most recently updated
-customers that fit one message. Every message a real edge cache is given applies."""
+"""Cache messages stay within the message size: deltas are cut by count and by bytes
+(each still follows the one before), and a snapshot over its customer cap takes the most
+recently updated ones. Every message a real edge cache is given applies."""
 
 import logging
 from datetime import UTC, datetime, timedelta
@@ -15,10 +15,11 @@ from edge.cache.store import CustomerCache
 from hub.crm import cache_parts
 from hub.crm.ingest import IngestService
 from hub.crm.projector import CrmProjector
-from hub.ingest.cache_sync import snapshot_if_stale
+from hub.ingest.cache_sync import read_snapshot, stale_store_version
 from tests.hub.batches import batch, payload, tap
 from wire.codec import decode_cache_delta, encode
 from wire.identity import Identifier, IdentifierKind
+from wire.message_size import DEFAULT_MAX_MESSAGE_BYTES
 from wire.messages import CachedCustomer
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -58,17 +59,10 @@ def test_parts_keep_order_and_stay_within_count_and_bytes(
         assert json_size(part) <= max_bytes or len(part) == 1  # one huge entry: its own part
 
 
-def test_the_newest_that_fit_make_the_snapshot() -> None:
-    entries = [entry(n, 20) for n in range(30)]
-    chosen = cache_parts.newest_first(entries, max_count=25, max_bytes=json_size(entries[:10]))
-    assert [e.customer_id for e in chosen] == [f"cus-{n:05d}" for n in range(29, 19, -1)]
-    assert cache_parts.newest_first([], 10) == []
-
-
 def test_deltas_of_a_big_round_are_cut_and_all_apply_at_the_gateway(
     ingest: IngestService,
     projector: CrmProjector,
-    monkeypatch: pytest.MonkeyPatch,
+    sessions: sessionmaker[Session],
     tmp_path: Path,
 ) -> None:
     taps = [tap(f"BEEF{n:06X}") for n in range(40)]
@@ -77,11 +71,13 @@ def test_deltas_of_a_big_round_are_cut_and_all_apply_at_the_gateway(
     new = touched[STORE]
     assert len(new) == 40
     one_entry = json_size(ingest.cache_delta_for(STORE, {min(new)}).upserts)
-    monkeypatch.setattr(cache_parts, "CACHE_MESSAGE_BYTES", one_entry * 7)  # ~6 a message
+    max_message = one_entry * 7 + cache_parts.ENVELOPE_BYTES  # ~6 a message
     gateway_cache = CustomerCache(tmp_path / "cache.sqlite3").open()
-    gateway_cache.replace_all([], ingest.cache_snapshot(STORE).version)  # at the store's
+    stale = stale_store_version(sessions, GATEWAY, 0)
+    assert stale is not None
+    gateway_cache.replace_all([], stale[1])  # at the store's
 
-    deltas = [d.delta for d in ingest.cache_deltas_for({STORE: new})]
+    deltas = [d.delta for d in ingest.cache_deltas_for({STORE: new}, max_message)]
     assert len(deltas) >= 6
     for delta in deltas:
         assert json_size(delta.upserts) <= one_entry * 7
@@ -93,11 +89,10 @@ def test_deltas_of_a_big_round_are_cut_and_all_apply_at_the_gateway(
     gateway_cache.close()
 
 
-def test_a_snapshot_too_big_for_one_message_takes_the_newest_and_says_so(
+def test_a_snapshot_over_its_cap_takes_the_newest_and_says_so(
     ingest: IngestService,
     projector: CrmProjector,
     sessions: sessionmaker[Session],
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     later = datetime.now(UTC) + timedelta(minutes=1)  # after the demo seed's customers
@@ -105,14 +100,12 @@ def test_a_snapshot_too_big_for_one_message_takes_the_newest_and_says_so(
         sent = batch(GATEWAY, [tap(f"FACE{n:06X}")])
         ingest.commit_batch(GATEWAY, payload(sent), later + timedelta(minutes=n))
         projector.drain()
-    full = ingest.cache_snapshot(STORE)
-    newest = sorted(full.upserts, key=lambda e: e.updated_at, reverse=True)
-    assert {e.identifiers[0].value for e in newest[:5]} == {f"FACE{n:06X}" for n in range(7, 12)}
-    monkeypatch.setattr(cache_parts, "CACHE_MESSAGE_BYTES", json_size(newest[:5]))
+    stale = stale_store_version(sessions, GATEWAY, 0)
+    assert stale is not None
 
     with caplog.at_level(logging.WARNING):
-        found = snapshot_if_stale(sessions, GATEWAY, reported_version=0)
-    assert found is not None
-    _gateway, snapshot = found
-    assert [e.customer_id for e in snapshot.upserts] == [e.customer_id for e in newest[:5]]
-    assert f"the 5 most recently updated of its {len(full.upserts)} customers" in caplog.text
+        built = read_snapshot(sessions, STORE, stale[1], 5, DEFAULT_MAX_MESSAGE_BYTES)
+    [message] = [decode_cache_delta(p) for p in built.payloads]
+    newest = {f"FACE{n:06X}" for n in range(7, 12)}
+    assert {e.identifiers[0].value for e in message.upserts} == newest
+    assert f"holds 5 of its {12 + 10} customers: the newest 5 at most" in caplog.text

@@ -4,13 +4,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from edge.cache import CacheError, CacheVersionGap, CustomerCache
 from edge.errors import EdgeError
 from wire.identity import Identifier, IdentifierKind
-from wire.messages import CachedCustomer, CacheDelta, PurchaseSummary
+from wire.messages import CachedCustomer, CacheDelta, PurchaseSummary, SnapshotPart
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -44,8 +45,15 @@ def purchase(receipt: str, minutes: int = 0) -> PurchaseSummary:
 def delta(
     base: int, version: int, upserts: list[CachedCustomer], deletes: tuple[str, ...] = ()
 ) -> CacheDelta:
+    """A delta; base 0 makes a snapshot of one part."""
+    whole = SnapshotPart(snapshot_id=uuid4(), part=1, parts=1) if base == 0 else None
     return CacheDelta(
-        store_id="s1", version=version, base_version=base, upserts=upserts, deletes=list(deletes)
+        store_id="s1",
+        version=version,
+        base_version=base,
+        upserts=upserts,
+        deletes=list(deletes),
+        snapshot=whole,
     )
 
 
