@@ -14,7 +14,7 @@ from edge.cache import CustomerCache
 from edge.outbox import Outbox
 from wire.events import ReaderStatus
 from wire.identity import Identifier, IdentifierKind
-from wire.messages import CachedCustomer, CacheDelta
+from wire.messages import CachedCustomer
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def _use_both(data: Path) -> None:
         identifiers=[Identifier(kind=IdentifierKind.MEMBER_NO, value="M1")],
         updated_at=datetime.now(UTC),
     )
-    cache.apply(CacheDelta(store_id="s1", version=1, base_version=0, upserts=[customer]))
+    cache.replace_all([customer], version=1)
     outbox.close()  # the -wal and -shm files exist while open; check them before closing
     cache.close()
 
