@@ -61,10 +61,10 @@ class LineItem(_Body):
 class PosCheckout(_Body):
     receipt_no: RequiredText
     items: list[LineItem] = Field(min_length=1, max_length=500)
-    total: Money
-    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    member: Identifier | None = None
-    staff_id: ShortText | None = None
+    total: Money = Field(description="the sum of qty × unit_price over the items, minor units")
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+    member: Identifier | None = Field(default=None, description="the member the till named")
+    staff_id: ShortText | None = Field(default=None, description="the clerk, as the POS knows them")
     terminal: ShortText = ""
 
     @model_validator(mode="after")
@@ -126,7 +126,7 @@ class _Envelope(BaseModel):
     seq: int = Field(
         ge=1, le=MAX_SEQ, description="per-gateway counter; (gateway, epoch, seq) is unique"
     )
-    occurred_at: UtcDatetime
+    occurred_at: UtcDatetime = Field(description="when it happened, by the gateway's clock")
 
 
 class CardTappedEvent(_Envelope):

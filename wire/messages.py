@@ -24,7 +24,7 @@ class EventBatch(_Message):
 
     gateway_id: GatewayId
     epoch: UUID = Field(description="made with the outbox file; a new file is a new epoch")
-    sent_at: UtcDatetime
+    sent_at: UtcDatetime = Field(description="gateway clock when this message was sent")
     events: list[Event] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
 
     @model_validator(mode="after")
@@ -65,8 +65,13 @@ class Ack(_Message):
 
     gateway_id: GatewayId
     epoch: UUID | None = Field(description="null only when refused and no epoch was readable")
-    committed: list[SeqRange] = Field(default_factory=list)
-    dead_lettered: list[SeqRange] = Field(default_factory=list)
+    committed: list[SeqRange] = Field(
+        default_factory=list, description="stored at the hub: delete them from the outbox"
+    )
+    dead_lettered: list[SeqRange] = Field(
+        default_factory=list,
+        description="refused for good, the reason kept at the hub: delete them too",
+    )
     refused: Refusal | None = None
 
     @model_validator(mode="after")
@@ -94,8 +99,10 @@ class GatewayStatus(_Message):
     epoch: UUID | None = None
     clock: UtcDatetime | None = Field(default=None, description="gateway wall clock at send")
     # the hub keeps both in 32-bit columns
-    outbox_depth: int = Field(default=0, ge=0, le=2**31 - 1)
-    cache_version: int = Field(default=0, ge=0, le=2**31 - 1)
+    outbox_depth: int = Field(default=0, ge=0, le=2**31 - 1, description="events not yet acked")
+    cache_version: int = Field(
+        default=0, ge=0, le=2**31 - 1, description="the cache's version; 0 asks for a snapshot"
+    )
     readers: list[ReaderState] = Field(default_factory=list)
 
 
