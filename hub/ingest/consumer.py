@@ -78,6 +78,7 @@ class IngestConsumer:
         # The link's limit: the configured one, or the broker's CONNACK if that is lower.
         self.max_message_bytes = settings.mqtt_max_message_bytes
         self.disconnects = 0
+        self._stopping = False
         self.last_disconnect: str | None = None  # the reason, for /healthz
         self.snapshots: SnapshotSender | None = None
         if Channel.STATUS in channels:
@@ -108,6 +109,7 @@ class IngestConsumer:
         if self.snapshots is not None:
             self.snapshots.stop()
         if self._client is not None:
+            self._stopping = True
             self._client.disconnect()
             self._client.loop_stop()
         for _ in self._threads:
@@ -171,12 +173,16 @@ class IngestConsumer:
         )
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if self.connected.is_set():
+        was_connected = self.connected.is_set()
+        self.connected.clear()
+        metrics.MQTT_CONNECTED.set(0)
+        if self._stopping:  # our own disconnect is no link drop
+            log.info("hub ingest: MQTT link closed (stopping)")
+            return
+        if was_connected:
             self.disconnects += 1
             metrics.MQTT_DISCONNECTS.inc()
         self.last_disconnect = str(reason)
-        self.connected.clear()
-        metrics.MQTT_CONNECTED.set(0)
         log.warning("hub ingest: MQTT link down: %s", reason)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
