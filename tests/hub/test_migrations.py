@@ -21,6 +21,7 @@ TABLES = {
     "dead_letters",
     "cache_versions",
     "projection_jobs",
+    "staff",
 }
 
 

@@ -20,7 +20,23 @@ from hub.db.models.ingest import (
     ProjectionJob,
     RawEvent,
 )
-from hub.db.models.org import GATEWAY_ACTIVE, GATEWAY_REVOKED, Gateway, Region, Store, Tenant
+from hub.db.models.org import (
+    GATEWAY_ACTIVE,
+    GATEWAY_REVOKED,
+    ROLE_ADMIN,
+    ROLE_FIELD_ENGINEER,
+    ROLE_REGIONAL_MANAGER,
+    ROLE_STAFF,
+    ROLE_STORE_MANAGER,
+    ROLES,
+    STAFF_ACTIVE,
+    STAFF_LEFT,
+    Gateway,
+    Region,
+    Staff,
+    Store,
+    Tenant,
+)
 
 __all__ = [
     "GATEWAY_ACTIVE",
@@ -29,6 +45,14 @@ __all__ = [
     "OUTCOME_COMMITTED",
     "OUTCOME_DEAD",
     "PROVISIONAL",
+    "ROLES",
+    "ROLE_ADMIN",
+    "ROLE_FIELD_ENGINEER",
+    "ROLE_REGIONAL_MANAGER",
+    "ROLE_STAFF",
+    "ROLE_STORE_MANAGER",
+    "STAFF_ACTIVE",
+    "STAFF_LEFT",
     "Base",
     "CacheVersion",
     "Customer",
@@ -42,6 +66,7 @@ __all__ = [
     "PurchaseItem",
     "RawEvent",
     "Region",
+    "Staff",
     "Store",
     "Tenant",
     "Touchpoint",
