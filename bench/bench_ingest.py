@@ -36,13 +36,15 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from rich.table import Table
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bench.common import console, write_results
 from bench.ingest_gateways import publish_all
 from bench.ingest_workload import RAW_COLUMNS, Shape, build_work, copy_rows_of, prepare
 from hub.db import make_engine, make_session_factory
 from hub.db.models import DeadLetter, EventKey, Purchase, RawEvent
+from hub.projection import stream
+from hub.projection.crm_projection import CrmProjection
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from tests.support.mosquitto import MosquittoBroker
@@ -146,7 +148,7 @@ def copy_limit(
 
 
 class LagProbe:
-    """Samples the projection queue every 0.1 s, in a thread of its own."""
+    """Samples the CRM projection's lag every 0.1 s, in a thread of its own."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url, pool_size=1)
@@ -155,10 +157,11 @@ class LagProbe:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        query = text("SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM projection_jobs")
+        sessions = make_session_factory(self.engine)
         while not self._stop.is_set():
-            with self.engine.connect() as conn:
-                self.samples.append((time.monotonic(), int(conn.scalar(query) or 0)))
+            with sessions() as session:
+                lag = stream.lag(session, CrmProjection.name).events
+            self.samples.append((time.monotonic(), lag))
             self._stop.wait(0.1)
 
     def start(self) -> None:
@@ -190,9 +193,10 @@ async def hub_run(
     )
     hub = HubRuntime(settings)
     await hub.start()
-    assert hub.consumer is not None and hub.projection is not None
+    assert hub.consumer is not None and hub.loops
     if shape.defer_projection:  # the ack path alone; the CRM catches up after the last ack
-        await asyncio.to_thread(hub.projection.stop)
+        for loop in hub.loops:
+            await asyncio.to_thread(loop.stop)
     while not hub.consumer.connected.is_set():
         await asyncio.sleep(0.01)
     if hub.ingest_processes is not None:
@@ -203,8 +207,9 @@ async def hub_run(
     gateways.go.set()
     acked = await asyncio.to_thread(gateways.results.get, True, 900)
     if shape.defer_projection:
-        hub.projection.start()
-        hub.projection.wake()
+        for loop in hub.loops:
+            loop.start()
+            loop.wake()
     deadline = time.monotonic() + 900
     while probe.caught_up_after(acked["last_ack_at"]) is None and time.monotonic() < deadline:
         await asyncio.sleep(0.1)

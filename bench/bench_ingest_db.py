@@ -3,7 +3,7 @@ bulk COPY of the same raw rows (one transaction per batch) in the same run. Sinc
 projection moved out of `commit_batch`, this is the ack path alone; bench/bench_ingest.py
 measures the whole hub, projection included.
 
-    .venv/bin/python bench/bench_ingest_db.py [--events 100000] [--batch 500] [--sqlite]
+    .venv/bin/python bench/bench_ingest_db.py [--events 100000] [--batch 500]
 
 Batches are realistic: 80% card taps drawn from a pool of cards of which half are known
 (a third of those taps also carry the member number), 20% checkouts by known members; 20
@@ -13,7 +13,6 @@ writes ingest_db.json to bench/results/ (or $STOREPULSE_BENCH_RESULTS).
 
 import argparse
 import random
-import tempfile
 import threading
 import time
 import uuid
@@ -29,10 +28,10 @@ from uuid6 import uuid7
 
 from bench.common import write_results
 from bench.ingest_workload import Shape, body, card, gateway
-from hub.crm.ingest import IngestService
-from hub.crm.seed import register_gateway
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.models import Customer, DeadLetter, Identity, RawEvent, Region, Store, Tenant
+from hub.demo.seed import register_gateway
+from hub.ingest.service import IngestService
 from tests.support.postgres import scratch_database
 from wire.codec import decode_batch, encode
 from wire.events import make_event
@@ -207,7 +206,6 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--gateways", type=int, default=20)
     parser.add_argument("--cards", type=int, default=50_000)
-    parser.add_argument("--sqlite", action="store_true", help="also run on a SQLite file")
     args = parser.parse_args()
     shape = Shape(args.events, args.batch, args.gateways, args.cards)
     console = Console()
@@ -226,11 +224,6 @@ def main() -> None:
         rows[f"commit_batch PostgreSQL ({threads} thread{'s' * (threads > 1)})"] = on_scratch(
             shape, now, ingest
         )
-    if args.sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/hub.sqlite3"
-            prepare(url, shape, now)
-            rows["commit_batch SQLite (1 thread)"] = run_ingest(url, work, 1)
     report(console, shape, rows)
 
 

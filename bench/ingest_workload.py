@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import insert
 from uuid6 import uuid7
 
-from hub.crm import demo_data
-from hub.crm.seed import register_gateway, seed_demo
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.models import Customer, Identity, Store
+from hub.demo import data as demo_data
+from hub.demo.seed import register_gateway, seed_demo
 from wire.codec import decode_batch, encode
 from wire.events import CardTapped, EventBody, LineItem, PosCheckout, make_event
 from wire.identity import Identifier, IdentifierKind

@@ -23,7 +23,7 @@ def migrate(config: Path | None) -> int:
     settings = _settings(config)
     if settings is None:
         return 2
-    migrate_db(settings.database_url)
+    migrate_db(settings.require_database_url())
     return 0
 
 

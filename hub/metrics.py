@@ -28,23 +28,31 @@ IDENTITY_RACES = Counter(
     "storepulse_hub_identity_races_total",
     "Batches that lost an identifier to a concurrent worker and resolved again.",
 )
-PROJECTED = Counter(
-    "storepulse_hub_projected_events_total",
-    "Stored events taken by the CRM projection, by outcome (projected, dead_lettered).",
-    ["outcome"],
+STREAM_EVENTS = Counter(
+    "storepulse_hub_stream_events_total",
+    "Committed events a stream consumer took, by outcome (applied, dead_lettered).",
+    ["consumer", "outcome"],
 )
-PROJECTION_SECONDS = Histogram(
-    "storepulse_hub_projection_round_seconds",
-    "Time of one CRM projection round (up to max_events events, one transaction).",
+STREAM_ROUND_SECONDS = Histogram(
+    "storepulse_hub_stream_round_seconds",
+    "Time of one round of a stream consumer (up to max_events events, one transaction).",
+    ["consumer"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-PROJECTION_LAG = Gauge(
-    "storepulse_hub_projection_lag_events",
-    "Committed (acked) events the CRM projection has not applied yet.",
+STREAM_LAG_EVENTS = Gauge(
+    "storepulse_hub_stream_lag_events",
+    "Committed (acked) events a stream consumer has not applied yet.",
+    ["consumer"],
 )
-PROJECTION_LAG_SECONDS = Gauge(
-    "storepulse_hub_projection_lag_seconds",
-    "Age of the oldest committed event the CRM projection has not applied yet.",
+STREAM_LAG_SECONDS = Gauge(
+    "storepulse_hub_stream_lag_seconds",
+    "Age of the oldest committed event a stream consumer has not applied yet.",
+    ["consumer"],
+)
+STREAM_FAILURES = Counter(
+    "storepulse_hub_stream_failures_total",
+    "Rounds of a stream consumer that failed (storage or otherwise) and were retried.",
+    ["consumer"],
 )
 CACHE_SNAPSHOT_REQUESTS = Counter(
     "storepulse_hub_cache_snapshot_requests_total",
@@ -75,8 +83,4 @@ MQTT_OVERSIZE = Counter(
     "storepulse_hub_mqtt_oversize_refused_total",
     "Messages the hub did not publish: larger than the link's max message size.",
     ["channel"],
-)
-PROJECTION_FAILURES = Counter(
-    "storepulse_hub_projection_failures_total",
-    "CRM projection rounds that failed (storage or otherwise) and were retried.",
 )

@@ -1,4 +1,5 @@
-"""The hub as one running thing: database, ingest consumer, CRM projection and API server.
+"""The hub as one running thing: database, ingest, the event stream's consumers (the CRM
+projection first) and the API server.
 
 Used by `storepulse hub serve` and by the demo; `start()`/`stop()` do all the I/O.
 """
@@ -11,14 +12,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
-from hub.api.schemas import MqttLinkHealth, ProjectionHealth
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
-from hub.crm.seed import seed_demo
+from hub.api.schemas import ConsumerRun, MqttLinkHealth
 from hub.db import make_engine, make_session_factory, migrate
+from hub.demo.seed import seed_demo
 from hub.ingest.consumer import IngestConsumer
 from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest, ingest_service
-from hub.ingest.projection_loop import ProjectionLoop
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
+from hub.projection.loop import ConsumerLoop
+from hub.projection.registry import stream_consumers
 from hub.settings import HubSettings
 from wire.topics import Channel
 
@@ -39,7 +41,7 @@ class HubRuntime:
         self.sessions: sessionmaker[Session] | None = None
         self.service: IngestService | None = None
         self.consumer: IngestConsumer | None = None
-        self.projection: ProjectionLoop | None = None
+        self.loops: list[ConsumerLoop] = []
         self.ingest_processes: IngestProcesses | None = None
         self.api_port: int | None = None
         self._server: uvicorn.Server | None = None
@@ -51,34 +53,36 @@ class HubRuntime:
 
     async def start(self) -> None:
         settings = self.settings
-        await asyncio.to_thread(migrate, settings.database_url)
-        self.engine = make_engine(settings.database_url)
+        database_url = settings.require_database_url()
+        await asyncio.to_thread(migrate, database_url)
+        self.engine = make_engine(database_url)
         self.sessions = make_session_factory(self.engine)
         if self.seed_demo_data:
             await asyncio.to_thread(seed_demo, self.sessions, self.tenant_key)
         self.service = ingest_service(settings, self.sessions)
-        # SQLite has one writer: concurrent workers would only trade "database is locked".
-        sqlite = self.engine.dialect.name == "sqlite"
-        workers = 1 if sqlite else settings.ingest_workers
-        # With ingest processes, this one takes status only: its CRM projection would hold
+        workers = settings.ingest_workers
+        # With ingest processes, this one takes status only: its stream consumers would hold
         # the interpreter lock from under an ingest thread here and stall that share of acks.
         processes = self._ingest_processes()
         channels = (Channel.STATUS,) if processes else (Channel.EVENTS, Channel.STATUS)
         self.consumer = IngestConsumer(
             settings, self.service, self.sessions, workers=workers, channels=channels
         )
-        projector = CrmProjector(self.sessions, settings.projection_max_events)
-        self.projection = ProjectionLoop(
-            projector,
-            self.consumer.publish_touched,
-            # Commits in other processes cannot wake it: it looks more often then, and
-            # only jobs arriving during a round tell it that they are busy.
-            idle_seconds=0.25 if processes else 1.0,
-            ingest_busy=None if processes else self.consumer.busy,
-            busy_share=settings.projection_busy_share,
-        )
-        self.consumer.on_committed = self.projection.wake
-        self.projection.start()  # first: it picks up what a previous run left queued
+        self.loops = [
+            ConsumerLoop(
+                ConsumerRunner(self.sessions, consumer, settings.projection_max_events),
+                self.consumer.publish_touched,
+                # Commits in other processes cannot wake it: it looks more often then, and
+                # only segments arriving during a round tell it that they are busy.
+                idle_seconds=0.25 if processes else 1.0,
+                ingest_busy=None if processes else self.consumer.busy,
+                busy_share=settings.projection_busy_share,
+            )
+            for consumer in stream_consumers()
+        ]
+        self.consumer.on_committed = self._wake_consumers
+        for loop in self.loops:  # first: they read what was committed before this start
+            loop.start()
         self.consumer.start()
         if processes:
             self.ingest_processes = processes
@@ -112,10 +116,14 @@ class HubRuntime:
         self.api_port = self._server.servers[0].sockets[0].getsockname()[1]
         log.info("hub API on http://%s:%s", self.settings.api_host, self.api_port)
 
-    def live_state(self) -> tuple[MqttLinkHealth | None, ProjectionHealth | None]:
+    def _wake_consumers(self) -> None:
+        for loop in self.loops:
+            loop.wake()
+
+    def live_state(self) -> tuple[MqttLinkHealth | None, dict[str, ConsumerRun]]:
         """The MQTT link of this process (the status one, with ingest processes) and the
-        CRM projection, for /healthz."""
-        link = projection = None
+        stream consumers' threads, for /healthz."""
+        link = None
         consumer = self.consumer
         if consumer is not None:
             link = MqttLinkHealth(
@@ -124,12 +132,13 @@ class HubRuntime:
                 last_disconnect=consumer.last_disconnect,
                 max_message_bytes=consumer.max_message_bytes,
             )
-        loop = self.projection
-        if loop is not None:
-            projection = ProjectionHealth(
+        runs = {
+            loop.runner.name: ConsumerRun(
                 running=loop.running, failures=loop.failures, last_error=loop.last_error
             )
-        return link, projection
+            for loop in self.loops
+        }
+        return link, runs
 
     async def wait(self) -> None:
         """Until the API server exits (it handles SIGINT/SIGTERM)."""
@@ -145,7 +154,7 @@ class HubRuntime:
             await asyncio.to_thread(self.ingest_processes.stop)
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
-        if self.projection is not None:
-            await asyncio.to_thread(self.projection.stop)
+        for loop in self.loops:
+            await asyncio.to_thread(loop.stop)
         if self.engine is not None:
             self.engine.dispose()

@@ -24,7 +24,7 @@ PLACEHOLDER_SECRETS = frozenset({"changeme", "changethis", "secret"})
 class HubSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STOREPULSE_HUB_", extra="forbid")
 
-    database_url: str = "sqlite:///var/hub.sqlite3"
+    database_url: str | None = None
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = Field(default=1883, ge=1, le=65535)
     mqtt_username: str | None = None
@@ -81,6 +81,13 @@ class HubSettings(BaseSettings):
     dead_letter_retention_days: int = Field(
         default=30, ge=1, le=3650, description="dead letters older than this are deleted"
     )
+
+    def require_database_url(self) -> str:
+        """The server's URL. None in the settings means the runtime starts an embedded
+        PostgreSQL first and sets it; code past start-up may rely on it."""
+        if self.database_url is None:
+            raise ConfigError("database_url is not set (the hub runtime sets it at start)")
+        return self.database_url
 
     @field_validator("tenant_key")
     @classmethod

@@ -24,13 +24,10 @@ def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
     broker.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Hub storage on both backends: a SQLite file and a scratch PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-    url: str = request.getfixturevalue("pg_url")
-    return url
+@pytest.fixture
+def db_url(pg_url: str) -> str:
+    """Hub storage: a scratch PostgreSQL database (the hub runs on nothing else)."""
+    return pg_url
 
 
 @pytest.fixture

@@ -20,22 +20,29 @@ class MqttLinkHealth(_Out):
     max_message_bytes: int = Field(description="largest payload the hub publishes on it")
 
 
-class ProjectionHealth(_Out):
-    running: bool = Field(description="the CRM projection thread is alive")
+class ConsumerRun(_Out):
+    """A stream consumer's thread in this process."""
+
+    running: bool = Field(description="the consumer's thread is alive")
     failures: int = Field(description="rounds that failed (and were retried) since start")
     last_error: str | None = Field(default=None, description="None once a round succeeds")
 
 
+class ConsumerHealth(_Out):
+    lag_events: int = Field(description="committed events this consumer has not applied yet")
+    lag_seconds: float = Field(description="age of the oldest of them (0 when none wait)")
+    run: ConsumerRun | None = Field(default=None, description="None: not run in this process")
+
+
 class Health(_Out):
-    status: str = Field(description="ok; degraded (503) when the MQTT link or projection is down")
+    status: str = Field(
+        description="ok; degraded (503) when the MQTT link or a stream consumer is down"
+    )
     database: str
     mqtt: MqttLinkHealth | None = Field(default=None, description="None: no MQTT link here")
-    projection: ProjectionHealth | None = None
-    projection_lag_events: int | None = Field(
-        default=None, description="committed events the CRM projection has not applied yet"
-    )
-    projection_lag_seconds: float | None = Field(
-        default=None, description="age of the oldest of them (0 when none wait)"
+    consumers: dict[str, ConsumerHealth] = Field(
+        default_factory=dict,
+        description="each consumer of the committed event stream (crm: the CRM projection)",
     )
 
 

@@ -1,6 +1,6 @@
-"""Many rows in one round trip, inside the session's transaction: COPY on PostgreSQL, one
-executemany (SQLAlchemy's insertmanyvalues) elsewhere. Ingest writes hundreds of rows per
-batch into a few tables; one statement per table is what keeps it fast."""
+"""Many rows in one round trip, inside the session's transaction: COPY, and psycopg SQL on
+the session's own connection. Ingest writes hundreds of rows per batch into a few tables;
+one statement per table is what keeps it fast."""
 
 import json
 from collections.abc import Iterator, Sequence
@@ -9,13 +9,9 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-
-
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def copy_rows(
@@ -36,7 +32,7 @@ def driver_execute(
 ) -> list[tuple[Any, ...]]:
     """Run psycopg SQL (`%(name)s` text, `%(name)b` binary parameters) on the session's own
     connection and return its rows. For the ingest hot path, where SQLAlchemy's statement
-    and result handling cost more than the statement itself. PostgreSQL only."""
+    and result handling cost more than the statement itself."""
     with _driver_cursor(session, statement, params) as cursor:
         cursor.execute(statement, params)
         return list(cursor.fetchall()) if cursor.description else []
@@ -61,11 +57,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     """Insert plain rows (every dict with the same keys) without ORM objects."""
     if not rows:
         return
-    if is_postgres(session):
-        columns = list(rows[0])
-        copy_rows(session, table.name, columns, _copy_tuples(table, columns, rows))
-    else:
-        session.execute(insert(table), rows)
+    columns = list(rows[0])
+    copy_rows(session, table.name, columns, _copy_tuples(table, columns, rows))
 
 
 def _copy_tuples(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> list[Any]:

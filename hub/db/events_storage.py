@@ -10,14 +10,11 @@ from hub.db import partitions, timescale
 
 
 class EventsLayout(StrEnum):
-    PLAIN = "plain"  # SQLite
-    PARTITIONED = "partitioned"  # PostgreSQL, monthly range partitions
-    HYPERTABLE = "hypertable"  # PostgreSQL + TimescaleDB
+    PARTITIONED = "partitioned"  # monthly range partitions
+    HYPERTABLE = "hypertable"  # TimescaleDB
 
 
 def detect_layout(conn: Connection) -> EventsLayout:
-    if conn.dialect.name != "postgresql":
-        return EventsLayout.PLAIN
     partitioned = conn.execute(
         text(
             "SELECT 1 FROM pg_partitioned_table t JOIN pg_class c ON c.oid = t.partrelid "
@@ -37,8 +34,8 @@ def prepare_months(
 
 
 def refresh_rollup(conn: Connection, layout: EventsLayout) -> None:
-    """Bring `events_daily` up to date (SQLite has no rollup view: nothing to do)."""
+    """Bring `events_daily` up to date."""
     if layout is EventsLayout.PARTITIONED:
         partitions.refresh_rollup(conn)
-    elif layout is EventsLayout.HYPERTABLE:
+    else:
         timescale.refresh_rollup(conn)

@@ -48,9 +48,7 @@ def migrate(url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
-def _choose(engine: Engine) -> timescale.StorageChoice | None:
-    if engine.dialect.name != "postgresql":
-        return None
+def _choose(engine: Engine) -> timescale.StorageChoice:
     with engine.connect() as conn:
         return timescale.choose_layout(timescale.read_catalogue(conn))
 

@@ -1,19 +1,19 @@
-"""Column types that behave the same on SQLite and PostgreSQL."""
+"""Column types of the hub's models."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-JsonDoc: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+JsonDoc: TypeEngine[Any] = JSONB()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out. SQLite keeps no zone, so we store UTC naive there
-    and re-attach UTC on the way out; PostgreSQL uses timestamptz."""
+    """Aware UTC datetimes in and out (timestamptz); a naive datetime is refused, never
+    guessed."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -23,10 +23,9 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.astimezone(UTC)

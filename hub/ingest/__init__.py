@@ -1,1 +1,1 @@
-"""MQTT ingest: the consumer that feeds gateway traffic to `hub.crm.ingest.IngestService`."""
+"""MQTT ingest: the consumer that feeds gateway traffic to `hub.ingest.service.IngestService`."""

@@ -29,10 +29,10 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm.batch_outcome import IngestOutcome
-from hub.crm.ingest import IngestService
 from hub.errors import StorageError
-from hub.ingest.snapshot_sender import SnapshotSender
+from hub.gateways.snapshot_sender import SnapshotSender
+from hub.ingest.batch_outcome import IngestOutcome
+from hub.ingest.service import IngestService
 from hub.settings import HubSettings
 from wire.codec import decode_status, encode
 from wire.errors import WireError

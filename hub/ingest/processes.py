@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.dead_letters import DeadLetterPolicy
-from hub.crm.ingest import IngestService
 from hub.db import make_engine, make_session_factory
 from hub.ingest import shared_metrics
 from hub.ingest.consumer import IngestConsumer
+from hub.ingest.dead_letters import DeadLetterPolicy
+from hub.ingest.service import IngestService
 from hub.settings import HubSettings
 from wire.topics import Channel
 
@@ -60,8 +60,6 @@ def ingest_service(settings: HubSettings, sessions: sessionmaker[Session]) -> In
 
 def can_share_ingest(settings: HubSettings) -> str | None:
     """Why ingest processes cannot run with these settings, or None if they can."""
-    if settings.database_url.startswith("sqlite"):
-        return "SQLite has one writer"
     if settings.mqtt_protocol != "5" or settings.mqtt_shared_group is None:
         return "the events subscription is not an MQTT 5 shared subscription"
     return None
@@ -174,7 +172,7 @@ def run_ingest_process(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent; it stops us
     if initializer is not None:
         initializer()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.require_database_url())
     sessions = make_session_factory(engine)
     service = ingest_service(settings, sessions)
     consumer = IngestConsumer(

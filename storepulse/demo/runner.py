@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from edge.gateway import Gateway
-from hub.crm.batch_outcome import IngestOutcome
+from hub.ingest.batch_outcome import IngestOutcome
 from hub.runtime import HubRuntime
 from storepulse.demo.broker import start_amqtt
 from storepulse.demo.keys import ENTER, KeyInput

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from edge.gateway import Gateway
-from hub.crm.demo_data import PRODUCTS
+from hub.demo.data import PRODUCTS
 from storepulse.demo.rig import DEMO_CARD_UID, DEMO_ID_NUMBER, StoreRig
 from storepulse.emulators.pcscd import Pcscd
 from storepulse.emulators.pos_terminal import SaleLine

@@ -2,18 +2,15 @@
 hub's own account, no gateway can take its session, and it keeps its client id when it
 reconnects."""
 
-from pathlib import Path
-
-from hub.crm.ingest import IngestService
 from hub.db import make_engine, make_session_factory, migrate
 from hub.ingest.consumer import IngestConsumer
+from hub.ingest.service import IngestService
 from hub.settings import HubSettings
 from tests.deploy.mqtt_probe import Probe, wait_for
 from tests.deploy.secured_broker import SecuredBroker
 
 
-def _consumer(broker: SecuredBroker, tmp_path: Path) -> IngestConsumer:
-    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+def _consumer(broker: SecuredBroker, url: str) -> IngestConsumer:
     migrate(url)
     sessions = make_session_factory(make_engine(url))
     settings = HubSettings(
@@ -28,8 +25,8 @@ def _consumer(broker: SecuredBroker, tmp_path: Path) -> IngestConsumer:
     return IngestConsumer(settings, service, sessions)
 
 
-def test_the_hub_keeps_its_session_and_its_client_id(broker: SecuredBroker, tmp_path: Path) -> None:
-    consumer = _consumer(broker, tmp_path)
+def test_the_hub_keeps_its_session_and_its_client_id(broker: SecuredBroker, pg_url: str) -> None:
+    consumer = _consumer(broker, pg_url)
     consumer.start()
     try:
         assert consumer.connected.wait(10), "the hub never logged in on its listener"

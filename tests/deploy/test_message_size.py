@@ -6,9 +6,9 @@ import secrets
 from pathlib import Path
 
 from hub import metrics
-from hub.crm.ingest import IngestService
 from hub.db import make_engine, make_session_factory, migrate
 from hub.ingest.consumer import IngestConsumer
+from hub.ingest.service import IngestService
 from tests.deploy.mqtt_probe import Probe, wait_for
 from tests.deploy.secured_broker import SecuredBroker
 from wire.message_size import MIN_MAX_MESSAGE_BYTES, PACKET_HEADROOM_BYTES
@@ -16,12 +16,14 @@ from wire.message_size import MIN_MAX_MESSAGE_BYTES, PACKET_HEADROOM_BYTES
 LIMIT = MIN_MAX_MESSAGE_BYTES  # the broker's; the hub is configured for four times that
 
 
-def test_the_hub_keeps_to_the_brokers_limit_and_stays_connected(tmp_path: Path) -> None:
+def test_the_hub_keeps_to_the_brokers_limit_and_stays_connected(
+    tmp_path: Path, pg_url: str
+) -> None:
     broker = SecuredBroker.prepare(tmp_path / "broker", ("A",), max_message_bytes=LIMIT)
     conf = (broker.workdir / "storepulse.conf").read_text()
     assert f"max_packet_size {LIMIT + PACKET_HEADROOM_BYTES}\n" in conf
     broker.start()
-    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    url = pg_url
     migrate(url)
     engine = make_engine(url)
     settings = broker.hub_settings(url, secrets.token_urlsafe(24), mqtt_max_message_bytes=4 * LIMIT)

@@ -38,10 +38,10 @@ def _event(seq: int) -> dict[str, object]:
 
 
 def test_a_gateway_written_from_the_docs_is_served(
-    mosquitto: MosquittoBroker, tmp_path: Path
+    mosquitto: MosquittoBroker, tmp_path: Path, pg_url: str
 ) -> None:
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+        url = pg_url
         settings = local_hub_settings(url, mosquitto.port, secrets.token_urlsafe(24))
         hub = HubRuntime(settings, seed_demo_data=True)
         await hub.start()

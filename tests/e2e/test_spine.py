@@ -1,5 +1,5 @@
-"""The spine end to end: NFC emulator -> gateway -> real Mosquitto -> hub (SQLite and
-PostgreSQL) -> ack and cache delta back; the prompt is read off the store page's stream."""
+"""The spine end to end: NFC emulator -> gateway -> real Mosquitto -> hub
+(PostgreSQL) -> ack and cache delta back; the prompt is read off the store page's stream."""
 
 import asyncio
 import os
@@ -73,10 +73,10 @@ async def steps_until(check: object, timeout: float = 20.0) -> None:
 
 
 def test_clerk_marks_prompt_done_and_the_hub_records_it(
-    mosquitto: MosquittoBroker, tmp_path: Path
+    mosquitto: MosquittoBroker, tmp_path: Path, pg_url: str
 ) -> None:
     async def scenario() -> None:
-        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
+        async with synced(pg_url, mosquitto.port, tmp_path) as system:
             prompt = await system.scenario.tap()
             async with httpx.AsyncClient() as client:
                 response = await client.post(
@@ -93,9 +93,8 @@ def test_clerk_marks_prompt_done_and_the_hub_records_it(
 
 
 @asynccontextmanager
-async def synced_on_sqlite(broker_port: int, tmp_path: Path) -> AsyncIterator[System]:
-    """The system with its hub on SQLite, once the gateway's cache snapshot is in."""
-    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+async def synced(url: str, broker_port: int, tmp_path: Path) -> AsyncIterator[System]:
+    """The system on the hub database `url`, once the gateway's cache snapshot is in."""
     async with running_system(url, broker_port, tmp_path) as system:
         await system.scenario.cache_synced()
         yield system
@@ -111,12 +110,12 @@ def _event_types(system: object) -> list[str]:
 
 
 def test_a_wiped_outbox_starts_a_new_epoch_and_nothing_collides(
-    mosquitto: MosquittoBroker, tmp_path: Path
+    mosquitto: MosquittoBroker, tmp_path: Path, pg_url: str
 ) -> None:
     """DESIGN §2: the hub keys on (gateway, epoch, seq), so seq 1 of a new file is new."""
 
     async def scenario() -> None:
-        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
+        async with synced(pg_url, mosquitto.port, tmp_path) as system:
             await system.scenario.tap()
             await system.scenario.outbox_drained()
             first_epoch = system.gateway.outbox.epoch
@@ -138,7 +137,8 @@ def test_a_wiped_outbox_starts_a_new_epoch_and_nothing_collides(
 
 
 def test_demo_check_passes_on_embedded_defaults(tmp_path: Path) -> None:
-    """`storepulse demo --check`: amqtt in-process broker, hub on SQLite, emulated store."""
+    """`storepulse demo --check`: amqtt in-process broker, hub on embedded PostgreSQL,
+    emulated store."""
     result = subprocess.run(
         [sys.executable, "-m", "storepulse.cli", "demo", "--check"],
         cwd=ROOT,
@@ -190,14 +190,14 @@ def _owner_at_hub(system: Any, uid: str) -> str | None:
 
 
 def test_a_new_card_with_a_known_member_number_prompts_the_member_at_once(
-    mosquitto: MosquittoBroker, tmp_path: Path
+    mosquitto: MosquittoBroker, tmp_path: Path, pg_url: str
 ) -> None:
     """Issue 12 item 5: the NDEF member number is tried, not only the unregistered UID; the
     hub then links the UID and the store's cache learns it. Item 6: a member of the other
     store shows as unknown here, and the same card is redrawn with where they are known."""
 
     async def scenario() -> None:
-        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
+        async with synced(pg_url, mosquitto.port, tmp_path) as system:
             _swap_tag(system, "0102030405060A0B", "M1001")  # cus-demo-01's number, new UID
             prompt = await system.scenario.tap()
             assert (prompt["customer_id"], prompt["display_name"]) == ("cus-demo-01", "王*")
@@ -223,12 +223,12 @@ def test_a_new_card_with_a_known_member_number_prompts_the_member_at_once(
 
 
 def test_an_unknown_card_tapped_twice_is_not_yet_a_member_both_times(
-    mosquitto: MosquittoBroker, tmp_path: Path
+    mosquitto: MosquittoBroker, tmp_path: Path, pg_url: str
 ) -> None:
     """Issue 12 item 6: the hub's provisional record does not turn the offer into 'Guest'."""
 
     async def scenario() -> None:
-        async with synced_on_sqlite(mosquitto.port, tmp_path) as system:
+        async with synced(pg_url, mosquitto.port, tmp_path) as system:
             _swap_tag(system, "0102030405060E0F", None)
             first = await system.scenario.tap()
             assert (first["membership"], first["title"]) == ("unknown", NEW_CUSTOMER)

@@ -1,4 +1,4 @@
-"""Hub tests run on both backends: a SQLite file and a scratch PostgreSQL database."""
+"""Hub tests run on a scratch PostgreSQL database each (tests/conftest.py: db_url)."""
 
 from collections.abc import Iterator
 
@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
-from hub.crm.seed import SeedResult, seed_demo
 from hub.db import make_engine, make_session_factory, migrate
+from hub.demo.seed import SeedResult, seed_demo
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
+from hub.projection.crm_projection import CrmProjection
 
 TENANT_KEY = b"test-tenant-key-0123456789"
 SKEW_LIMIT = 120
@@ -39,6 +40,6 @@ def ingest(sessions: sessionmaker[Session], seeded: SeedResult) -> IngestService
 
 
 @pytest.fixture
-def projector(sessions: sessionmaker[Session], seeded: SeedResult) -> CrmProjector:
+def projector(sessions: sessionmaker[Session], seeded: SeedResult) -> ConsumerRunner:
     """The CRM projection of what `ingest` committed: call `drain()` after committing."""
-    return CrmProjector(sessions)
+    return ConsumerRunner(sessions, CrmProjection())

@@ -7,8 +7,8 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
 from hub.settings import HubSettings
 from tests.hub.batches import batch, checkout, payload
 from tests.hub.conftest import TENANT_KEY
@@ -20,14 +20,14 @@ def _client(sessions: sessionmaker[Session]) -> TestClient:
 
 
 def test_checkout_with_member_is_visible_in_customer_view(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     now = datetime.now(UTC)
     b = batch("gw-demo-1", [checkout("R-API-1", member="M1001", total=3700)], at=now)
     out = ingest.commit_batch("gw-demo-1", payload(b), now)
     assert out.committed == 1
     with _client(sessions) as client:  # stored and acked; the CRM has not seen it yet
-        assert client.get("/healthz").json()["projection_lag_events"] == 1
+        assert client.get("/healthz").json()["consumers"]["crm"]["lag_events"] == 1
         before = client.get("/customers/cus-demo-01").json()
     assert "R-API-1" not in {p["receipt_no"] for p in before["purchases"]}
     assert projector.drain().touched == {"store-sh-xuhui": {"cus-demo-01"}}
@@ -67,16 +67,14 @@ def test_health_metrics_and_docs(ingest: IngestService, sessions: sessionmaker[S
             "status": "ok",
             "database": "ok",
             "mqtt": None,  # no MQTT link in this process: tests/hub/test_health_links.py
-            "projection": None,
-            "projection_lag_events": 0,
-            "projection_lag_seconds": 0.0,
+            "consumers": {"crm": {"lag_events": 0, "lag_seconds": 0.0, "run": None}},
         }
         metrics = client.get("/metrics")
         assert metrics.status_code == 200
         assert (
             'storepulse_hub_dead_letters_total{kind="batch",reason="invalid json"}' in metrics.text
         )
-        assert "storepulse_hub_projection_lag_events" in metrics.text
+        assert "storepulse_hub_stream_events_total" in metrics.text
         assert client.get("/docs").status_code == 200
         paths = client.get("/openapi.json").json()["paths"]
         assert {"/healthz", "/customers/{customer_id}", "/stores/{store_id}/gateways"} <= set(paths)

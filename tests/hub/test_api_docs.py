@@ -4,7 +4,6 @@ hub or store with no internet: Swagger UI's assets come from an installed packag
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +19,9 @@ from tests.support.net import free_port
 
 
 @pytest.fixture
-def hub_api(tmp_path: Path) -> Iterator[str]:
+def hub_api(pg_url: str) -> Iterator[str]:
     """The hub's API under a real uvicorn on a free loopback port (the docs need no tables)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    engine = make_engine(pg_url)
     settings = HubSettings(tenant_key=SecretStr("docs-test-tenant-key-0123456789"))
     app = build_api(settings, make_session_factory(engine))
     port = free_port()

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
 from hub.crm.customer_view import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
 from hub.settings import HubSettings
 from tests.hub.batches import batch, checkout, payload
 from tests.hub.conftest import TENANT_KEY
@@ -25,7 +25,7 @@ def _client(sessions: sessionmaker[Session]) -> TestClient:
     return TestClient(build_api(settings, sessions))
 
 
-def _history(ingest: IngestService, projector: CrmProjector) -> set[str]:
+def _history(ingest: IngestService, projector: ConsumerRunner) -> set[str]:
     """Two batches of checkouts by M1001 with the same timestamps, so `at` ties across
     rows and only the id orders them; projected into the CRM (two rounds, in order)."""
     at = datetime.now(UTC).replace(microsecond=0)
@@ -36,7 +36,7 @@ def _history(ingest: IngestService, projector: CrmProjector) -> set[str]:
             "gw-demo-1", payload(batch("gw-demo-1", [checkout(r) for r in names], at=at)), at
         )
         assert out.committed == PER_BATCH
-        assert projector.project_once().projected == PER_BATCH
+        assert projector.run_once().applied == PER_BATCH
         receipts.update(names)
     return receipts
 
@@ -54,7 +54,7 @@ def _walk(client: TestClient, first: dict[str, Any], key: str, route: str) -> li
 
 
 def test_360_returns_the_newest_page_and_the_routes_walk_the_rest(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     receipts = _history(ingest, projector)
     with _client(sessions) as client:
@@ -76,7 +76,7 @@ def test_360_returns_the_newest_page_and_the_routes_walk_the_rest(
 
 
 def test_default_limit_is_documented_and_applied(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     _history(ingest, projector)
     with _client(sessions) as client:

@@ -1,6 +1,6 @@
-"""Schemathesis against the hub API in-process (ASGI, no network) on a seeded hub, SQLite and
-PostgreSQL: no generated call may answer 5xx, and every answer (status code, content type,
-body) must match the OpenAPI document.
+"""Schemathesis against the hub API in-process (ASGI, no network) on a seeded hub: no
+generated call may answer 5xx, and every answer (status code, content type, body) must
+match the OpenAPI document.
 
 The app is built at import with an unbound session factory (building it does no I/O, and
 schemathesis needs the schema at collection); a module fixture binds it to a seeded database.
@@ -9,7 +9,6 @@ schemathesis.pytest.from_fixture would avoid that, but on pytest 9 it fails with
 
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
-from hub.crm.seed import seed_demo
 from hub.db import make_engine, migrate
+from hub.demo.seed import seed_demo
 from hub.settings import HubSettings
 from tests.hub.conftest import TENANT_KEY
 from tests.support.net import free_port
@@ -46,15 +45,8 @@ def _bind(engine: Engine, backend: str) -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"], autouse=True)
-def seeded_hub(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('api')) / 'hub.sqlite3'}"
-        migrate(url)
-        yield from _bind(make_engine(url), "sqlite")
-        return
+@pytest.fixture(scope="module", autouse=True)
+def seeded_hub() -> Iterator[str]:
     if not postgres_available():
         pytest.fail("PostgreSQL is not reachable; `make test` runs deploy/dev/services.sh")
     with scratch_database() as url:

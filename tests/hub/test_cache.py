@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
 from hub.db.models import Customer, Identity
-from hub.ingest.cache_sync import read_snapshot, stale_store_version
+from hub.gateways.cache_sync import read_snapshot, stale_store_version
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
 from tests.hub.batches import batch, checkout, payload, tap
 from wire.codec import decode_cache_delta
 from wire.identity import Identifier, IdentifierKind
@@ -15,7 +15,7 @@ from wire.message_size import DEFAULT_MAX_MESSAGE_BYTES
 
 
 def test_delta_carries_last_three_purchases_newest_first(
-    ingest: IngestService, projector: CrmProjector
+    ingest: IngestService, projector: ConsumerRunner
 ) -> None:
     now = datetime.now(UTC)
     bodies = [checkout(f"R-C-{n}", member="M1001") for n in range(4)]
@@ -54,7 +54,7 @@ def test_snapshot_is_full_at_the_store_version(
 
 
 def test_new_card_at_a_store_joins_that_store_cache(
-    ingest: IngestService, projector: CrmProjector
+    ingest: IngestService, projector: ConsumerRunner
 ) -> None:
     now = datetime.now(UTC) - timedelta(minutes=1)
     ingest.commit_batch("gw-demo-2", payload(batch("gw-demo-2", [tap("ABCDEF0123")])), now)

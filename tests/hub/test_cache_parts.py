@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from edge.cache.store import CustomerCache
-from hub.crm import cache_parts
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
-from hub.ingest.cache_sync import read_snapshot, stale_store_version
+from hub.gateways import cache_parts
+from hub.gateways.cache_sync import read_snapshot, stale_store_version
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
 from tests.hub.batches import batch, payload, tap
 from wire.codec import decode_cache_delta, encode
 from wire.identity import Identifier, IdentifierKind
@@ -61,7 +61,7 @@ def test_parts_keep_order_and_stay_within_count_and_bytes(
 
 def test_deltas_of_a_big_round_are_cut_and_all_apply_at_the_gateway(
     ingest: IngestService,
-    projector: CrmProjector,
+    projector: ConsumerRunner,
     sessions: sessionmaker[Session],
     tmp_path: Path,
 ) -> None:
@@ -91,7 +91,7 @@ def test_deltas_of_a_big_round_are_cut_and_all_apply_at_the_gateway(
 
 def test_a_snapshot_over_its_cap_takes_the_newest_and_says_so(
     ingest: IngestService,
-    projector: CrmProjector,
+    projector: ConsumerRunner,
     sessions: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from edge.cache.follower import CacheFollower
 from edge.cache.store import CustomerCache
 from hub import metrics
-from hub.crm.seed import SeedResult
-from hub.ingest.cache_sync import read_snapshot, stale_store_version
-from hub.ingest.snapshot_sender import SnapshotSender
+from hub.demo.seed import SeedResult
+from hub.gateways.cache_sync import read_snapshot, stale_store_version
+from hub.gateways.snapshot_sender import SnapshotSender
 from tests.support.big_store import add_customers, card_uid
 from tests.support.processes import wait_for
 from wire.codec import decode_cache_delta

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
 from hub.api import build_api
-from hub.crm.dead_letters import DeadLetterPolicy
-from hub.crm.ingest import DEAD_LETTER_PAYLOAD_BYTES, IngestService
-from hub.crm.seed import SeedResult
 from hub.db.models import DeadLetter
+from hub.demo.seed import SeedResult
+from hub.ingest.dead_letters import DeadLetterPolicy
+from hub.ingest.service import DEAD_LETTER_PAYLOAD_BYTES, IngestService
 from hub.settings import HubSettings
 from tests.hub.conftest import SKEW_LIMIT, TENANT_KEY
 

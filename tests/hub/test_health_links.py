@@ -24,11 +24,11 @@ async def _until_health(url: str, status: str) -> dict[str, object]:
     raise TimeoutError(f"/healthz never said {status}")
 
 
-def test_healthz_reports_the_mqtt_link_and_the_projection(tmp_path: Path) -> None:
+def test_healthz_reports_the_mqtt_link_and_the_projection(tmp_path: Path, pg_url: str) -> None:
     broker = MosquittoBroker(tmp_path / "broker").start()
 
     async def scenario() -> None:
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+        url = pg_url
         hub = HubRuntime(local_hub_settings(url, broker.port, secrets.token_urlsafe(24)))
         await hub.start()
         try:

@@ -1,4 +1,4 @@
-"""Hostile MQTT payloads between good batches, on SQLite and PostgreSQL (hypothesis).
+"""Hostile MQTT payloads between good batches (hypothesis).
 
 Every hostile payload must leave a dead-letter row with its reason, one logged error and one
 tick of the dead-letter counter; the service keeps going, and every good batch around it is
@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm.ingest import DEAD_LETTER_PAYLOAD_BYTES, IngestService
-from hub.crm.projector import CrmProjector
-from hub.crm.seed import register_gateway, revoke_gateway
-from hub.crm.seq_ranges import compress
 from hub.db.models import DeadLetter, Gateway, RawEvent
+from hub.demo.seed import register_gateway, revoke_gateway
+from hub.ingest.seq_ranges import compress
+from hub.ingest.service import DEAD_LETTER_PAYLOAD_BYTES, IngestService
+from hub.projection.consumer import ConsumerRunner
 from tests.hub.batches import batch, payload
 from tests.hub.hostile import (
     GW,
@@ -139,7 +139,7 @@ def _send(ingest: IngestService, step: Step, seen: Seen) -> None:
 @given(plan=steps)
 def test_hostile_payloads_between_good_batches(
     ingest: IngestService,
-    projector: CrmProjector,
+    projector: ConsumerRunner,
     sessions: sessionmaker[Session],
     revoked: str,
     caplog: pytest.LogCaptureFixture,
@@ -152,7 +152,7 @@ def test_hostile_payloads_between_good_batches(
 @given(data=st.data())
 def test_every_hostile_kind_between_good_batches(
     ingest: IngestService,
-    projector: CrmProjector,
+    projector: ConsumerRunner,
     sessions: sessionmaker[Session],
     revoked: str,
     caplog: pytest.LogCaptureFixture,
@@ -170,7 +170,7 @@ def test_every_hostile_kind_between_good_batches(
 
 def _run_and_check(
     ingest: IngestService,
-    projector: CrmProjector,
+    projector: ConsumerRunner,
     sessions: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
     plan: list[Step],
@@ -219,7 +219,7 @@ def _of_kind(letters: list[DeadLetter], kind: str) -> list[DeadLetter]:
 
 
 def _assert_committed_once(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session], seen: Seen
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session], seen: Seen
 ) -> None:
     epochs = {g.batch.epoch for g, _ in seen.acks}
     rows = _raw_rows(sessions, epochs)
@@ -240,7 +240,7 @@ def _assert_committed_once(
     assert len(_raw_rows(sessions, epochs)) == len(seen.committed)
     assert _last_letter_id(sessions) == letters_before_resend  # no new letter for a re-send
     # (a seq-less event or a conflict finds its letter by the digest of its content)
-    assert projector.drain().jobs == 0  # re-sends queue nothing
+    assert projector.drain().segments == 0  # re-sends queue nothing
 
 
 def test_longest_valid_strings_commit_and_one_char_more_is_refused(
@@ -358,6 +358,6 @@ def test_a_huge_dead_letter_keeps_only_its_head_and_says_so(
 def test_a_detail_quoting_a_lone_surrogate_is_escaped_for_storage() -> None:
     """pydantic keeps such input out of its messages today; the dead letter must not rely
     on it (PostgreSQL text refuses a lone surrogate, and the letter would be lost)."""
-    from hub.crm.ingest import _with_length
+    from hub.ingest.service import _with_length
 
     assert _with_length("bad key 'a\udc00b'", b"{}") == "bad key 'a\\udc00b'"

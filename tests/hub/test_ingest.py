@@ -1,4 +1,4 @@
-"""Exactly-once commit of event batches, on SQLite and PostgreSQL."""
+"""Exactly-once commit of event batches."""
 
 import json
 import logging
@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
 from hub.db.models import DeadLetter, EventKey, Purchase, RawEvent, Touchpoint
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
 from tests.hub.batches import batch, checkout, payload, tap
 from wire.messages import SeqRange
 
@@ -24,11 +24,11 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
 
 
 def test_batch_commits_and_resend_is_all_duplicates(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     b = batch("gw-demo-1", [tap(), tap("04A1B2C3D4E5F6"), checkout("R-1")])
     first = ingest.commit_batch("gw-demo-1", payload(b), NOW)
-    assert projector.drain().projected == 3
+    assert projector.drain().applied == 3
     assert (first.committed, first.duplicates, first.dead_lettered) == (3, 0, 0)
     assert first.ack is not None
     assert first.ack.committed == [SeqRange(first=1, last=3)]
@@ -37,7 +37,7 @@ def test_batch_commits_and_resend_is_all_duplicates(
     again = ingest.commit_batch("gw-demo-1", payload(b), NOW)
     assert (again.committed, again.duplicates, again.dead_lettered) == (0, 3, 0)
     assert again.ack == first.ack
-    assert projector.drain().jobs == 0  # a re-send queues nothing to project
+    assert projector.drain().segments == 0  # a re-send queues nothing to project
     assert _count(sessions, RawEvent) == 3
     assert _count(sessions, EventKey) == 3
     with sessions() as s:
@@ -115,7 +115,7 @@ def test_one_seq_twice_in_a_batch_with_other_content_is_a_conflict(
 
 
 def test_visit_creates_touchpoint_and_unknown_card_a_provisional_customer(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     out = ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap("DEADBEEF01")])), NOW)
     assert out.committed == 1
@@ -128,7 +128,7 @@ def test_visit_creates_touchpoint_and_unknown_card_a_provisional_customer(
 
 
 def test_event_failing_crm_is_acked_then_dead_lettered_alone_by_the_projection(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     from wire.events import PromptActed
 
@@ -141,7 +141,7 @@ def test_event_failing_crm_is_acked_then_dead_lettered_alone_by_the_projection(
     assert out.ack.committed == [SeqRange(first=1, last=3)]
     assert out.ack.dead_lettered == []
     projected = projector.drain()
-    assert (projected.projected, projected.dead_lettered) == (2, 1)
+    assert (projected.applied, projected.dead_lettered) == (2, 1)
     with sessions() as s:
         letter = s.scalars(select(DeadLetter)).one()
         assert (letter.kind, letter.reason, letter.seq) == ("projection", "unknown customer", 2)
@@ -149,4 +149,4 @@ def test_event_failing_crm_is_acked_then_dead_lettered_alone_by_the_projection(
     again = ingest.commit_batch("gw-demo-1", payload(b), NOW)
     assert again.ack == out.ack
     assert again.duplicates == 3
-    assert projector.drain().jobs == 0
+    assert projector.drain().segments == 0

@@ -1,6 +1,6 @@
 """Ingest processes: they share the events subscription (MQTT 5), so batches are split
 between them and each is committed once, and their counters show on the main process's
-/metrics; where they cannot run (SQLite, no shared subscription) the hub says why and
+/metrics; where they cannot run (no shared subscription) the hub says why and
 ingests in its one process."""
 
 import asyncio
@@ -18,7 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from hub.db.models import EventKey, ProjectionJob, RawEvent
+from hub.db.models import EventKey, RawEvent, StreamSegment
 from hub.ingest import shared_metrics
 from hub.ingest.processes import (
     HEALTHY_SECONDS,
@@ -109,10 +109,8 @@ async def split_and_commit(pg_url: str, mosquitto: MosquittoBroker) -> None:
         with hub.sessions() as s:
             assert s.scalar(select(func.count()).select_from(RawEvent)) == total
             assert s.scalar(select(func.count()).select_from(EventKey)) == total
-            queued = s.scalar(
-                select(func.sum(ProjectionJob.last_seq - ProjectionJob.first_seq + 1))
-            )
-            assert queued in (None, *range(total + 1))  # the projection may have taken some
+            span = StreamSegment.last_seq - StreamSegment.first_seq + 1
+            assert s.scalar(select(func.sum(span))) == total  # each event in one segment
         # the ingest processes took them all; the main process takes status only
         assert hub.consumer.counters["batches"] == 0
         # ... and their counters are on the main process's /metrics
@@ -141,10 +139,11 @@ async def _metrics(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
     }
 
 
-def test_one_process_on_sqlite(
-    tmp_path: Path, mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture
+def test_one_process_without_a_shared_subscription(
+    pg_url: str, mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture
 ) -> None:
-    hub = HubRuntime(settings(f"sqlite:///{tmp_path / 'hub.sqlite3'}", mosquitto.port, 3))
+    plain = settings(pg_url, mosquitto.port, 3).model_copy(update={"mqtt_protocol": "3.1.1"})
+    hub = HubRuntime(plain)
 
     async def start_and_stop() -> None:
         await hub.start()
@@ -153,18 +152,15 @@ def test_one_process_on_sqlite(
     with caplog.at_level(logging.WARNING):
         asyncio.run(start_and_stop())
     assert hub.ingest_processes is None
-    assert "one process only" in caplog.text and "SQLite has one writer" in caplog.text
+    assert "one process only" in caplog.text and "not an MQTT 5 shared" in caplog.text
 
 
-def test_sharing_needs_postgres_and_an_mqtt5_shared_subscription() -> None:
+def test_sharing_needs_an_mqtt5_shared_subscription() -> None:
     pg = settings("postgresql+psycopg://hub@db/hub", 1883, 2)
     assert can_share_ingest(pg) is None
     for change in ({"mqtt_protocol": "3.1.1"}, {"mqtt_shared_group": None}):
         reason = can_share_ingest(pg.model_copy(update=change))
         assert reason == "the events subscription is not an MQTT 5 shared subscription"
-    assert can_share_ingest(pg.model_copy(update={"database_url": "sqlite:///x"})) == (
-        "SQLite has one writer"
-    )
 
 
 def test_restart_back_off_grows_and_starts_over_after_a_healthy_run() -> None:

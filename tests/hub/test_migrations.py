@@ -1,10 +1,14 @@
-"""Migrations apply on both backends, twice without harm, and down again."""
+"""Migrations apply, twice without harm, and down again; only PostgreSQL is taken."""
 
+from pathlib import Path
+
+import pytest
 from alembic import command
 from sqlalchemy import inspect
 
 from hub.db import make_engine, migrate
 from hub.db.migrate import alembic_config
+from hub.errors import ConfigError
 
 TABLES = {
     "tenants",
@@ -20,7 +24,8 @@ TABLES = {
     "event_keys",
     "dead_letters",
     "cache_versions",
-    "projection_jobs",
+    "stream_segments",
+    "stream_cursors",
     "staff",
 }
 
@@ -45,3 +50,8 @@ def test_migrations_apply_and_are_repeatable(db_url: str) -> None:
         assert not TABLES & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_the_hub_refuses_a_database_other_than_postgresql(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PostgreSQL only, not sqlite"):
+        make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")

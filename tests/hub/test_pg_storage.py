@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.ingest import IngestService
-from hub.crm.seed import seed_demo
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.events_storage import EventsLayout, detect_layout, refresh_rollup
+from hub.demo.seed import seed_demo
+from hub.ingest.service import IngestService
 from tests.hub.batches import batch, checkout, payload, tap
 from tests.hub.conftest import TENANT_KEY
 from wire.events import EventBody

@@ -1,5 +1,5 @@
 """Two CRM projections (two hub processes) creating the same new identifiers at once
-(PostgreSQL only: SQLite has one writer), and the set-based projection falling back to one
+and the set-based projection falling back to one
 event at a time."""
 
 import threading
@@ -14,10 +14,11 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm.identities import lock_identifiers, new_customer_id
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector, ProjectionOutcome
 from hub.db import make_engine, make_session_factory, migrate
-from hub.db.models import Customer, DeadLetter, Identity, ProjectionJob, Purchase, Touchpoint
+from hub.db.models import Customer, DeadLetter, Identity, Purchase, StreamCursor, Touchpoint
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner, RoundOutcome
+from hub.projection.crm_projection import CrmProjection
 from tests.hub.batches import batch, checkout, payload, tap
 from tests.hub.conftest import SKEW_LIMIT, TENANT_KEY
 from wire.messages import SeqRange
@@ -37,7 +38,7 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def pg_sessions(pg_engine: Engine) -> sessionmaker[Session]:
-    from hub.crm.seed import seed_demo
+    from hub.demo.seed import seed_demo
 
     sessions = make_session_factory(pg_engine)
     seed_demo(sessions, TENANT_KEY)
@@ -50,8 +51,10 @@ def pg_ingest(pg_sessions: sessionmaker[Session]) -> IngestService:
 
 
 @pytest.fixture
-def pg_projector(pg_sessions: sessionmaker[Session]) -> CrmProjector:
-    return CrmProjector(pg_sessions, max_events=len(NEW_CARDS))  # one batch per round
+def pg_projector(pg_sessions: sessionmaker[Session]) -> ConsumerRunner:
+    return ConsumerRunner(
+        pg_sessions, CrmProjection(), max_events=len(NEW_CARDS)
+    )  # one batch per round
 
 
 def _owners(sessions: sessionmaker[Session], uids: list[str]) -> dict[str, str]:
@@ -70,7 +73,7 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
 
 
 def test_two_projections_same_new_cards_project_all_with_one_customer_each(
-    pg_ingest: IngestService, pg_projector: CrmProjector, pg_sessions: sessionmaker[Session]
+    pg_ingest: IngestService, pg_projector: ConsumerRunner, pg_sessions: sessionmaker[Session]
 ) -> None:
     """Both gateways see the same 60 unknown cards, in opposite orders; two projectors (as
     in two hub processes) take one gateway's batch each, at the same time."""
@@ -78,19 +81,21 @@ def test_two_projections_same_new_cards_project_all_with_one_customer_each(
         ("gw-demo-1", payload(batch("gw-demo-1", [tap(uid) for uid in NEW_CARDS]))),
         ("gw-demo-2", payload(batch("gw-demo-2", [tap(uid) for uid in reversed(NEW_CARDS)]))),
     ]
-    other = CrmProjector(pg_sessions, max_events=len(NEW_CARDS))
+    other = ConsumerRunner(pg_sessions, CrmProjection(), max_events=len(NEW_CARDS))
     start = threading.Barrier(2)
 
-    def project(projector: CrmProjector) -> ProjectionOutcome:
+    def project(projector: ConsumerRunner) -> RoundOutcome:
         start.wait(timeout=10)
-        return projector.project_once()
+        return projector.run_once()
 
     for _round in range(3):  # new epochs each round: every round is new work
         for gw, work in payloads:
             assert pg_ingest.commit_batch(gw, work, NOW).committed == 60
         with ThreadPoolExecutor(2) as pool:
             outcomes = list(pool.map(project, [pg_projector, other]))
-        assert sorted((o.jobs, o.projected, o.dead_lettered) for o in outcomes) == [(1, 60, 0)] * 2
+        assert (
+            sorted((o.segments, o.applied, o.dead_lettered) for o in outcomes) == [(1, 60, 0)] * 2
+        )
         payloads = [
             (gw, payload(batch(gw, [tap(uid) for uid in NEW_CARDS]))) for gw, _p in payloads
         ]
@@ -156,7 +161,7 @@ def _hold_identity(
 @pytest.mark.parametrize("locktype", ["advisory", "transactionid"])
 def test_projection_waits_for_a_writer_creating_its_card_and_uses_that_customer(
     pg_ingest: IngestService,
-    pg_projector: CrmProjector,
+    pg_projector: ConsumerRunner,
     pg_sessions: sessionmaker[Session],
     pg_engine: Engine,
     locktype: str,
@@ -169,13 +174,13 @@ def test_projection_waits_for_a_writer_creating_its_card_and_uses_that_customer(
     work = payload(batch("gw-demo-1", [tap("BEEF0001"), tap("BEEF0002"), checkout("R-9")]))
     assert pg_ingest.commit_batch("gw-demo-1", work, NOW).committed == 3  # never waits
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(pg_projector.project_once)
+        pending = pool.submit(pg_projector.run_once)
         _wait_for_lock_wait(pg_engine, locktype)
         assert not pending.done()
         other.commit()
         other.close()
         out = pending.result(timeout=10)
-    assert (out.projected, out.dead_lettered) == (3, 0)
+    assert (out.applied, out.dead_lettered) == (3, 0)
     raced = (REGISTRY.get_sample_value("storepulse_hub_identity_races_total") or 0.0) - races
     assert raced == (1 if locktype == "transactionid" else 0)
     owners = _owners(pg_sessions, ["BEEF0001", "BEEF0002"])
@@ -189,7 +194,7 @@ def test_projection_waits_for_a_writer_creating_its_card_and_uses_that_customer(
 
 
 def test_database_error_in_batch_path_dead_letters_only_the_bad_event(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     """Two checkouts with one event_id (a gateway bug): purchases.event_id is unique, so the
     set-based insert fails; redone one by one, only the second is dead-lettered."""
@@ -201,7 +206,7 @@ def test_database_error_in_batch_path_dead_letters_only_the_bad_event(
     assert out.ack is not None
     assert out.ack.committed == [SeqRange(first=1, last=3)]
     projected = projector.drain()
-    assert (projected.projected, projected.dead_lettered) == (2, 1)
+    assert (projected.applied, projected.dead_lettered) == (2, 1)
     with sessions() as s:
         letter = s.scalars(select(DeadLetter)).one()
         assert (letter.kind, letter.reason, letter.seq) == (
@@ -215,7 +220,7 @@ def test_database_error_in_batch_path_dead_letters_only_the_bad_event(
 
 
 def test_batch_path_matches_one_event_at_a_time_within_a_batch(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     """A new card seen twice and then with a new member number: one customer, which learns
     the member number; the checkout by that member lands on it too."""
@@ -225,7 +230,7 @@ def test_batch_path_matches_one_event_at_a_time_within_a_batch(
     )
     assert ingest.commit_batch("gw-demo-1", payload(b), NOW).committed == 4
     out = projector.drain()
-    assert (out.projected, out.dead_lettered) == (4, 0)
+    assert (out.applied, out.dead_lettered) == (4, 0)
     with sessions() as s:
         owners = dict(
             s.execute(
@@ -243,28 +248,43 @@ def test_batch_path_matches_one_event_at_a_time_within_a_batch(
     assert out.touched == {"store-sh-xuhui": {owners[uid]}}
 
 
-def test_a_gateway_waits_while_another_projector_holds_its_older_job(
+def test_a_shard_another_projector_holds_is_left_to_it(
     pg_sessions: sessionmaker[Session], pg_ingest: IngestService
 ) -> None:
-    """Another projector has claimed (row-locked) the older job of a gateway but has not
-    taken that gateway's lock yet: this one must not project the newer job before it."""
+    """Another hub process holds the shard of gw-demo-1 (its cursor row is locked): this
+    projector projects the other gateway's events and leaves gw-demo-1's alone, so one
+    gateway's events are never applied by two transactions at once."""
     first = batch("gw-demo-1", [tap("CAFE00F001")])
     second = batch("gw-demo-1", [checkout("R-ORDER")], epoch=first.epoch, first_seq=2)
-    other = batch("gw-demo-2", [tap("CAFE00F002")])
-    for sent in (first, second, other):
+    for sent in (first, second):
         pg_ingest.commit_batch(sent.gateway_id, payload(sent), NOW)
-    with pg_sessions() as holder:  # the other projector, between its claim and its lock
-        holder.execute(
-            select(ProjectionJob)
-            .where(ProjectionJob.gateway_id == "gw-demo-1")
-            .order_by(ProjectionJob.id)
-            .limit(1)
+    projector = ConsumerRunner(pg_sessions, CrmProjection())
+    projector.drain()  # registers the cursors
+    held = _shard(pg_sessions, "gw-demo-1")
+    assert _shard(pg_sessions, "gw-demo-2") != held  # the demo's two gateways: 0 and 3
+    pg_ingest.commit_batch("gw-demo-2", payload(batch("gw-demo-2", [tap("CAFE00F100")])), NOW)
+    third = batch("gw-demo-1", [checkout("R-LATER")], epoch=first.epoch, first_seq=3)
+    pg_ingest.commit_batch("gw-demo-1", payload(third), NOW)
+    with pg_sessions() as holder:  # the other process, in the middle of its round
+        cursor = holder.execute(
+            select(StreamCursor)
+            .where(StreamCursor.consumer == "crm", StreamCursor.shard == held)
             .with_for_update()
-        ).one()
-        meanwhile = CrmProjector(pg_sessions).project_once()
+        ).scalar_one()
+        meanwhile = projector.drain()
         holder.rollback()
-    assert (meanwhile.jobs, meanwhile.projected) == (1, 1)  # gw-demo-2's only
-    rest = CrmProjector(pg_sessions).drain()
-    assert (rest.jobs, rest.projected) == (2, 2)  # gw-demo-1's two, in one round, in order
+    assert (meanwhile.segments, meanwhile.applied) == (1, 1)  # gw-demo-2's only
+    assert cursor.shard == held
     with pg_sessions() as s:
-        assert s.scalar(select(func.count()).select_from(ProjectionJob)) == 0
+        later = select(func.count()).where(Purchase.receipt_no == "R-LATER")
+        assert s.scalar(later) == 0
+    rest = projector.drain()
+    assert (rest.segments, rest.applied) == (1, 1)  # gw-demo-1's third, once released
+    assert projector.lag().events == 0
+
+
+def _shard(sessions: sessionmaker[Session], gateway_id: str) -> int:
+    """The shard of a gateway: PostgreSQL's hashtext, as hub/projection/stream.py takes it."""
+    query = text("SELECT mod(abs(hashtext(:g)::bigint), :n)")
+    with sessions() as s:
+        return int(s.scalar(query, {"g": gateway_id, "n": CrmProjection.shards}) or 0)

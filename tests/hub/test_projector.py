@@ -1,4 +1,4 @@
-"""The CRM projection beside ingest, on SQLite and PostgreSQL: exactly once across a crash,
+"""The CRM projection beside ingest: exactly once across a crash,
 poison events dead-lettered without blocking, per-gateway order, and the loop that runs it."""
 
 import json
@@ -14,14 +14,16 @@ from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm import cache
-from hub.crm.crm_batch import apply_batch
-from hub.crm.event_handlers import Where, apply_one
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector, ProjectionOutcome
-from hub.crm.seed import SeedResult
-from hub.db.models import DeadLetter, Identity, ProjectionJob, Purchase, RawEvent, Touchpoint
-from hub.ingest.projection_loop import ProjectionLoop
+from hub.crm.customer_stores import stores_of_customers
+from hub.db.event_origin import Where
+from hub.db.models import DeadLetter, Identity, Purchase, RawEvent, StreamCursor, Touchpoint
+from hub.demo.seed import SeedResult
+from hub.gateways import cache
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner, RoundOutcome
+from hub.projection.crm_batch import apply_batch
+from hub.projection.crm_projection import CrmProjection
+from hub.projection.loop import ConsumerLoop
 from tests.hub.batches import batch, checkout, payload, tap
 from wire.events import CardTapped, PromptActed
 
@@ -59,9 +61,9 @@ def crash_once(sessions: sessionmaker[Session], seeded: SeedResult) -> Iterator[
     def before_commit(session: Session) -> None:
         if seen:
             return
-        jobs = session.scalar(select(func.count()).select_from(ProjectionJob))
+        read = session.scalar(select(func.max(StreamCursor.segment_id)))
         purchases = session.scalar(select(func.count()).select_from(Purchase))
-        if jobs == 0 and purchases:  # jobs deleted, purchases written: the projection's
+        if read and purchases:  # cursor moved, purchases written: the projection's
             seen.append(int(purchases))
             raise Crash
 
@@ -72,22 +74,22 @@ def crash_once(sessions: sessionmaker[Session], seeded: SeedResult) -> Iterator[
 
 def test_a_crash_before_the_commit_projects_again_exactly_once(
     ingest: IngestService,
-    projector: CrmProjector,
+    projector: ConsumerRunner,
     sessions: sessionmaker[Session],
     crash_once: list[int],
 ) -> None:
     before = _count(sessions, Purchase)
     ingest.commit_batch(GW, payload(batch(GW, [tap(), checkout("R-X1"), checkout("R-X2")])), NOW)
     with pytest.raises(Crash):
-        projector.project_once()
+        projector.run_once()
     assert crash_once == [before + 2]  # the dying transaction had written both purchases
     assert _count(sessions, Purchase) == before  # ... and none of it stayed
-    assert projector.lag().events == 3  # the jobs are still queued
+    assert projector.lag().events == 3  # the cursor did not move
 
     again = projector.drain()
-    assert (again.projected, again.dead_lettered) == (3, 0)
+    assert (again.applied, again.dead_lettered) == (3, 0)
     assert _count(sessions, Purchase, Purchase.receipt_no.in_(["R-X1", "R-X2"])) == 2
-    assert projector.drain().jobs == 0
+    assert projector.drain().segments == 0
     assert _count(sessions, Purchase) == before + 2
     assert projector.lag().events == 0
 
@@ -95,7 +97,7 @@ def test_a_crash_before_the_commit_projects_again_exactly_once(
 def test_poison_events_are_dead_lettered_and_later_ones_still_project(
     ingest: IngestService, sessions: sessionmaker[Session]
 ) -> None:
-    one_at_a_time = CrmProjector(sessions, max_events=1)
+    one_at_a_time = ConsumerRunner(sessions, CrmProjection(), max_events=1)
     unknown = PromptActed(prompt_id=uuid.uuid4(), action="done", customer_id="cus-nobody")
     first = batch(GW, [tap("C0FFEE01"), tap("C0FFEE02"), unknown])
     ingest.commit_batch(GW, payload(first), NOW)
@@ -110,8 +112,8 @@ def test_poison_events_are_dead_lettered_and_later_ones_still_project(
     ticks = _sample("storepulse_hub_dead_letters_total", kind="projection", reason=UNKNOWN)
 
     # The first round holds the whole first batch (a job is never split).
-    rounds = [one_at_a_time.project_once() for _ in range(3)]
-    assert [(r.jobs, r.projected, r.dead_lettered) for r in rounds] == [
+    rounds = [one_at_a_time.run_once() for _ in range(3)]
+    assert [(r.segments, r.applied, r.dead_lettered) for r in rounds] == [
         (1, 1, 2),
         (1, 2, 0),
         (0, 0, 0),
@@ -139,13 +141,13 @@ def test_a_checkout_after_a_tap_of_a_new_card_lands_on_the_same_customer(
 ) -> None:
     """The tap makes a provisional customer holding the card and the new member number;
     the checkout, a batch later, names that member number."""
-    projector = CrmProjector(sessions, max_events=max_events)
+    projector = ConsumerRunner(sessions, CrmProjection(), max_events=max_events)
     tapped = batch(GW, [tap("FACE0001", member_no="M-NEW-9")])
     ingest.commit_batch(GW, payload(tapped), NOW)
     bought = batch(GW, [checkout("R-ORDER", member="M-NEW-9")], epoch=tapped.epoch, first_seq=2)
     ingest.commit_batch(GW, payload(bought), NOW)
     outcome = projector.drain()
-    assert (outcome.projected, outcome.dead_lettered) == (2, 0)
+    assert (outcome.applied, outcome.dead_lettered) == (2, 0)
     customer = _owner(sessions, "FACE0001")
     assert _owner(sessions, "M-NEW-9") == customer
     with sessions() as s:
@@ -155,12 +157,12 @@ def test_a_checkout_after_a_tap_of_a_new_card_lands_on_the_same_customer(
 
 
 def test_events_of_several_stores_in_one_round_get_their_own_home_store(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     ingest.commit_batch("gw-demo-1", payload(batch("gw-demo-1", [tap("AAAA0001")])), NOW)
     ingest.commit_batch("gw-demo-2", payload(batch("gw-demo-2", [tap("AAAA0002")])), NOW)
     outcome = projector.drain()
-    assert outcome.jobs == 2
+    assert outcome.segments == 2
     first, second = _owner(sessions, "AAAA0001"), _owner(sessions, "AAAA0002")
     assert outcome.touched == {"store-sh-xuhui": {first}, "store-sh-jingan": {second}}
 
@@ -174,13 +176,13 @@ def _until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 def test_the_loop_projects_beside_commits_and_hands_over_touched_customers(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
-    """Commits and projection rounds interleave (on SQLite too: writers queue on the lock,
-    none fails); every commit wakes the loop; deltas are handed over after each round."""
+    """Commits and projection rounds interleave (none fails); every commit wakes the loop;
+    deltas are handed over after each round."""
     published: list[dict[str, set[str]]] = []
-    rounds: list[ProjectionOutcome] = []
-    loop = ProjectionLoop(projector, published.append, idle_seconds=30)
+    rounds: list[RoundOutcome] = []
+    loop = ConsumerLoop(projector, published.append, idle_seconds=30)
     loop.on_round = rounds.append
     loop.start()
     try:
@@ -192,8 +194,8 @@ def test_the_loop_projects_beside_commits_and_hands_over_touched_customers(
             )
             assert out.committed == 10
             loop.wake()
-        _until(lambda: sum(r.projected for r in rounds) == 200)
-        _until(lambda: _sample("storepulse_hub_projection_lag_events") == 0)
+        _until(lambda: sum(r.applied for r in rounds) == 200)
+        _until(lambda: _sample("storepulse_hub_stream_lag_events", consumer="crm") == 0)
     finally:
         loop.stop()
     new_customers = set().union(*(p.get("store-sh-xuhui", set()) for p in published))
@@ -204,7 +206,7 @@ def test_the_loop_projects_beside_commits_and_hands_over_touched_customers(
 
 
 def test_a_failed_cache_delta_is_sent_again_and_the_loop_keeps_projecting(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     from hub.errors import StorageError
 
@@ -217,7 +219,7 @@ def test_a_failed_cache_delta_is_sent_again_and_the_loop_keeps_projecting(
             raise StorageError("database gone while building the delta")
         sent.append(set().union(*touched.values()))
 
-    loop = ProjectionLoop(projector, publish, idle_seconds=0.2)
+    loop = ConsumerLoop(projector, publish, idle_seconds=0.2)
     loop.start()
     try:
         ingest.commit_batch(GW, payload(batch(GW, [tap("D00D0001")])), NOW)
@@ -234,10 +236,11 @@ def test_a_failed_cache_delta_is_sent_again_and_the_loop_keeps_projecting(
 
 
 def test_a_delta_that_keeps_failing_is_dropped_and_later_ones_still_go(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
+    from hub.projection.loop import MAX_DELTA_ATTEMPTS
+
     from hub.errors import StorageError
-    from hub.ingest.projection_loop import MAX_DELTA_ATTEMPTS
 
     calls: list[set[str]] = []
 
@@ -246,7 +249,7 @@ def test_a_delta_that_keeps_failing_is_dropped_and_later_ones_still_go(
         if len(calls) <= MAX_DELTA_ATTEMPTS:
             raise StorageError("this delta cannot be built")
 
-    loop = ProjectionLoop(projector, publish, idle_seconds=0.05)
+    loop = ConsumerLoop(projector, publish, idle_seconds=0.05)
     loop.start()
     try:
         ingest.commit_batch(GW, payload(batch(GW, [tap("D00D0003")])), NOW)
@@ -268,15 +271,15 @@ def test_the_loop_gives_way_to_a_busy_ingest_but_still_projects(
 ) -> None:
     """Ingest busy all the time: the loop pauses after every round (for three times the
     round at a share of 1/4) and yet every round happens, in order."""
-    projector = CrmProjector(sessions, max_events=1)
-    rounds: list[tuple[float, ProjectionOutcome]] = []
+    projector = ConsumerRunner(sessions, CrmProjection(), max_events=1)
+    rounds: list[tuple[float, RoundOutcome]] = []
     asked: list[float] = []
 
     def busy() -> bool:
         asked.append(time.monotonic())
         return True
 
-    loop = ProjectionLoop(projector, None, idle_seconds=30, ingest_busy=busy, busy_share=0.25)
+    loop = ConsumerLoop(projector, None, idle_seconds=30, ingest_busy=busy, busy_share=0.25)
     loop.on_round = lambda outcome: rounds.append((time.monotonic(), outcome))
     epoch = uuid.uuid4()
     for n in range(3):
@@ -288,7 +291,7 @@ def test_the_loop_gives_way_to_a_busy_ingest_but_still_projects(
         _until(lambda: len(rounds) == 3)
     finally:
         loop.stop()
-    assert [o.projected for _at, o in rounds] == [1, 1, 1]
+    assert [o.applied for _at, o in rounds] == [1, 1, 1]
     assert len(asked) >= 2  # it asked after each round before taking the next
     assert _count(sessions, Touchpoint, Touchpoint.kind == "visit") == 3
 
@@ -312,7 +315,7 @@ def test_taps_link_new_cards_and_reach_the_stores_cache_with_membership(
     assert _owner(sessions, "FACE0002") == "cus-demo-01"
     assert changed_customers == {"cus-demo-01", "cus-demo-11", new}
     with sessions() as session:
-        assert cache.stores_caching(session, {"cus-demo-11"})["store-sh-xuhui"] == {"cus-demo-11"}
+        assert stores_of_customers(session, {"cus-demo-11"})["store-sh-xuhui"] == {"cus-demo-11"}
         entries = {e.customer_id: e for e in cache.cached_customers(session, changed_customers)}
     member, away, provisional = entries["cus-demo-01"], entries["cus-demo-11"], entries[new]
     assert "FACE0002" in {i.value for i in member.identifiers}
@@ -333,4 +336,5 @@ def _apply(sessions: sessionmaker[Session], path: str, bodies: list[CardTapped])
             return apply_batch(
                 session, "tenant-demo", [(where, e) for e in events], NOW
             ).changed_customers
-        return set().union(*(apply_one(session, where, e) for e in events))
+        one_by_one = (apply_batch(session, "tenant-demo", [(where, e)], NOW) for e in events)
+        return set().union(*(applied.changed_customers for applied in one_by_one))

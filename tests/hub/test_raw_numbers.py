@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.ingest import IngestService
-from hub.crm.projector import CrmProjector
 from hub.db.models import DeadLetter, Identity, RawEvent
+from hub.ingest.service import IngestService
+from hub.projection.consumer import ConsumerRunner
 from tests.hub.batches import batch, checkout, payload, tap
 from wire.events import IdCardRead
 from wire.messages import SeqRange
@@ -42,7 +42,7 @@ def _letters(sessions: sessionmaker[Session]) -> list[DeadLetter]:
 
 
 def test_a_raw_number_as_id_hash_is_refused_and_kept_nowhere(
-    ingest: IngestService, projector: CrmProjector, sessions: sessionmaker[Session]
+    ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     doc = _doc(checkout("R-RAW-1"))
     doc["events"][1]["body"]["member"] = {"kind": "id_hash", "value": RAW_ID}

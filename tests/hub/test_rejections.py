@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.ingest import IngestService
-from hub.crm.seed import revoke_gateway
 from hub.db.models import DeadLetter, EventKey, RawEvent, Touchpoint
+from hub.demo.seed import revoke_gateway
+from hub.ingest.service import IngestService
 from tests.hub.batches import batch, payload, tap
 from wire.codec import MAX_PAYLOAD_BYTES
 from wire.messages import SeqRange

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.seed import seed_demo
 from hub.db.models import Customer, Gateway, Identity, Purchase
+from hub.demo.seed import seed_demo
 from tests.hub.conftest import TENANT_KEY
 from wire.identity import IdentifierKind, keyed_hash
 

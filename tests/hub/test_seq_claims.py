@@ -1,6 +1,6 @@
 """A seq claimed by a concurrent transaction while the batch statement ran is outside the
 statement's snapshot: it comes back 'unseen' and is settled by a fresh query, as a
-redelivery or as a conflict (PostgreSQL; SQLite has one writer)."""
+redelivery or as a conflict"""
 
 import threading
 from collections.abc import Iterator
@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm.batch_outcome import IngestOutcome
-from hub.crm.batch_steps import store_batch
-from hub.crm.event_handlers import Where
-from hub.crm.ingest import IngestService
-from hub.crm.seed import seed_demo
 from hub.db import make_engine, make_session_factory, migrate
+from hub.db.event_origin import Where
+from hub.demo.seed import seed_demo
+from hub.ingest.batch_outcome import IngestOutcome
+from hub.ingest.batch_steps import store_batch
+from hub.ingest.service import IngestService
 from tests.hub.batches import batch, checkout, payload, tap
 from tests.hub.conftest import SKEW_LIMIT, TENANT_KEY
 from tests.support.ack_hub import wait_until

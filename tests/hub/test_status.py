@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
-from hub.crm.ingest import IngestService
 from hub.db.models import DeadLetter
+from hub.ingest.service import IngestService
 from hub.settings import HubSettings
 from tests.hub.conftest import TENANT_KEY
 from wire.codec import encode

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import paho.mqtt.client as mqtt
 
-from hub.crm.seq_ranges import compress
+from hub.ingest.seq_ranges import compress
 from wire.codec import decode_batch, encode
 from wire.messages import Ack, Refusal
 from wire.topics import Channel, hub_subscription, parse_topic, topic

@@ -1,16 +1,16 @@
 """Many customers for one store, written straight into a migrated hub database (the
 shape a snapshot reads: two identifiers, two purchases of one or two items, two tags).
-PostgreSQL takes them by COPY (100,000 customers in seconds), SQLite by INSERT."""
+They go in by COPY (100,000 customers in seconds)."""
 
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy import Connection, Engine, Table
 
 from hub.db.models import Customer, Identity, Purchase, PurchaseItem
 
-TENANT = "tenant-demo"  # hub.crm.demo_data
+TENANT = "tenant-demo"  # hub.demo.data
 FIRST_ROW_ID = 50_000_000  # explicit ids, far above anything the seed or ingest takes
 CHUNK = 5000
 
@@ -36,9 +36,6 @@ def add_customers(engine: Engine, store_id: str, count: int, prefix: str = "big"
 
 def _write(conn: Connection, model: Any, rows: list[dict[str, object]]) -> None:
     table: Table = model.__table__
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
-        return
     columns = list(rows[0])
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:

@@ -5,45 +5,52 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from hub.api.deps import SessionDep
-from hub.api.schemas import Health, MqttLinkHealth, ProjectionHealth
-from hub.crm import projection_jobs
-from hub.crm.projector import lag_seconds
+from hub.api.schemas import ConsumerHealth, ConsumerRun, Health, MqttLinkHealth
+from hub.projection import stream
+from hub.projection.registry import stream_consumers
 
 router = APIRouter(tags=["health"])
-# What the running hub reports of its MQTT link and CRM projection (None: not here).
-LiveState = Callable[[], tuple[MqttLinkHealth | None, ProjectionHealth | None]]
+# What the running hub reports of its MQTT link and stream consumers (None: not here).
+LiveState = Callable[[], tuple[MqttLinkHealth | None, dict[str, ConsumerRun]]]
 
 
-def _live(request: Request) -> tuple[MqttLinkHealth | None, ProjectionHealth | None]:
+def _live(request: Request) -> tuple[MqttLinkHealth | None, dict[str, ConsumerRun]]:
     live: LiveState | None = getattr(request.app.state, "live", None)
-    return live() if live is not None else (None, None)
+    return live() if live is not None else (None, {})
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
 def healthz(request: Request, session: SessionDep) -> Health | JSONResponse:
-    """200 when the database answers and, in a running hub, the MQTT link is up and the CRM
-    projection runs; 503 otherwise. The projection lag says how far the CRM (customers,
-    purchases, touchpoints) is behind the committed events."""
-    mqtt, projection = _live(request)
+    """200 when the database answers and, in a running hub, the MQTT link is up and every
+    stream consumer runs; 503 otherwise. Each consumer's lag says how far it is behind the
+    committed events (crm: customers, purchases, touchpoints)."""
+    mqtt, runs = _live(request)
     try:
         session.execute(text("SELECT 1"))
-        lag = projection_jobs.lag(session)
+        consumers = _consumers(session, runs)
     except SQLAlchemyError:
-        body = Health(
-            status="unavailable", database="unreachable", mqtt=mqtt, projection=projection
-        )
+        body = Health(status="unavailable", database="unreachable", mqtt=mqtt)
         return JSONResponse(status_code=503, content=body.model_dump())
-    down = (mqtt is not None and not mqtt.connected) or (
-        projection is not None and not projection.running
+    down = (mqtt is not None and not mqtt.connected) or any(
+        not run.running for run in runs.values()
     )
     health = Health(
-        status="degraded" if down else "ok",
-        database="ok",
-        mqtt=mqtt,
-        projection=projection,
-        projection_lag_events=lag.events,
-        projection_lag_seconds=round(lag_seconds(lag, datetime.now(UTC)), 3),
+        status="degraded" if down else "ok", database="ok", mqtt=mqtt, consumers=consumers
     )
     return JSONResponse(status_code=503, content=health.model_dump()) if down else health
+
+
+def _consumers(session: Session, runs: dict[str, ConsumerRun]) -> dict[str, ConsumerHealth]:
+    now = datetime.now(UTC)
+    found = {}
+    for consumer in stream_consumers():
+        lag = stream.lag(session, consumer.name)
+        found[consumer.name] = ConsumerHealth(
+            lag_events=lag.events,
+            lag_seconds=round(lag.seconds(now), 3),
+            run=runs.get(consumer.name),
+        )
+    return found

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from hub.api.deps import PrincipalDep, SessionDep, SettingsDep, StoreIdPath
 from hub.api.schemas import GatewayOut, Problem
-from hub.crm.registry import GatewayHealth, store_gateways
+from hub.gateways.status import GatewayHealth, store_gateways
 
 router = APIRouter(prefix="/stores", tags=["stores"], responses={503: {"model": Problem}})
 

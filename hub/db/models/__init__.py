@@ -17,7 +17,6 @@ from hub.db.models.ingest import (
     DeadLetter,
     DeadLetterDay,
     EventKey,
-    ProjectionJob,
     RawEvent,
 )
 from hub.db.models.org import (
@@ -37,6 +36,7 @@ from hub.db.models.org import (
     Store,
     Tenant,
 )
+from hub.db.models.stream import StreamCursor, StreamSegment
 
 __all__ = [
     "GATEWAY_ACTIVE",
@@ -61,13 +61,14 @@ __all__ = [
     "EventKey",
     "Gateway",
     "Identity",
-    "ProjectionJob",
     "Purchase",
     "PurchaseItem",
     "RawEvent",
     "Region",
     "Staff",
     "Store",
+    "StreamCursor",
+    "StreamSegment",
     "Tenant",
     "Touchpoint",
 ]

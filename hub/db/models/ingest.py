@@ -1,5 +1,5 @@
-"""What ingest writes: idempotency keys, raw events, projection jobs, dead letters, cache
-versions."""
+"""What ingest writes: idempotency keys, raw events, dead letters, cache versions. The
+stream of committed events that consumers read is in stream.py."""
 
 import uuid
 from datetime import date, datetime
@@ -47,23 +47,6 @@ class RawEvent(Base):
     store_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     body: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
-
-
-class ProjectionJob(Base):
-    """Committed events the CRM has not projected yet: one row per contiguous seq range of a
-    batch. Written in the batch's transaction, deleted in the projection's, so each event is
-    projected exactly once (hub/crm/projector.py)."""
-
-    __tablename__ = "projection_jobs"
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    gateway_id: Mapped[str] = mapped_column(String(64))
-    epoch: Mapped[uuid.UUID] = mapped_column(Uuid)
-    first_seq: Mapped[int] = mapped_column(BigInteger)
-    last_seq: Mapped[int] = mapped_column(BigInteger)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DeadLetter(Base):

@@ -27,7 +27,7 @@ def upgrade() -> None:
         "projection_jobs",
         sa.Column(
             "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            sa.BigInteger(),
             primary_key=True,
             autoincrement=True,
         ),

@@ -5,8 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm import demo_data as demo
-from hub.crm import registry
 from hub.db.models import (
     Customer,
     Gateway,
@@ -18,6 +16,8 @@ from hub.db.models import (
     Tenant,
     Touchpoint,
 )
+from hub.demo import data as demo
+from hub.gateways import registry
 from wire.identity import IdentifierKind, keyed_hash
 
 

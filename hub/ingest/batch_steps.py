@@ -1,7 +1,8 @@
 """The steps of committing one decoded batch on the ack-critical path: keys, raw events and
-projection jobs. All run inside the caller's transaction; the CRM follows in the projector.
-PostgreSQL takes them as one statement (one round trip per batch), which also says which
-seqs were claimed before and whether their content matches; SQLite takes four."""
+their stream segments. All run inside the caller's transaction; the CRM and every other
+consumer follow from the stream (hub/projection/stream.py).
+One statement (one round trip per batch) takes them all and also says which seqs were
+claimed before and whether their content matches."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,23 +10,20 @@ from datetime import datetime
 from operator import attrgetter
 
 from pydantic import TypeAdapter
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from hub.crm.event_handlers import Where
-from hub.crm.seq_claims import Origin, Prior, claim_keys, event_digest, prior_claims
-from hub.crm.seq_ranges import compress
-from hub.db.bulk import driver_execute, is_postgres
-from hub.db.dialect import insert_for
-from hub.db.models import OUTCOME_COMMITTED, ProjectionJob, RawEvent
+from hub.db.bulk import driver_execute
+from hub.db.event_origin import Where
+from hub.db.models import OUTCOME_COMMITTED
+from hub.ingest.seq_claims import Origin, Prior, prior_claims
 from wire.events import Event, EventBody
 
-# On PostgreSQL the whole ack-critical write is this one statement: claim the keys with the
-# digest of each event's content, store the events whose keys were new, queue one
-# projection job per run of consecutive new seqs, and compare the digests of seqs claimed
-# before. The events travel column by column (arrays, and the bodies as one JSON array),
-# so Python formats no row; data-modifying CTEs see each other's RETURNING, and all of
-# them run. The digest is sha256 over the event id and time in binary, the type and the
+# The whole ack-critical write is this one statement: claim the keys with the digest of
+# each event's content, store the events whose keys were new, append one stream segment
+# per run of consecutive new seqs (what every consumer reads), and compare the digests of
+# seqs claimed before. The events travel column by column (arrays, and the bodies as one
+# JSON array), so Python formats no row; data-modifying CTEs see each other's RETURNING,
+# and all of them run. The digest is sha256 over the event id and time in binary, the type and the
 # body's jsonb text (canonical: jsonb keeps no key order or spacing of its own).
 # A seq claimed meanwhile by a concurrent transaction is not in this statement's snapshot:
 # it comes back as 'unseen' with its digest, for seq_claims.prior_claims to settle.
@@ -57,9 +55,10 @@ WITH incoming AS (
     RETURNING seq
 ), runs AS (  -- consecutive seqs share seq - row_number()
     SELECT seq, seq - row_number() OVER (ORDER BY seq) AS run FROM stored
-), queued AS (
-    INSERT INTO projection_jobs (gateway_id, epoch, first_seq, last_seq, received_at)
-    SELECT %(gateway_id)s, %(epoch)s, min(seq), max(seq), %(received_at)s
+), segments AS (
+    INSERT INTO stream_segments (tenant_id, gateway_id, epoch, first_seq, last_seq,
+                                 received_at)
+    SELECT %(tenant_id)s, %(gateway_id)s, %(epoch)s, min(seq), max(seq), %(received_at)s
     FROM runs GROUP BY run ORDER BY min(seq)
 )
 SELECT seq, 'new', true, NULL::bytea FROM stored
@@ -124,14 +123,7 @@ def store_batch(
     deadlock."""
     if not events:
         return Stored()
-    if is_postgres(session):
-        return _store_batch_pg(session, where, batch, events, received_at)
-    digests = {e.seq: event_digest(e) for e in events}
-    new = claim_keys(session, batch, digests, received_at)
-    _insert_raw(session, where, batch, [e for e in events if e.seq in new], received_at)
-    _enqueue_projection(session, batch, new, received_at)
-    before = {seq: digest for seq, digest in digests.items() if seq not in new}
-    return Stored(new, prior_claims(session, batch, before))
+    return _store_batch_pg(session, where, batch, events, received_at)
 
 
 def _store_batch_pg(
@@ -161,43 +153,3 @@ def _store_batch_pg(
             found.prior[seq] = Prior(state, same)
     found.prior.update(prior_claims(session, batch, unseen))
     return found
-
-
-def _insert_raw(
-    session: Session, where: Where, batch: Origin, events: list[Event], received_at: datetime
-) -> None:
-    rows = [
-        {
-            "gateway_id": batch.gateway_id,
-            "epoch": batch.epoch,
-            "seq": e.seq,
-            "occurred_at": e.occurred_at,
-            "event_id": e.event_id,
-            "type": e.type,
-            "tenant_id": where.tenant_id,
-            "store_id": where.store_id,
-            "received_at": received_at,
-            "body": e.body.model_dump(mode="json"),
-        }
-        for e in events
-    ]
-    if rows:
-        session.execute(insert_for(session, RawEvent), rows)
-
-
-def _enqueue_projection(
-    session: Session, batch: Origin, seqs: set[int], received_at: datetime
-) -> None:
-    """One projection job per contiguous range of the seqs just stored (usually one)."""
-    rows = [
-        {
-            "gateway_id": batch.gateway_id,
-            "epoch": batch.epoch,
-            "first_seq": r.first,
-            "last_seq": r.last,
-            "received_at": received_at,
-        }
-        for r in compress(seqs)
-    ]
-    if rows:
-        session.execute(insert(ProjectionJob), rows)

@@ -4,8 +4,7 @@ A gateway reports its cache version in every status. When it differs from the st
 current version (a new box, a wiped cache, a missed delta), the hub sends a full snapshot
 at the current version, without bumping it, so the store's other gateways stay in step.
 The version is taken in a short write transaction; the snapshot is read in a transaction
-of its own, which writes nothing (on SQLite it does not hold the write lock that ingest
-needs while it reads a big store).
+of its own, which writes nothing.
 """
 
 import logging
@@ -15,11 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.crm import cache
-from hub.crm.cache_snapshot import SnapshotMessages, build_snapshot
-from hub.db.engine import write_transaction
 from hub.db.models import GATEWAY_ACTIVE, CacheVersion, Gateway
 from hub.errors import StorageError
+from hub.gateways import cache
+from hub.gateways.cache_snapshot import SnapshotMessages, build_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +27,7 @@ def stale_store_version(
 ) -> tuple[str, int] | None:
     """(store_id, current version) when the gateway's cache is stale, else None."""
     try:
-        with write_transaction(sessions) as session:  # it may take a first cache version
+        with sessions.begin() as session:  # it may take a first cache version
             gateway = session.get(Gateway, gateway_id)
             if gateway is None or gateway.status != GATEWAY_ACTIVE:
                 return None

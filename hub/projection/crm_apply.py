@@ -16,10 +16,9 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from hub import metrics
-from hub.crm.crm_batch import BatchCrm, apply_batch
-from hub.crm.event_handlers import Where, apply_one
-from hub.crm.identity_batch import IdentityRace
-from hub.errors import EventRejected
+from hub.crm.identities import IdentityRace
+from hub.db.event_origin import Where
+from hub.projection.crm_batch import BatchCrm, apply_batch
 from wire.events import Event
 
 log = logging.getLogger(__name__)
@@ -71,26 +70,29 @@ def _apply_tenant(session: Session, tenant_id: str, items: list[tuple[Where, Eve
         except Exception as exc:  # a poison event or a CRM bug: isolated one by one below
             log.warning("set-based projection failed (%r), redoing it event by event", exc)
             break
-    return _one_by_one(session, items)
+    return _one_by_one(session, tenant_id, items)
 
 
-def _one_by_one(session: Session, items: list[tuple[Where, Event]]) -> BatchCrm:
+def _one_by_one(session: Session, tenant_id: str, items: list[tuple[Where, Event]]) -> BatchCrm:
+    """The same path, one event per savepoint: the event the database refuses is isolated."""
     result = BatchCrm()
     for position, (where, event) in enumerate(items):
         try:
             with session.begin_nested():
-                result.changed_customers |= apply_one(session, where, event)
-        except EventRejected as exc:
-            result.rejected[position] = (exc.reason, exc.detail)
+                alone = apply_batch(session, tenant_id, [(where, event)], where.now)
         except DATABASE_TROUBLE:
             raise
         except (IntegrityError, DataError) as exc:
             result.rejected[position] = ("crm constraint violated", str(exc.orig)[:2000])
         except ValueError as exc:
             result.rejected[position] = ("invalid event", str(exc)[:2000])
-        except Exception as exc:  # a bug one event shape triggers must not block the queue
+        except Exception as exc:  # a bug one event shape triggers must not block the stream
             log.exception("projection of %s seq %s failed", event.gateway_id, event.seq)
             result.rejected[position] = ("projection failed", repr(exc)[:2000])
         else:
-            result.committed.add(position)
+            if 0 in alone.rejected:
+                result.rejected[position] = alone.rejected[0]
+            else:
+                result.committed.add(position)
+            result.changed_customers |= alone.changed_customers
     return result

@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
-from hub.db.bulk import insert_rows, is_postgres
+from hub.db.bulk import insert_rows
 from hub.db.models import Purchase, PurchaseItem, Touchpoint
 
 TOUCHPOINTS = cast(Table, Touchpoint.__table__)
@@ -44,11 +44,7 @@ def write_rows(session: Session, rows: list[CrmRows]) -> None:
 
 def _insert_purchases(session: Session, purchases: list[dict[str, Any]]) -> list[int]:
     """Insert purchases and return their ids in order: items need them."""
-    if is_postgres(session):  # take the ids from the sequence first, then COPY with them
-        ids = list(session.scalars(NEXT_PURCHASE_IDS, {"n": len(purchases)}))
-        insert_rows(
-            session, PURCHASES, [{"id": i, **p} for i, p in zip(ids, purchases, strict=True)]
-        )
-        return ids
-    stmt = insert(PURCHASES).returning(PURCHASES.c.id, sort_by_parameter_order=True)
-    return list(session.execute(stmt, purchases).scalars())
+    # Take the ids from the sequence first, then COPY with them.
+    ids = list(session.scalars(NEXT_PURCHASE_IDS, {"n": len(purchases)}))
+    insert_rows(session, PURCHASES, [{"id": i, **p} for i, p in zip(ids, purchases, strict=True)])
+    return ids

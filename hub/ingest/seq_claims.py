@@ -4,8 +4,8 @@ Each key keeps a digest of the content first stored under it. A seq that arrives
 with the same digest is a redelivery (acked as the first time); with another digest it is
 a conflict: the gateway re-used the seq for other content, which the hub dead-letters
 instead of dropping. PostgreSQL computes the digest of a valid event in the batch
-statement (hub/crm/batch_steps.py); here are the SQLite one and that of a refused event,
-each compared only with digests made the same way."""
+statement (hub/ingest/batch_steps.py); here is that of a refused event, compared only with
+digests made the same way."""
 
 import hashlib
 from dataclasses import dataclass
@@ -14,11 +14,10 @@ from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from hub.db.dialect import insert_for
 from hub.db.models import OUTCOME_COMMITTED, EventKey
-from wire.events import Event, EventAdapter
 
 
 class Origin(Protocol):
@@ -36,11 +35,6 @@ class Prior:
 
     outcome: str
     same: bool
-
-
-def event_digest(event: Event) -> bytes:
-    """sha256 of the event's canonical JSON, as the wire model dumps it."""
-    return hashlib.sha256(EventAdapter.dump_json(event)).digest()
 
 
 def raw_digest(raw: bytes) -> bytes:
@@ -70,7 +64,7 @@ def claim_keys(
         }
         for seq in sorted(digests)
     ]
-    stmt = insert_for(session, EventKey).on_conflict_do_nothing().returning(EventKey.seq)
+    stmt = insert(EventKey).on_conflict_do_nothing().returning(EventKey.seq)
     return set(session.scalars(stmt, rows))
 
 

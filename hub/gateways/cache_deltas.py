@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.crm import cache, cache_parts
 from hub.db.models import GATEWAY_ACTIVE, Gateway
+from hub.gateways import cache, cache_parts
 from wire.messages import CacheDelta
 
 DELTA_CUSTOMERS = 500  # customers per delta message at most (and within the message size)

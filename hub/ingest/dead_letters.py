@@ -6,14 +6,14 @@ Days are UTC days of `received_at`."""
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub import metrics
-from hub.db.dialect import insert_for
 from hub.db.models import DeadLetter, DeadLetterDay
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def admit(session: Session, gateway_id: str, at: datetime, size: int, cap: int) 
     which serialises a gateway's letters until commit: only refusals take this path."""
     day = at.date()
     session.execute(
-        insert_for(session, DeadLetterDay)
+        insert(DeadLetterDay)
         .values(gateway_id=gateway_id, day=day, kept=0, kept_bytes=0, dropped=0, dropped_bytes=0)
         .on_conflict_do_nothing()
     )
@@ -90,16 +90,6 @@ def prune(session: Session, now: datetime, retention_days: int) -> int:
     gone = session.execute(delete(DeadLetter).where(DeadLetter.received_at < before))
     session.execute(delete(DeadLetterDay).where(DeadLetterDay.day < before.date()))
     return int(getattr(gone, "rowcount", 0) or 0)
-
-
-def days_of(session: Session, gateway_ids: list[str], day: date) -> dict[str, DeadLetterDay]:
-    """Each gateway's counters of `day` (absent: no letter that day)."""
-    if not gateway_ids:
-        return {}
-    stmt = select(DeadLetterDay).where(
-        DeadLetterDay.gateway_id.in_(gateway_ids), DeadLetterDay.day == day
-    )
-    return {d.gateway_id: d for d in session.scalars(stmt)}
 
 
 def count_dropped(kind: str) -> None:

@@ -15,24 +15,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
-from hub.crm import cache, dead_letters, registry
-from hub.crm.batch_outcome import (
+from hub.db import partitions
+from hub.db.event_origin import Where
+from hub.db.events_storage import EventsLayout, detect_layout
+from hub.db.models import OUTCOME_DEAD, DeadLetter
+from hub.errors import RejectedError, StorageError
+from hub.gateways import cache, registry
+from hub.gateways import status as gateway_status
+from hub.gateways.cache_deltas import StoreDelta, deltas_for
+from hub.ingest import dead_letters
+from hub.ingest.batch_outcome import (
     Conflict,
     IngestOutcome,
     conflicts_of,
     settled_ack,
     whole_ack,
 )
-from hub.crm.batch_steps import Stored, store_batch, unique_events
-from hub.crm.cache_deltas import StoreDelta, deltas_for
-from hub.crm.dead_letters import DEFAULT_POLICY, DeadLetterPolicy
-from hub.crm.event_handlers import Where
-from hub.crm.seq_claims import Origin, claim_keys, prior_claims, raw_digest
-from hub.db import partitions
-from hub.db.engine import write_transaction
-from hub.db.events_storage import EventsLayout, detect_layout
-from hub.db.models import OUTCOME_DEAD, DeadLetter
-from hub.errors import RejectedError, StorageError
+from hub.ingest.batch_steps import Stored, store_batch, unique_events
+from hub.ingest.dead_letters import DEFAULT_POLICY, DeadLetterPolicy
+from hub.ingest.seq_claims import Origin, claim_keys, prior_claims, raw_digest
 from wire.codec import decode_batch, decode_status
 from wire.errors import WireError
 from wire.events import Event
@@ -116,7 +117,7 @@ class IngestService:
                     session, topic_gateway_id, "status", exc, payload, received_at, cap=self._cap
                 )
                 return
-            registry.apply_status(gateway, status, received_at, self._skew_limit, retained)
+            gateway_status.apply_status(gateway, status, received_at, self._skew_limit, retained)
             metrics.STATUS_UPDATES.inc()
 
         self._transaction(apply)
@@ -150,7 +151,7 @@ class IngestService:
 
     def _transaction(self, work: Callable[[Session], T]) -> T:
         try:
-            with write_transaction(self._sessions) as session:
+            with self._sessions.begin() as session:
                 return work(session)
         except SQLAlchemyError as exc:
             raise StorageError(f"ingest transaction failed: {exc}") from exc

@@ -1,17 +1,17 @@
-"""Runs the CRM projection beside ingest, in one thread per hub process.
+"""Runs one consumer of the event stream beside ingest, in one thread per hub process.
 
-The thread sleeps until woken (the consumer wakes it after every commit) or until
-`idle_seconds` pass (jobs left by another process or a crash), then projects rounds while
-there is work, hands each round's touched customers to `publish` (cache deltas), and keeps
-the lag gauges current. Storage failures back off and retry: the jobs stay queued, and the
+The thread sleeps until woken (the MQTT consumer wakes it after every commit) or until
+`idle_seconds` pass (events committed by another process), then runs rounds while there is
+work, hands each round's touched customers to `publish` (cache deltas), and keeps the lag
+gauges current. Storage failures back off and retry: the cursor did not move, and the
 customers of a delta that could not be sent go again with the next round or the next look.
 
 Acks come first: projection and ingest share the interpreter lock (and, with extra ingest
 processes, the cores), and a CRM round costs several times the Python of storing the same
 events. While ingest is busy, the loop takes at most `busy_share` of the time (it pauses
 after each round for the rest), so a burst is acked at full speed and the CRM catches up
-after it. Busy means `ingest_busy()` says batches wait in this process, or new jobs were
-queued during the round (by any process). Under a sustained overload the CRM still moves,
+after it. Busy means `ingest_busy()` says batches wait in this process, or new segments
+were committed during the round (by any process). Under a sustained overload the CRM still moves,
 at that share.
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hub import metrics
-from hub.crm.projector import CrmProjector, ProjectionOutcome, lag_seconds
 from hub.errors import StorageError
+from hub.projection.consumer import ConsumerRunner, RoundOutcome
 
 log = logging.getLogger(__name__)
 Publish = Callable[[dict[str, set[str]]], None]
@@ -31,23 +31,23 @@ MAX_PAUSE_SECONDS = 5.0
 MAX_DELTA_ATTEMPTS = 10  # sends of the same waiting customers before they are dropped
 
 
-class ProjectionLoop:
+class ConsumerLoop:
     def __init__(
         self,
-        projector: CrmProjector,
+        runner: ConsumerRunner,
         publish: Publish | None = None,
         idle_seconds: float = 1.0,
         retry_seconds: float = 1.0,
         ingest_busy: Callable[[], bool] | None = None,
         busy_share: float = 0.25,
     ) -> None:
-        self.projector = projector
+        self.runner = runner
         self.publish = publish
         self.idle_seconds = idle_seconds
         self.retry_seconds = retry_seconds
         self.ingest_busy = ingest_busy
         self.busy_share = busy_share
-        self.on_round: Callable[[ProjectionOutcome], None] | None = None  # an observer
+        self.on_round: Callable[[RoundOutcome], None] | None = None  # an observer
         self.failures = 0  # rounds that failed, in all
         self.last_error: str | None = None  # of the latest round, None once one succeeds
         self._unsent: dict[str, set[str]] = {}  # store -> customers of failed deltas
@@ -58,7 +58,8 @@ class ProjectionLoop:
 
     def start(self) -> None:
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="crm-projection", daemon=True)
+        name = f"stream-{self.runner.name}"
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     @property
@@ -85,39 +86,39 @@ class ProjectionLoop:
                 self.last_error = None
             except StorageError as exc:
                 self._failed(exc)
-                log.error("CRM projection: storage failed, will retry: %s", exc)
+                log.error("%s: storage failed, will retry: %s", self.runner.name, exc)
                 self._stopping.wait(self.retry_seconds)
             except Exception as exc:  # the supervisor of this thread: log, back off, go on
                 self._failed(exc)
-                log.exception("CRM projection: unexpected failure, will retry")
+                log.exception("%s: unexpected failure, will retry", self.runner.name)
                 self._stopping.wait(self.retry_seconds)
 
     def _failed(self, exc: Exception) -> None:
         self.failures += 1
         self.last_error = f"{type(exc).__name__}: {exc}"[:300]
-        metrics.PROJECTION_FAILURES.inc()
+        metrics.STREAM_FAILURES.labels(self.runner.name).inc()
 
     def _until_idle(self) -> None:
-        queued: int | None = None  # jobs waiting after the previous round
+        queued: int | None = None  # segments waiting after the previous round
         while not self._stopping.is_set():
             started = time.monotonic()
-            outcome = self.projector.project_once()
+            outcome = self.runner.run_once()
             if (outcome.touched or self._unsent) and self.publish is not None:
                 self._publish(outcome.touched)
             waiting = self._report_lag()
-            if not outcome.jobs:
+            if not outcome.segments:
                 return
             if self.on_round is not None:
                 self.on_round(outcome)
-            arrived = queued is not None and waiting > queued - outcome.jobs
+            arrived = queued is not None and waiting > queued - outcome.segments
             queued = waiting
             self._give_way(time.monotonic() - started, arrived)
 
-    def _give_way(self, round_seconds: float, jobs_arrived: bool) -> None:
+    def _give_way(self, round_seconds: float, work_arrived: bool) -> None:
         """Pause so that this round was at most busy_share of the time, if ingest is busy."""
         if self.busy_share >= 1:
             return
-        if not jobs_arrived and (self.ingest_busy is None or not self.ingest_busy()):
+        if not work_arrived and (self.ingest_busy is None or not self.ingest_busy()):
             return
         pause = round_seconds * (1 - self.busy_share) / self.busy_share
         self._stopping.wait(min(pause, MAX_PAUSE_SECONDS))
@@ -134,13 +135,11 @@ class ProjectionLoop:
             self._failed_sends += 1
             waiting = sum(map(len, self._unsent.values()))
             if self._failed_sends < MAX_DELTA_ATTEMPTS:
-                log.error(
-                    "CRM projection: cache delta not sent (%d customers wait): %s", waiting, exc
-                )
+                log.error("cache delta not sent (%d customers wait): %s", waiting, exc)
                 return
             # Not for ever: a delta that cannot be built must not hold back every later one.
             log.error(
-                "CRM projection: cache delta for %d customers dropped after %d attempts "
+                "cache delta for %d customers dropped after %d attempts "
                 "(they go again with their next change, or with a resync): %s",
                 waiting,
                 self._failed_sends,
@@ -149,8 +148,8 @@ class ProjectionLoop:
         self._unsent, self._failed_sends = {}, 0
 
     def _report_lag(self) -> int:
-        """Update the lag gauges; returns the number of jobs waiting."""
-        lag = self.projector.lag()
-        metrics.PROJECTION_LAG.set(lag.events)
-        metrics.PROJECTION_LAG_SECONDS.set(lag_seconds(lag, datetime.now(UTC)))
-        return lag.jobs
+        """Update the lag gauges; returns the number of segments waiting."""
+        lag = self.runner.lag()
+        metrics.STREAM_LAG_EVENTS.labels(self.runner.name).set(lag.events)
+        metrics.STREAM_LAG_SECONDS.labels(self.runner.name).set(lag.seconds(datetime.now(UTC)))
+        return lag.segments

@@ -1,21 +1,17 @@
 """One event -> CRM rows, as data: the identifiers that name its customer (in priority
-order) and the touchpoint / purchase rows it makes once that customer is known. The batch
-path (crm_batch.py) and the per-event fallback (`apply_one`) share these, so both write the
-same rows."""
+order) and the touchpoint / purchase rows it makes once that customer is known
+(crm_batch.py applies them, to a whole batch or to one event)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.crm.crm_writes import CrmRows, write_rows
-from hub.crm.identities import resolve
-from hub.db.dialect import one_of
+from hub.db.arrays import any_of
+from hub.db.event_origin import Where
 from hub.db.models import Customer, Purchase, Touchpoint
-from hub.errors import EventRejected
+from hub.projection.crm_rows import CrmRows
 from wire.events import (
     CardTappedEvent,
     Event,
@@ -25,17 +21,7 @@ from wire.events import (
     PosServiceLoggedEvent,
     PromptActedEvent,
 )
-from wire.identity import Identifier, IdentifierKind
-
-
-@dataclass(frozen=True)
-class Where:
-    """Where an event happened, from the gateway registry (never from the payload)."""
-
-    tenant_id: str
-    store_id: str
-    gateway_id: str
-    now: datetime
+from wire.identity import IdentifierKind
 
 
 def identifier_keys(event: Event) -> list[tuple[str, str]]:
@@ -54,11 +40,6 @@ def identifier_keys(event: Event) -> list[tuple[str, str]]:
         case LeadCapturedEvent(body=body):
             return [(body.contact.kind.value, body.contact.value)] if body.contact else []
     return []
-
-
-def identifiers_of(event: Event) -> list[Identifier]:
-    """identifier_keys as wire Identifiers (the per-event path)."""
-    return [Identifier(kind=IdentifierKind(k), value=v) for k, v in identifier_keys(event)]
 
 
 def named_customer(event: Event) -> str | None:
@@ -171,28 +152,6 @@ ROWS: dict[str, RowsOf] = {
 }
 
 
-def apply_one(session: Session, where: Where, event: Event) -> set[str]:
-    """The per-event path: resolve, write, and return the customers whose cached view
-    changed. Raises EventRejected for an event that names an unknown customer."""
-    rows_of = ROWS.get(event.type)
-    if rows_of is None:
-        return set()
-    named = named_customer(event)
-    if named is not None and named not in known_customers(session, where.tenant_id, {named}):
-        raise EventRejected("unknown customer", named)
-    customer_id, changed = None, set()
-    idents = identifiers_of(event)
-    if idents:
-        found = resolve(session, where.tenant_id, where.store_id, idents, where.now)
-        customer_id = found.customer.id
-        changed = {customer_id} if found.changed else set()
-    if customer_id and event.type in VISITS:
-        changed |= new_to_store(session, [(where.store_id, customer_id)])
-    rows = rows_of(where, event, customer_id)
-    write_rows(session, [rows])
-    return changed | ({customer_id} if rows.marks_customer and customer_id else set())
-
-
 VISITS = frozenset({"card.tapped", "idcard.read"})
 
 
@@ -218,7 +177,7 @@ def new_to_store(session: Session, visits: list[tuple[str, str]]) -> set[str]:
             .exists()
         )
         stmt = select(Customer.id).where(
-            one_of(session, Customer.id, sorted(ids)),
+            any_of(Customer.id, sorted(ids)),
             Customer.home_store_id.is_distinct_from(store_id),
             ~seen_here,
             ~bought_here,

@@ -5,10 +5,10 @@ found; hub/crm/ingest.py writes the dead letters and counts."""
 from dataclasses import dataclass
 from uuid import UUID
 
-from hub.crm.batch_steps import Stored, UniqueEvents
-from hub.crm.seq_claims import Origin
-from hub.crm.seq_ranges import compress
 from hub.db.models import OUTCOME_DEAD
+from hub.ingest.batch_steps import Stored, UniqueEvents
+from hub.ingest.seq_claims import Origin
+from hub.ingest.seq_ranges import compress
 from wire.events import Event, EventAdapter
 from wire.messages import Ack, Refusal
 from wire.salvage import RefusedEvent, SalvagedBatch, SeqlessEvent

@@ -13,8 +13,8 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.orm import Session
 
-from hub.crm import cache
-from hub.crm.cache_parts import ENTRY, cut, entries_budget
+from hub.gateways import cache
+from hub.gateways.cache_parts import ENTRY, cut, entries_budget
 from wire.messages import MAX_CACHE_ENTRIES, CacheDelta, SnapshotPart
 
 log = logging.getLogger(__name__)

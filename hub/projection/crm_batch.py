@@ -1,6 +1,7 @@
-"""The CRM effect of a whole batch with a handful of statements: resolve every identifier at
-once, then write every touchpoint, purchase and item with one statement per table. The
-outcome is the one of applying the events one by one in seq order (event_handlers.apply_one).
+"""The CRM effect of events with a handful of statements: resolve every identifier at once,
+then write every touchpoint, purchase and item with one statement per table. The outcome is
+the one of applying the events one by one in seq order; the per-event fallback
+(crm_apply.py) is this with one event.
 """
 
 from collections.abc import Sequence
@@ -9,17 +10,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub.crm.crm_writes import CrmRows, write_rows
-from hub.crm.event_handlers import (
+from hub.crm.identities import resolve_batch
+from hub.db.event_origin import Where
+from hub.projection.crm_handlers import (
     ROWS,
     VISITS,
-    Where,
     identifier_keys,
     known_customers,
     named_customer,
     new_to_store,
 )
-from hub.crm.identity_batch import resolve_batch
+from hub.projection.crm_rows import CrmRows, write_rows
 from wire.events import Event
 
 

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, union, update
+from sqlalchemy import func, select, union, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub.crm.masking import mask_name
-from hub.db.dialect import insert_for, one_of
+from hub.db.arrays import any_of
 from hub.db.models import (
     PROVISIONAL,
     CacheVersion,
@@ -27,35 +28,6 @@ from wire.messages import CachedCustomer, PurchaseSummary
 
 log = logging.getLogger(__name__)
 LAST_PURCHASES = 3
-STORES_CACHING_PG = text(
-    "SELECT DISTINCT s.store_id, c.id FROM unnest(CAST(:ids AS text[])) AS c(id) "
-    "CROSS JOIN LATERAL (SELECT home_store_id AS store_id FROM customers WHERE id = c.id "
-    "UNION SELECT store_id FROM touchpoints WHERE customer_id = c.id "
-    "UNION SELECT store_id FROM purchases WHERE customer_id = c.id) AS s "
-    "WHERE s.store_id IS NOT NULL"
-)
-
-
-def stores_caching(session: Session, customer_ids: Iterable[str]) -> dict[str, set[str]]:
-    """store_id -> those of `customer_ids` that the store's cache holds."""
-    ids = sorted(set(customer_ids))
-    result: dict[str, set[str]] = defaultdict(set)
-    if not ids:
-        return {}
-    if session.get_bind().dialect.name == "postgresql":  # one round trip of index probes
-        for store_id, customer_id in session.execute(STORES_CACHING_PG, {"ids": ids}):
-            result[store_id].add(customer_id)
-        return dict(result)
-    queries = (
-        select(Customer.home_store_id, Customer.id).where(Customer.id.in_(ids)),
-        select(Touchpoint.store_id, Touchpoint.customer_id).where(Touchpoint.customer_id.in_(ids)),
-        select(Purchase.store_id, Purchase.customer_id).where(Purchase.customer_id.in_(ids)),
-    )
-    for query in queries:
-        for store_id, customer_id in session.execute(query.distinct()):
-            if store_id is not None and customer_id is not None:
-                result[store_id].add(customer_id)
-    return dict(result)
 
 
 def newest_customers_of_store(session: Session, store_id: str, limit: int) -> tuple[list[str], int]:
@@ -98,7 +70,7 @@ def _last_purchases(session: Session, customer_ids: list[str]) -> dict[str, list
     rank = func.row_number().over(partition_by=Purchase.customer_id, order_by=order)
     ranked = (
         select(Purchase.id, rank.label("rank"))
-        .where(one_of(session, Purchase.customer_id, customer_ids))
+        .where(any_of(Purchase.customer_id, customer_ids))
         .subquery()
     )
     columns = (Purchase.id, Purchase.customer_id, Purchase.at, Purchase.receipt_no)
@@ -113,7 +85,7 @@ def _last_purchases(session: Session, customer_ids: list[str]) -> dict[str, list
     if purchases:
         item_rows = session.execute(
             select(PurchaseItem.purchase_id, PurchaseItem.sku, PurchaseItem.name, PurchaseItem.qty)
-            .where(one_of(session, PurchaseItem.purchase_id, [p.id for p in purchases]))
+            .where(any_of(PurchaseItem.purchase_id, [p.id for p in purchases]))
             .order_by(PurchaseItem.purchase_id, PurchaseItem.id)
         )
         for item in item_rows:
@@ -132,7 +104,7 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
     identifiers: dict[str, list[Identifier]] = defaultdict(list)
     rows = session.execute(
         select(Identity.customer_id, Identity.kind, Identity.value)
-        .where(one_of(session, Identity.customer_id, ids))
+        .where(any_of(Identity.customer_id, ids))
         .order_by(Identity.customer_id, Identity.id)
     )
     for customer_id, kind, value in rows:
@@ -147,7 +119,7 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
     customers = session.execute(
         select(*columns, Customer.home_store_id, Store.name.label("home_store_name"))
         .outerjoin(Store, Store.id == Customer.home_store_id)
-        .where(one_of(session, Customer.id, [i for i in ids if i in identifiers]))
+        .where(any_of(Customer.id, [i for i in ids if i in identifiers]))
         .order_by(Customer.id)
     ).all()
     purchases = _last_purchases(session, [c.id for c in customers])
@@ -172,7 +144,7 @@ def bump_version(session: Session, store_id: str, now: datetime) -> int:
     row starts at 1, so the first version taken is 2 and no delta has base_version 0,
     which is a full snapshot's (a delta that said 0 replaced a gateway's whole cache)."""
     session.execute(
-        insert_for(session, CacheVersion)
+        insert(CacheVersion)
         .values(store_id=store_id, version=1, updated_at=now)
         .on_conflict_do_nothing(index_elements=["store_id"])
     )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
 from hub.errors import StorageError
-from hub.ingest.cache_sync import read_snapshot, stale_store_version
+from hub.gateways.cache_sync import read_snapshot, stale_store_version
 from wire.topics import Channel, topic
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""The demo tenant: a pharmacy chain in Shanghai, seeded into an empty hub (idempotent)."""

@@ -1,0 +1,1 @@
+"""The gateway fleet: registry, status, cache deltas and snapshots, commands to gateways."""

@@ -1,0 +1,1 @@
+"""Consumers of the committed event stream: the CRM projection (and, next, rules and rollups)."""
