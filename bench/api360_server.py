@@ -24,7 +24,7 @@ def main() -> None:
         api_port=args.port,
         tenant_key=SecretStr("bench-tenant-key-0123456789"),
     )
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.require_database_url())
     app = build_api(settings, make_session_factory(engine))
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 

@@ -60,7 +60,7 @@ def ingest_service(settings: HubSettings, sessions: sessionmaker[Session]) -> In
 
 def can_share_ingest(settings: HubSettings) -> str | None:
     """Why ingest processes cannot run with these settings, or None if they can."""
-    if settings.database_url.startswith("sqlite"):
+    if (settings.database_url or "").startswith("sqlite"):  # unset: embedded PostgreSQL
         return "SQLite has one writer"
     if settings.mqtt_protocol != "5" or settings.mqtt_shared_group is None:
         return "the events subscription is not an MQTT 5 shared subscription"
@@ -174,7 +174,7 @@ def run_ingest_process(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent; it stops us
     if initializer is not None:
         initializer()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.require_database_url())
     sessions = make_session_factory(engine)
     service = ingest_service(settings, sessions)
     consumer = IngestConsumer(

@@ -28,9 +28,9 @@ NEW_CARDS = [f"CAFE{n:06X}" for n in range(60)]
 
 
 @pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    migrate(pg_url)
-    engine = make_engine(pg_url, pool_size=4)
+def pg_engine(pg_url_each_server: str) -> Iterator[Engine]:
+    migrate(pg_url_each_server)
+    engine = make_engine(pg_url_each_server, pool_size=4)
     yield engine
     engine.dispose()
 
