@@ -1,10 +1,12 @@
 """`storepulse hub serve` and `storepulse hub migrate`."""
 
 import asyncio
+import signal
 import sys
 from pathlib import Path
 
 from hub.db import migrate as migrate_db
+from hub.db.embedded import EmbeddedPostgres
 from hub.errors import ConfigError
 from hub.ingest.processes import Initializer
 from hub.runtime import HubRuntime
@@ -23,16 +25,31 @@ def migrate(config: Path | None) -> int:
     settings = _settings(config)
     if settings is None:
         return 2
-    migrate_db(settings.require_database_url())
+    if settings.database_url is not None:
+        migrate_db(settings.database_url)
+        return 0
+    server = EmbeddedPostgres(settings.data_dir)
+    try:
+        migrate_db(server.start())
+    finally:
+        server.stop()
     return 0
 
 
 async def _serve(runtime: HubRuntime) -> None:
-    await runtime.start()
-    try:
-        await runtime.wait()
+    # SIGTERM stops the hub through runtime.stop() (ingest threads, the embedded
+    # PostgreSQL): while serving, uvicorn takes it and then raises it again for this
+    # handler, whose default would end the process first; during start, it stops after.
+    terminated = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    previous = signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(terminated.set))
+    try:  # stop() also after a failed start: it may have started the embedded server
+        await runtime.start()
+        if not terminated.is_set():
+            await runtime.wait()
     finally:
         await runtime.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_hub(

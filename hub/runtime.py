@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.api import build_api
 from hub.api.schemas import ConsumerRun, MqttLinkHealth
 from hub.db import make_engine, make_session_factory, migrate
+from hub.db.embedded import EmbeddedPostgres
 from hub.demo.seed import seed_demo
 from hub.ingest.consumer import IngestConsumer
 from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest, ingest_service
@@ -46,16 +47,17 @@ class HubRuntime:
         self.api_port: int | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
+        self.embedded: EmbeddedPostgres | None = None  # the hub's own server, without a URL
 
     @property
     def tenant_key(self) -> bytes:
         return self.settings.tenant_key.get_secret_value().encode()
 
     async def start(self) -> None:
+        await self._start_embedded()
         settings = self.settings
-        database_url = settings.require_database_url()
-        await asyncio.to_thread(migrate, database_url)
-        self.engine = make_engine(database_url)
+        await asyncio.to_thread(migrate, settings.require_database_url())
+        self.engine = make_engine(settings.require_database_url())
         self.sessions = make_session_factory(self.engine)
         if self.seed_demo_data:
             await asyncio.to_thread(seed_demo, self.sessions, self.tenant_key)
@@ -88,6 +90,15 @@ class HubRuntime:
             self.ingest_processes = processes
             processes.start()
         await self._start_api()
+
+    async def _start_embedded(self) -> None:
+        """Without a database URL, the hub's own server in data_dir; the settings passed on
+        (ingest processes, API) then carry its URL."""
+        if self.settings.database_url is not None or self.embedded is not None:
+            return
+        self.embedded = EmbeddedPostgres(self.settings.data_dir)
+        url = await asyncio.to_thread(self.embedded.start)
+        self.settings = self.settings.model_copy(update={"database_url": url})
 
     def _ingest_processes(self) -> IngestProcesses | None:
         """The processes that take event batches, when there are to be more than one."""
@@ -158,3 +169,5 @@ class HubRuntime:
             await asyncio.to_thread(loop.stop)
         if self.engine is not None:
             self.engine.dispose()
+        if self.embedded is not None:  # last: everything above may still use it
+            await asyncio.to_thread(self.embedded.stop)

@@ -24,7 +24,14 @@ PLACEHOLDER_SECRETS = frozenset({"changeme", "changethis", "secret"})
 class HubSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STOREPULSE_HUB_", extra="forbid")
 
-    database_url: str | None = None
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql+psycopg://…; unset: the hub starts an embedded PostgreSQL "
+        "in data_dir (hub/db/embedded.py)",
+    )
+    data_dir: Path = Field(
+        default=Path("var/hub"), description="the embedded PostgreSQL's home when no URL is set"
+    )
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = Field(default=1883, ge=1, le=65535)
     mqtt_username: str | None = None
@@ -82,13 +89,6 @@ class HubSettings(BaseSettings):
         default=30, ge=1, le=3650, description="dead letters older than this are deleted"
     )
 
-    def require_database_url(self) -> str:
-        """The server's URL. None in the settings means the runtime starts an embedded
-        PostgreSQL first and sets it; code past start-up may rely on it."""
-        if self.database_url is None:
-            raise ConfigError("database_url is not set (the hub runtime sets it at start)")
-        return self.database_url
-
     @field_validator("tenant_key")
     @classmethod
     def _refuse_placeholder(cls, value: SecretStr) -> SecretStr:
@@ -98,6 +98,12 @@ class HubSettings(BaseSettings):
         if len(secret) < 16:
             raise ValueError("must be at least 16 characters")
         return value
+
+    def require_database_url(self) -> str:
+        """The URL to connect to; HubRuntime.start() sets it when the server is embedded."""
+        if self.database_url is None:
+            raise ConfigError("database_url: unset, and the embedded server is not started")
+        return self.database_url
 
     @classmethod
     def settings_customise_sources(

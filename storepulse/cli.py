@@ -87,7 +87,8 @@ def demo(
         bool, typer.Option("--check", help="run the scenario headless; exit 0 only if it passes")
     ] = False,
 ) -> None:
-    """Run the whole system on embedded defaults: in-process broker, hub on SQLite, one gateway."""
+    """Run the whole system on embedded defaults: in-process broker, hub on an embedded
+    PostgreSQL, one gateway."""
     from storepulse.demo import run_demo
 
     raise typer.Exit(run_demo(check=check))

@@ -1,4 +1,4 @@
-"""The whole system in one process on embedded defaults (amqtt broker, hub on SQLite)."""
+"""The whole system in one process on embedded defaults (amqtt broker, embedded PostgreSQL)."""
 
 import logging
 from pathlib import Path

@@ -43,12 +43,18 @@ def smartcard_available() -> bool:
 
 
 def local_hub_settings(
-    database_url: str, broker_port: int, tenant_key: str, mqtt_v5: bool = True
+    database_url: str | None,
+    broker_port: int,
+    tenant_key: str,
+    mqtt_v5: bool = True,
+    data_dir: Path = Path("var/hub"),
 ) -> HubSettings:
     """A hub on loopback with its API on a free port; MQTT 3.1.1 (amqtt) has no shared
-    subscription, so the hub then subscribes plainly."""
+    subscription, so the hub then subscribes plainly. No database URL: the hub's embedded
+    PostgreSQL in `data_dir`."""
     return HubSettings(
         database_url=database_url,
+        data_dir=data_dir,
         mqtt_port=broker_port,
         mqtt_protocol="5" if mqtt_v5 else "3.1.1",
         mqtt_shared_group="hub" if mqtt_v5 else None,

@@ -65,11 +65,13 @@ async def _demo(workdir: Path, check: bool) -> int:
     async with AsyncExitStack() as stack:
         broker = await start_amqtt(broker_port)
         stack.push_async_callback(broker.shutdown)
-        database_url = f"sqlite:///{workdir / 'hub.sqlite3'}"
-        settings = local_hub_settings(database_url, broker_port, tenant_key, mqtt_v5=False)
+        # No database URL: the hub runs its embedded PostgreSQL in the demo's directory.
+        settings = local_hub_settings(
+            None, broker_port, tenant_key, mqtt_v5=False, data_dir=workdir / "hub"
+        )
         hub = HubRuntime(settings, seed_demo_data=True)
+        stack.push_async_callback(hub.stop)  # also after a failed start (its server)
         await hub.start()
-        stack.push_async_callback(hub.stop)
         assert hub.consumer is not None
         hub.consumer.on_outcome = _hub_line
 
@@ -99,6 +101,7 @@ async def _demo(workdir: Path, check: bool) -> int:
         say(f"store page  http://127.0.0.1:{gateway.page_port}/   (clerk prompts, live)")
         say(f"hub API     {hub_url}/docs   e.g. {hub_url}/customers/cus-demo-01")
         say(f"broker      amqtt on 127.0.0.1:{broker_port}; data in {workdir}")
+        say(f"database    embedded PostgreSQL 18 in {workdir / 'hub' / 'postgres'}")
         try:
             await scenario.cache_synced()
             await scenario.tap()

@@ -1,4 +1,5 @@
-"""Migrations apply, twice without harm, and down again; only PostgreSQL is taken."""
+"""Migrations apply on each supported PostgreSQL (the test server and the embedded 18), twice
+without harm, and down again."""
 
 from pathlib import Path
 
@@ -30,7 +31,8 @@ TABLES = {
 }
 
 
-def test_migrations_apply_and_are_repeatable(db_url: str) -> None:
+def test_migrations_apply_and_are_repeatable(pg_url_each_server: str) -> None:
+    db_url = pg_url_each_server
     migrate(db_url)
     migrate(db_url)  # already at head: nothing to do
     engine = make_engine(db_url)

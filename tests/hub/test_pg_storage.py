@@ -17,9 +17,9 @@ from wire.events import EventBody
 
 
 @pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    migrate(pg_url)
-    engine = make_engine(pg_url)
+def pg_engine(pg_url_each_server: str) -> Iterator[Engine]:
+    migrate(pg_url_each_server)
+    engine = make_engine(pg_url_each_server)
     yield engine
     engine.dispose()
 

@@ -29,9 +29,9 @@ NEW_CARDS = [f"CAFE{n:06X}" for n in range(60)]
 
 
 @pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    migrate(pg_url)
-    engine = make_engine(pg_url, pool_size=4)
+def pg_engine(pg_url_each_server: str) -> Iterator[Engine]:
+    migrate(pg_url_each_server)
+    engine = make_engine(pg_url_each_server, pool_size=4)
     yield engine
     engine.dispose()
 
@@ -170,9 +170,11 @@ def test_projection_waits_for_a_writer_creating_its_card_and_uses_that_customer(
     projection waits on the lock. `transactionid`: a writer that took no lock; the
     projection waits on its row in ON CONFLICT, loses, and resolves again."""
     races = REGISTRY.get_sample_value("storepulse_hub_identity_races_total") or 0.0
-    other, winner = _hold_identity(pg_sessions, "BEEF0001", take_lock=locktype == "advisory")
     work = payload(batch("gw-demo-1", [tap("BEEF0001"), tap("BEEF0002"), checkout("R-9")]))
-    assert pg_ingest.commit_batch("gw-demo-1", work, NOW).committed == 3  # never waits
+    assert pg_ingest.commit_batch("gw-demo-1", work, NOW).committed == 3
+    # The other writer began after that commit: a transaction older than a segment holds
+    # the stream back until it ends (hub/projection/stream.py), and it would not wait.
+    other, winner = _hold_identity(pg_sessions, "BEEF0001", take_lock=locktype == "advisory")
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(pg_projector.run_once)
         _wait_for_lock_wait(pg_engine, locktype)

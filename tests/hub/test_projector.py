@@ -238,9 +238,8 @@ def test_a_failed_cache_delta_is_sent_again_and_the_loop_keeps_projecting(
 def test_a_delta_that_keeps_failing_is_dropped_and_later_ones_still_go(
     ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
-    from hub.projection.loop import MAX_DELTA_ATTEMPTS
-
     from hub.errors import StorageError
+    from hub.projection.loop import MAX_DELTA_ATTEMPTS
 
     calls: list[set[str]] = []
 

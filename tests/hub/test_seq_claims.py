@@ -25,9 +25,9 @@ NOW = datetime.now(UTC)  # a month whose partition the migration made: no DDL in
 
 
 @pytest.fixture
-def pg(pg_url: str) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
-    migrate(pg_url)
-    engine = make_engine(pg_url)
+def pg(pg_url_each_server: str) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
+    migrate(pg_url_each_server)
+    engine = make_engine(pg_url_each_server)
     sessions = make_session_factory(engine)
     seed_demo(sessions, TENANT_KEY)
     yield engine, sessions

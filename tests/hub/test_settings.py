@@ -17,7 +17,8 @@ def test_toml_file_with_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyP
     settings = load_settings(path)
     assert settings.api_port == 9191
     assert settings.tenant_key.get_secret_value() == KEY
-    assert settings.database_url is None  # the runtime starts an embedded PostgreSQL
+    assert settings.database_url is None  # the embedded PostgreSQL, in data_dir
+    assert settings.data_dir == Path("var/hub")
     assert settings.api_host == "127.0.0.1"
 
 

@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
@@ -24,15 +24,23 @@ def postgres_available() -> bool:
         return False
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """Yield a SQLAlchemy URL of a fresh, empty database; drop it afterwards."""
-    name = f"sp_test_{uuid.uuid4().hex[:12]}"
-    with _admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+def _url_on_test_server(name: str) -> str:
     base = ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+
+
+@contextmanager
+def scratch_database(
+    admin_url: str = ADMIN_URL, url_of: Callable[[str], str] = _url_on_test_server
+) -> Iterator[str]:
+    """Yield a SQLAlchemy URL of a fresh, empty database; drop it afterwards. By default on
+    STOREPULSE_TEST_PG's server; on another, `admin_url` (libpq) and `url_of` (name to
+    SQLAlchemy URL) say which."""
+    name = f"sp_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+        yield url_of(name)
     finally:
-        with _admin() as conn:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
