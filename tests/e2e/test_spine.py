@@ -168,7 +168,7 @@ def _swap_tag(system: Any, idm: str, member_no: str | None) -> None:
 
 async def _redrawn(system: Any, prompt_id: str) -> dict[str, Any]:
     """The same card on the page, redrawn once the hub's delta said who it is."""
-    watcher = system.scenario.watcher
+    watcher = system.scenario.watching()
 
     def latest() -> dict[str, Any]:
         return next(p for p in reversed(watcher.prompts) if p["prompt_id"] == prompt_id)
