@@ -232,3 +232,33 @@ def test_wrong_pins_lock_sign_in_on_that_device(tmp_path: Path) -> None:
         )
         assert config["clerks"] == [{"staff_id": "S07", "name": "张敏"}]
         assert "pin_hash" not in json.dumps(config)
+
+
+def test_config_names_the_hosts_clerks_and_warns_of_an_empty_wildcard_list(
+    tmp_path: Path,
+) -> None:
+    from edge.config import parse_config
+    from edge.errors import ConfigError
+
+    gateway = {"id": "gw-1", "store_id": "s", "data_dir": str(tmp_path), "tenant_key": "k" * 20}
+    tls = {"tls_certfile": "/c.pem", "tls_keyfile": "/k.pem"}
+    listed = {"host": "0.0.0.0", **tls, "allowed_hosts": ["Store-PC.local.", "[fd00::5]"]}
+    page = parse_config({"gateway": gateway, "store_page": listed}).store_page
+    assert page.allowed_host_names == {
+        "localhost", "127.0.0.1", "::1", "store-pc.local", "fd00::5"
+    }  # fmt: skip
+    lan = parse_config({"gateway": gateway, "store_page": {"host": "192.168.1.9", **tls}})
+    assert "192.168.1.9" in lan.store_page.allowed_host_names and lan.warnings() == []
+    bare = parse_config({"gateway": gateway, "store_page": {"host": "0.0.0.0", **tls}})
+    assert bare.warnings() == [
+        "store_page: host 0.0.0.0 listens on every address but allowed_hosts is empty: "
+        "devices on the LAN get 421 until their address or name is listed"
+    ]
+    one = {"staff_id": "S07", "name": "张敏", "pin_hash": clerk().pin_hash}
+    with pytest.raises(ConfigError, match="clerk staff ids must be unique: S07"):
+        parse_config({"gateway": gateway, "store_page": {"clerks": [one, one]}})
+    with pytest.raises(ConfigError, match=r"store_page\.clerks\[0\]\.pin_hash: Value error"):
+        parse_config({"gateway": gateway, "store_page": {"clerks": [{**one, "pin_hash": "2468"}]}})
+    assert tmp_path.exists() and not (tmp_path / "devices.sqlite3").exists(), (
+        "parsing reads nothing"
+    )
