@@ -25,7 +25,13 @@ from edge.cache import CustomerCache
 from edge.outbox import Outbox
 from edge.pipeline import Pipeline
 from edge.readers.base import Observation
+from edge.store_device.access import DeviceAccess
+from edge.store_device.db import DeviceDb
+from edge.store_device.guard import allowed_host_names
+from edge.store_device.pairing import new_code
+from edge.store_device.registry import DeviceRegistry
 from edge.store_page import PromptBus, build_store_app, make_server
+from storepulse.demo.paired import pair_device
 from wire.events import CardTapped
 from wire.messages import SeqRange
 
@@ -33,8 +39,9 @@ from wire.messages import SeqRange
 class StreamClock:
     """Reads the page's SSE stream; records when each customer's prompt arrives."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
         self.url = url
+        self.headers = headers
         self.arrived: dict[str, int] = {}
         self.waiting: dict[str, asyncio.Event] = {}
         self.ready = asyncio.Event()
@@ -42,7 +49,7 @@ class StreamClock:
     async def run(self) -> None:
         async with (
             httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None)) as client,
-            client.stream("GET", self.url) as response,
+            client.stream("GET", self.url, headers=self.headers) as response,
         ):
             self.ready.set()
             async for line in response.aiter_lines():
@@ -76,12 +83,16 @@ async def run(customer_count: int, taps: int, workdir: Path) -> dict[str, dict[s
     outbox.open()
     bus = PromptBus()
     pipeline = Pipeline(outbox, cache, bus, lambda: None, lambda _status: None)
-    server = make_server(build_store_app(bus, pipeline.acted, dict), 0)
+    # The page as the gateway serves it: a paired device reads the stream.
+    devices = DeviceDb(workdir / "devices.sqlite3").open()
+    access = DeviceAccess(DeviceRegistry(devices), allowed_host_names("127.0.0.1", []), tls=False)
+    server = make_server(build_store_app(bus, pipeline.acted, dict, access=access), 0)
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    clock = StreamClock(f"http://127.0.0.1:{port}/prompts/stream")
+    device = await pair_device(f"http://127.0.0.1:{port}", new_code(devices, "bench").code)
+    clock = StreamClock(f"http://127.0.0.1:{port}/prompts/stream", device.headers)
     reading = asyncio.create_task(clock.run())
     await clock.ready.wait()
 

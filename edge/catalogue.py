@@ -39,6 +39,26 @@ ZH_CN: dict[str, str] = {
     "page.acted.done": "✓ 已完成",
     "page.acted.dismissed": "— 已忽略",
     "page.retry": "! 未记录，请重试（{error}）",
+    "page.pair.title": "配对此设备",
+    "page.pair.intro": (
+        "此设备尚未与网关配对。请店长在网关上运行 storepulse edge pair-device，"
+        "并在此输入显示的配对码（仅需一次）。"
+    ),
+    "page.pair.code": "配对码",
+    "page.pair.submit": "配对",
+    "page.pair.invalid": "配对码错误、已过期或已使用",
+    "page.pair.rate_limited": "尝试次数过多，请几分钟后再试",
+    "page.pair.failed": "配对失败（{error}）",
+    "page.device": "设备：{name}",
+    "page.clerk.choose": "选择店员",
+    "page.clerk.pin": "密码",
+    "page.clerk.sign_in": "登录",
+    "page.clerk.sign_out": "退出",
+    "page.clerk.signed_in": "店员：{name}",
+    "page.clerk.wrong_pin": "店员或密码错误",
+    "page.clerk.locked": "密码错误次数过多，请 5 分钟后再试",
+    "page.clerk.sign_in_first": "! 请先登录店员",
+    "page.unpaired": "! 此设备已被取消配对，请重新配对",
 }
 
 EN: dict[str, str] = {
@@ -68,6 +88,26 @@ EN: dict[str, str] = {
     "page.acted.done": "✓ Done",
     "page.acted.dismissed": "— Dismissed",
     "page.retry": "! Not recorded, try again ({error})",
+    "page.pair.title": "Pair this device",
+    "page.pair.intro": (
+        "This device is not paired with the gateway. Ask the store manager to run "
+        "storepulse edge pair-device on the gateway and enter the code it shows here (once)."
+    ),
+    "page.pair.code": "Pairing code",
+    "page.pair.submit": "Pair",
+    "page.pair.invalid": "That code is wrong, expired or already used",
+    "page.pair.rate_limited": "Too many tries; wait a few minutes",
+    "page.pair.failed": "Pairing failed ({error})",
+    "page.device": "Device: {name}",
+    "page.clerk.choose": "Choose clerk",
+    "page.clerk.pin": "PIN",
+    "page.clerk.sign_in": "Sign in",
+    "page.clerk.sign_out": "Sign out",
+    "page.clerk.signed_in": "Clerk: {name}",
+    "page.clerk.wrong_pin": "Wrong clerk or PIN",
+    "page.clerk.locked": "Too many wrong PINs; try again in 5 minutes",
+    "page.clerk.sign_in_first": "! Sign in as a clerk first",
+    "page.unpaired": "! This device was unpaired; pair it again",
 }
 
 CATALOGUES: dict[Locale, dict[str, str]] = {"zh-CN": ZH_CN, "en": EN}

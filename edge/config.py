@@ -27,6 +27,9 @@ from edge.pos.profile import PosProfile
 from edge.pos.serial_link import SerialPosConfig
 from edge.readers.nfc import NfcReaderConfig
 from edge.readers.smartcard import SmartCardReaderConfig
+from edge.store_device.clerks import ClerkConfig
+from edge.store_device.db import DEVICES_FILE
+from edge.store_device.guard import WILDCARDS, allowed_host_names
 from edge.store_locale import DEFAULT_TIME_ZONE, StoreLocale, zone_named
 from edge.uplink import UplinkConfig
 from wire.topics import GATEWAY_ID_PATTERN
@@ -92,6 +95,21 @@ class StorePageSection(_Section):
     allow_plain_http: bool = Field(
         default=False, description="serve plain HTTP beyond loopback, knowingly (a warning)"
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="names and addresses devices open the page by (Host header check), "
+        "besides the bind address, localhost and 127.0.0.1",
+    )
+    clerks: list[ClerkConfig] = Field(
+        default_factory=list, description="who may sign in on a paired device, by PIN"
+    )
+    clerk_session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 7, description="how long a clerk's sign-in lasts"
+    )
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        return allowed_host_names(self.host, self.allowed_hosts)
 
     @property
     def tls(self) -> tuple[Path, Path] | None:
@@ -115,13 +133,27 @@ class StorePageSection(_Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _unique_clerks(self) -> Self:
+        ids = [clerk.staff_id for clerk in self.clerks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"clerk staff ids must be unique: {', '.join(duplicates)}")
+        return self
+
     def warnings(self) -> list[str]:
+        found = []
         if self.plain_beyond_loopback:
-            return [
+            found.append(
                 f"store_page: plain HTTP on {self.host} (allow_plain_http = true): anyone on "
                 "the store LAN can read the prompts and the POS hook's token"
-            ]
-        return []
+            )
+        if self.host.strip("[]") in WILDCARDS and not self.allowed_hosts:
+            found.append(
+                f"store_page: host {self.host} listens on every address but allowed_hosts is "
+                "empty: devices on the LAN get 421 until their address or name is listed"
+            )
+        return found
 
     locale: Locale = Field(
         default=DEFAULT_LOCALE, description="what prompts and the page say: 'zh-CN' or 'en'"
@@ -181,6 +213,11 @@ class GatewayConfig(_Section):
     @property
     def cache_path(self) -> Path:
         return self.gateway.data_dir / "cache.sqlite3"
+
+    @property
+    def devices_path(self) -> Path:
+        """Paired devices and pairing codes (edge/store_device/db.py)."""
+        return self.gateway.data_dir / DEVICES_FILE
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:

@@ -20,11 +20,15 @@ from edge.outbox import Outbox
 from edge.pipeline import Pipeline
 from edge.pos.hook import build_pos_hook_router
 from edge.pos.serial_link import SerialPosReader
+from edge.prompt_bus import PromptBus
 from edge.prompts import Prompt
 from edge.readers.base import Observation, Reader
 from edge.readers.nfc import NfcReader
 from edge.readers.smartcard import SmartCardReader
-from edge.store_page import PromptBus, build_store_app, make_server
+from edge.store_device.access import DeviceAccess
+from edge.store_device.db import DeviceDb
+from edge.store_device.registry import DeviceRegistry
+from edge.store_page import build_store_app, make_server
 from edge.uplink import Uplink
 from wire.limits import fitted
 from wire.messages import (
@@ -56,6 +60,8 @@ class Gateway:
         self.cache = CustomerCache(config.cache_path, max_customers=config.cache.max_customers)
         self.follower = CacheFollower(self.cache, stall_seconds=config.cache.snapshot_stall_s)
         self.bus = PromptBus()
+        self.device_db = DeviceDb(config.devices_path)  # shared with `storepulse edge devices`
+        self.devices = DeviceRegistry(self.device_db)
         self.uplink = Uplink(
             config.mqtt, self.outbox, self.status, self._on_cache_delta, self._on_command
         )
@@ -84,6 +90,7 @@ class Gateway:
         self.outbox.open()
         await asyncio.to_thread(self.cache.open)
         self.readers = self._build_readers(tenant_key)
+        await asyncio.to_thread(self.device_db.open)
         await self._start_page(tenant_key)
         await self.uplink.start()
         for reader in self.readers:
@@ -110,6 +117,7 @@ class Gateway:
         if self._server_task is not None:
             await asyncio.gather(self._server_task, return_exceptions=True)
         await asyncio.to_thread(self.cache.close)
+        self.device_db.close()
         self.outbox.close()
 
     # -- wiring ----------------------------------------------------------------------
@@ -126,8 +134,20 @@ class Gateway:
         return readers
 
     async def _start_page(self, tenant_key: bytes) -> None:
+        page = self.config.store_page
+        access = DeviceAccess(
+            self.devices,
+            page.allowed_host_names,
+            tls=page.tls is not None,
+            clerks=page.clerks,
+            clerk_session_s=page.clerk_session_hours * 3600,
+        )
         app = build_store_app(
-            self.bus, self.pipeline.acted, self.health, store_locale=self.pipeline.store_locale
+            self.bus,
+            self.pipeline.acted,
+            self.health,
+            access=access,
+            store_locale=self.pipeline.store_locale,
         )
         hook = self.config.pos.hook
         if hook is not None:
@@ -138,7 +158,6 @@ class Gateway:
                     hook, tenant_key, submit, self._rejecter("pos_http"), profiles
                 )
             )
-        page = self.config.store_page
         server = make_server(app, page.port, page.host, page.tls)
         self._server = server
         self._server_task = asyncio.create_task(server.serve(), name="store-page")

@@ -18,10 +18,10 @@ from edge.errors import OutboxFull
 from edge.outbox import Outbox
 from edge.outbox_writer import GroupCommitWriter
 from edge.pos.retransmission import retransmission_key
+from edge.prompt_bus import PromptBus
 from edge.prompts import Prompt, compose_prompt, identifier_of, identifiers_of
 from edge.readers.base import Observation
 from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
-from edge.store_page import PromptBus
 from wire.events import Event, EventBody, PosCheckout, PromptActed, PromptShown, ReaderStatus
 from wire.messages import CachedCustomer, PurchaseSummary
 

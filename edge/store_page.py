@@ -1,215 +1,57 @@
-"""The store device page: prompts pushed live to the clerk's browser (SSE), and the clerk's
-"Done" turned into a call the gateway makes a `prompt.acted` event of.
+"""The store device page: prompts pushed live to a paired device's browser (SSE), and the
+clerk's "Done" turned into a call the gateway makes a `prompt.acted` event of.
 
-`PromptBus` fans prompts out to every open page. It keeps the last `keep` prompts (and
-whether they were acted on) for a page that connects late or reconnects. Each subscriber has
-a bounded queue; one that falls `subscriber_limit` notices behind is dropped (its stream
-ends, the browser reconnects and gets the recent prompts again), so a stuck tablet can never
-block a publisher. `publish()` may be called from any thread.
+Nothing here is served to a browser that is not a paired device (edge/store_device/):
+a wrong Host is refused first, an unpaired browser gets the pairing form at `/` and 401
+everywhere else, every POST needs the device's CSRF token, and the staff id of an action
+is the clerk signed in on the device, never one the request names. `PromptBus` (the fan
+out to open pages) lives in edge/prompt_bus.py.
 """
 
 import asyncio
+import ipaddress
 import logging
-import threading
-from collections import OrderedDict, deque
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 from uuid import UUID
 
 import uvicorn
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from edge.clerk_page import STATIC_DIR, render_clerk_page
+from edge.clerk_page import PAGE_HEADERS, STATIC_DIR, render_clerk_page, render_pairing_page
 from edge.errors import EdgeError
-from edge.prompts import Prompt
+from edge.prompt_bus import Action, PromptBus, prompt_notice
+from edge.store_device.access import DeviceAccess, PairedRequest
+from edge.store_device.guard import HostGuard
+from edge.store_device.routes import build_device_router
 from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
+
+__all__ = ["ActedRequest", "Action", "PromptBus", "build_store_app", "make_server"]
 
 log = logging.getLogger(__name__)
 
-Action = Literal["done", "dismissed"]
-PromptState = Literal["open", "acting", "done", "dismissed"]
 OnActed = Callable[[UUID, Action, str | None], Awaitable[None]]
 
-PUBLISHED = Counter("storepulse_prompts_published_total", "Prompts published to store pages")
-DROPPED = Counter("storepulse_prompt_subscribers_dropped_total", "Slow store pages dropped")
 ACTED = Counter("storepulse_prompts_acted_total", "Prompts acted on by clerks", ["action"])
 BAD_REQUESTS = Counter("storepulse_store_page_bad_requests_total", "Invalid store page requests")
 
 
-@dataclass(frozen=True)
-class Notice:
-    """One server-sent event, serialised once for all subscribers."""
-
-    event: Literal["prompt", "acted"]
-    data: str
-
-
-def _prompt_notice(prompt: Prompt, state: PromptState) -> Notice:
-    shown = "open" if state == "acting" else state
-    body = prompt.model_dump_json()[:-1] + f',"state":"{shown}"}}'
-    return Notice("prompt", body)
-
-
-class Subscription:
-    """One page's queue; lives on the event loop that serves the page."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int) -> None:
-        self._loop = loop
-        self._limit = limit
-        self._items: deque[Notice] = deque()
-        self._ready = asyncio.Event()
-        self.closed = False
-
-    def post(self, notice: Notice | None) -> bool:
-        """Deliver (None = close) from any thread; False if the page's loop is gone."""
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self._loop:
-            self._deliver(notice)
-            return True
-        try:
-            self._loop.call_soon_threadsafe(self._deliver, notice)
-        except RuntimeError:  # loop closed
-            return False
-        return True
-
-    def _deliver(self, notice: Notice | None) -> None:
-        if self.closed:
-            return
-        if notice is None or len(self._items) >= self._limit:
-            if notice is not None:
-                DROPPED.inc()
-                log.warning("store page fell %d prompts behind; dropped", self._limit)
-            self.closed = True
-            self._items.clear()
-        else:
-            self._items.append(notice)
-        self._ready.set()
-
-    async def next(self) -> Notice | None:
-        """The next notice, or None once this subscription is closed or dropped."""
-        while not self.closed:
-            if self._items:
-                return self._items.popleft()
-            self._ready.clear()
-            await self._ready.wait()
-        return None
-
-
-class PromptBus:
-    def __init__(self, keep: int = 100, subscriber_limit: int = 256) -> None:
-        self.keep = keep
-        self.subscriber_limit = subscriber_limit
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[UUID, tuple[Prompt, PromptState]] = OrderedDict()
-        self._subscribers: set[Subscription] = set()
-
-    def publish(self, prompt: Prompt) -> None:
-        with self._lock:
-            self._entries[prompt.prompt_id] = (prompt, "open")
-            while len(self._entries) > self.keep:
-                self._entries.popitem(last=False)
-        PUBLISHED.inc()
-        self._fan_out(_prompt_notice(prompt, "open"))
-
-    def replace(self, prompt: Prompt) -> bool:
-        """Update a kept prompt in place (same id, its state kept), e.g. once the hub has
-        told us who an unknown card belongs to; every open page redraws that card. False
-        if the prompt is no longer kept."""
-        with self._lock:
-            entry = self._entries.get(prompt.prompt_id)
-            if entry is None:
-                return False
-            self._entries[prompt.prompt_id] = (prompt, entry[1])
-        self._fan_out(_prompt_notice(prompt, entry[1]))
-        return True
-
-    def recent(self) -> list[tuple[Prompt, PromptState]]:
-        """Kept prompts with their state, newest first."""
-        with self._lock:
-            return list(reversed(self._entries.values()))
-
-    def get(self, prompt_id: UUID) -> Prompt | None:
-        with self._lock:
-            entry = self._entries.get(prompt_id)
-        return entry[0] if entry else None
-
-    def subscribe(self) -> tuple[Subscription, list[Notice]]:
-        """Register a page (call on its event loop); returns it with the kept prompts,
-        oldest first, taken atomically so nothing published meanwhile is missed."""
-        subscription = Subscription(asyncio.get_running_loop(), self.subscriber_limit)
-        with self._lock:
-            self._subscribers.add(subscription)
-            backlog = [_prompt_notice(p, s) for p, s in self._entries.values()]
-        return subscription, backlog
-
-    def unsubscribe(self, subscription: Subscription) -> None:
-        with self._lock:
-            self._subscribers.discard(subscription)
-        subscription.post(None)
-
-    def claim(self, prompt_id: UUID) -> Literal["claimed", "unknown", "taken"]:
-        """Mark a prompt as being acted on, so two clicks make one `prompt.acted`."""
-        with self._lock:
-            entry = self._entries.get(prompt_id)
-            if entry is None:
-                return "unknown"
-            if entry[1] != "open":
-                return "taken"
-            self._entries[prompt_id] = (entry[0], "acting")
-            return "claimed"
-
-    def release(self, prompt_id: UUID) -> None:
-        self._set_state(prompt_id, "open")
-
-    def settle(self, prompt_id: UUID, action: Action) -> None:
-        if self._set_state(prompt_id, action):
-            data = f'{{"prompt_id":"{prompt_id}","state":"{action}"}}'
-            self._fan_out(Notice("acted", data))
-
-    def _set_state(self, prompt_id: UUID, state: PromptState) -> bool:
-        with self._lock:
-            entry = self._entries.get(prompt_id)
-            if entry is not None:
-                self._entries[prompt_id] = (entry[0], state)
-        return entry is not None
-
-    def close(self) -> None:
-        """End every page's stream (at shutdown); pages reconnect to the next server."""
-        with self._lock:
-            subscribers, self._subscribers = self._subscribers, set()
-        for subscription in subscribers:
-            subscription.post(None)
-
-    def stats(self) -> dict[str, int]:
-        with self._lock:
-            return {"subscribers": len(self._subscribers), "prompts": len(self._entries)}
-
-    def _fan_out(self, notice: Notice) -> None:
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for subscription in subscribers:
-            if not subscription.post(notice) or subscription.closed:
-                with self._lock:
-                    self._subscribers.discard(subscription)
-
-
 class ActedRequest(BaseModel):
+    """What the clerk did. No staff id: it is the clerk signed in on the device, and a body
+    that names one is refused (422), so no client believes it chose who acted."""
+
     model_config = ConfigDict(extra="forbid")
 
     action: Action
-    staff_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class ActedResponse(BaseModel):
@@ -217,20 +59,31 @@ class ActedResponse(BaseModel):
     state: Action
 
 
+def _is_loopback_peer(request: Request) -> bool:
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
+
+
 def build_store_app(
     bus: PromptBus,
     on_acted: OnActed,
     health: Callable[[], dict[str, object]],
     *,
+    access: DeviceAccess,
     store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     ping_seconds: float = 15.0,
     retry_ms: int = 2000,
 ) -> FastAPI:
-    """The page's app, labelled in `store_locale`. Callers may `include_router` more (the POS
-    hooks) and serve it with uvicorn on the address they choose (see `make_server`)."""
-    app = FastAPI(title="StorePulse store page", docs_url=None, redoc_url=None)
-    html = render_clerk_page(store_locale)
+    """The page's app, labelled in `store_locale`, guarded by `access`. Callers may
+    `include_router` more (the POS hooks) and serve it with uvicorn (see `make_server`)."""
+    app = FastAPI(title="StorePulse store page", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(HostGuard, allowed=access.allowed_hosts)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(build_device_router(access))
+    device = Annotated[PairedRequest, Depends(access.require_device)]
+    writer = Annotated[PairedRequest, Depends(access.require_writer)]
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -239,31 +92,48 @@ def build_store_app(
         return await request_validation_exception_handler(request, exc)
 
     @app.get("/", include_in_schema=False)
-    async def page() -> HTMLResponse:
-        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+    async def page(request: Request) -> HTMLResponse:
+        paired = await access.paired(request)
+        if paired is None:
+            return HTMLResponse(render_pairing_page(store_locale), headers=PAGE_HEADERS)
+        clerk = access.clerk_of(paired.device)
+        session = {
+            "csrf_token": paired.csrf_token,
+            "device": {"id": paired.device.device_id, "name": paired.device.name},
+            "clerks": [{"staff_id": c.staff_id, "name": c.name} for c in access.clerks.values()],
+            "clerk": {"staff_id": clerk.staff_id, "name": clerk.name} if clerk else None,
+        }
+        return HTMLResponse(render_clerk_page(store_locale, session), headers=PAGE_HEADERS)
 
     @app.get("/healthz")
-    async def healthz() -> JSONResponse:
+    async def healthz(request: Request) -> JSONResponse:
+        # The box's own monitoring (loopback) or a paired device; counters, no customers.
+        if not _is_loopback_peer(request):
+            await access.require_device(request)
         return JSONResponse(health())
 
     @app.get("/prompts/recent")
-    async def recent() -> Response:
-        body = ",".join(_prompt_notice(p, s).data for p, s in bus.recent())
+    async def recent(_paired: device) -> Response:
+        body = ",".join(prompt_notice(p, s).data for p, s in bus.recent())
         return Response(f"[{body}]", media_type="application/json")
 
     @app.get("/prompts/stream")
-    async def stream() -> EventSourceResponse:
-        return EventSourceResponse(_sse(bus, retry_ms), ping=ping_seconds, send_timeout=10)
+    async def stream(paired: device) -> EventSourceResponse:
+        events = _sse(bus, retry_ms, access, paired.device.device_id)
+        return EventSourceResponse(events, ping=ping_seconds, send_timeout=10)
 
     @app.post("/prompts/{prompt_id}/acted", status_code=202)
-    async def acted(prompt_id: UUID, request: ActedRequest) -> ActedResponse:
+    async def acted(prompt_id: UUID, request: ActedRequest, paired: writer) -> ActedResponse:
+        clerk = access.clerk_of(paired.device)
+        if access.clerks and clerk is None:
+            raise HTTPException(403, "a clerk signs in on this device first")
         claim = bus.claim(prompt_id)
         if claim == "unknown":
             raise HTTPException(404, "unknown prompt")
         if claim == "taken":
             raise HTTPException(409, "prompt already acted on")
         try:
-            await on_acted(prompt_id, request.action, request.staff_id)
+            await on_acted(prompt_id, request.action, clerk.staff_id if clerk else None)
         except EdgeError as exc:  # e.g. OutboxFull: the clerk may press again
             bus.release(prompt_id)
             log.error("prompt %s not recorded: %s", prompt_id, exc)
@@ -278,14 +148,28 @@ def build_store_app(
     return app
 
 
-async def _sse(bus: PromptBus, retry_ms: int) -> AsyncIterator[ServerSentEvent]:
+async def _sse(
+    bus: PromptBus, retry_ms: int, access: DeviceAccess, device_id: str
+) -> AsyncIterator[ServerSentEvent]:
     # Subscribing inside the generator: its `finally` always runs, so no page leaks.
     subscription, backlog = bus.subscribe()
     try:
         yield ServerSentEvent(comment="storepulse", retry=retry_ms)
         for kept in backlog:
             yield ServerSentEvent(data=kept.data, event=kept.event)
-        while (notice := await subscription.next()) is not None:
+        checked = time.monotonic()
+        while True:
+            if time.monotonic() - checked >= access.recheck_s:
+                # A revoked device's open stream ends within recheck_s, busy or idle.
+                if not await asyncio.to_thread(access.registry.is_active, device_id):
+                    log.info("device %s revoked: its stream ends", device_id)
+                    return
+                checked = time.monotonic()
+            if not await subscription.ready(access.recheck_s):
+                continue
+            notice = await subscription.next()
+            if notice is None:
+                return
             yield ServerSentEvent(data=notice.data, event=notice.event)
     finally:
         bus.unsubscribe(subscription)
@@ -305,5 +189,6 @@ def make_server(
         timeout_graceful_shutdown=2,
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
+        proxy_headers=False,  # the client address is the peer's (healthz trusts loopback)
     )
     return uvicorn.Server(config)

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from storepulse.provisioning.cli import broker_app
+from storepulse.store_devices_cli import register as register_device_commands
 
 app = typer.Typer(help="StorePulse: store-edge CRM.", no_args_is_help=True)
 
@@ -26,6 +27,7 @@ hub_app = typer.Typer(help="The cloud hub.", no_args_is_help=True)
 app.add_typer(edge_app, name="edge")
 app.add_typer(hub_app, name="hub")
 app.add_typer(broker_app, name="broker")
+register_device_commands(edge_app)
 
 
 @edge_app.command("run")

@@ -2,6 +2,8 @@
 // No framework, no build step; data is only ever set through textContent.
 // Every label comes from the store's locale (the page-config block the gateway fills in);
 // times arrive already in the store's time zone (Prompt.created_at_local and the like).
+// The page is served only to a paired device: every POST carries its CSRF token, and a
+// clerk signs in here (staff id + PIN); the gateway puts that clerk on "Done".
 "use strict";
 (function () {
   const MAX_CARDS = 50;
@@ -52,25 +54,84 @@
     label.textContent = t("page.acted." + state);
   }
 
+  function post(path, body) {
+    return fetch(path, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-StorePulse-CSRF": config.csrf_token },
+      body: JSON.stringify(body || {}),
+    });
+  }
+
   async function act(card, action) {
     for (const b of card.querySelectorAll("button")) b.disabled = true;
     const label = card.querySelector('[data-field="state"]');
     try {
-      const res = await fetch("/prompts/" + card.dataset.promptId + "/acted", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ action: action }),
-      });
+      const res = await post("/prompts/" + card.dataset.promptId + "/acted", { action: action });
       if (res.status === 202 || res.status === 409) {
         const state = res.status === 202 ? (await res.json()).state : action;
         markActed(card, state);
         return;
       }
-      throw new Error("HTTP " + res.status);
+      if (res.status === 401) { unpaired(); return; }
+      if (res.status === 403 && config.clerks.length && !config.clerk) {
+        throw new Error(t("page.clerk.sign_in_first"));
+      }
+      throw new Error(t("page.retry", { error: "HTTP " + res.status }));
     } catch (err) {
       label.classList.add("error");
-      label.textContent = t("page.retry", { error: err.message });
+      label.textContent = err.message.startsWith("!") ? err.message
+        : t("page.retry", { error: err.message });
       for (const b of card.querySelectorAll("button")) b.disabled = false;
     }
+  }
+
+  // The gateway revoked this device: show nothing more, go back to the pairing form.
+  function unpaired() {
+    if (source) source.close();
+    list.replaceChildren();
+    cards.clear();
+    conn.textContent = t("page.unpaired");
+    setTimeout(() => location.reload(), 1500);
+  }
+
+  function showSession() {
+    document.getElementById("device-name").textContent =
+      t("page.device", { name: config.device.name });
+    const form = document.getElementById("sign-in");
+    const signedIn = document.getElementById("signed-in");
+    form.hidden = !config.clerks.length || Boolean(config.clerk);
+    signedIn.hidden = !config.clerk;
+    if (config.clerk) {
+      document.getElementById("clerk-name").textContent =
+        t("page.clerk.signed_in", { name: config.clerk.name });
+    }
+    const select = document.getElementById("clerk-id");
+    const choose = document.createElement("option");
+    choose.value = "";
+    choose.textContent = t("page.clerk.choose");
+    select.replaceChildren(choose);
+    for (const clerk of config.clerks) {
+      const option = document.createElement("option");
+      option.value = clerk.staff_id;
+      option.textContent = clerk.name;
+      select.appendChild(option);
+    }
+    const pin = document.getElementById("clerk-pin");
+    pin.placeholder = t(pin.dataset.i18nPlaceholder);
+    const error = document.getElementById("sign-in-error");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const res = await post("/device/clerk", { staff_id: select.value, pin: pin.value });
+      pin.value = "";
+      if (res.ok) { location.reload(); return; }
+      if (res.status === 401) { unpaired(); return; }
+      error.textContent = res.status === 429 ? t("page.clerk.locked") : t("page.clerk.wrong_pin");
+    });
+    document.getElementById("sign-out").addEventListener("click", async () => {
+      const res = await post("/device/clerk/sign-out");
+      if (res.status === 401) unpaired(); else location.reload();
+    });
   }
 
   function render(p) {
@@ -134,8 +195,12 @@
     });
     source.onerror = () => {
       setConnection("reconnecting");
-      // The browser retries by itself unless the stream is CLOSED (e.g. an HTTP error).
-      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 3000);
+      // The browser retries by itself unless the stream is CLOSED (e.g. an HTTP error);
+      // a 401 then means this device was revoked.
+      if (source.readyState !== EventSource.CLOSED) return;
+      fetch("/device/me", { credentials: "same-origin" }).then(
+        (res) => (res.status === 401 ? unpaired() : setTimeout(connect, 3000)),
+        () => setTimeout(connect, 3000));
     };
   }
 
@@ -144,5 +209,6 @@
   translate(document);
   translate(template.content);
   setConnection("connecting");
+  showSession();
   connect();
 })();

@@ -21,6 +21,7 @@ from hub.ingest.batch_outcome import IngestOutcome
 from hub.runtime import HubRuntime
 from storepulse.demo.broker import start_amqtt
 from storepulse.demo.keys import ENTER, KeyInput
+from storepulse.demo.paired import pairing_code
 from storepulse.demo.rig import StoreRig, free_port, local_hub_settings, smartcard_available
 from storepulse.demo.scenario import Scenario, StepFailed
 from storepulse.emulators.pcscd import Pcscd
@@ -98,7 +99,11 @@ async def _demo(workdir: Path, check: bool) -> int:
         scenario = Scenario(rig, gateway, hub_url, say, pcscd=pcscd)
         await scenario.start()
         stack.push_async_callback(scenario.stop)
-        say(f"store page  http://127.0.0.1:{gateway.page_port}/   (clerk prompts, live)")
+        code = await pairing_code(gateway, "demo browser")
+        say(
+            f"store page  http://127.0.0.1:{gateway.page_port}/   (clerk prompts, live; "
+            f"pair the browser with code {code.shown}, valid 10 minutes)"
+        )
         say(f"hub API     {hub_url}/docs   e.g. {hub_url}/customers/cus-demo-01")
         say(f"broker      amqtt on 127.0.0.1:{broker_port}; data in {workdir}")
         say(f"database    embedded PostgreSQL 18 in {workdir / 'hub' / 'postgres'}")

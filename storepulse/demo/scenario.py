@@ -14,6 +14,7 @@ import httpx
 
 from edge.gateway import Gateway
 from hub.demo.data import PRODUCTS
+from storepulse.demo.paired import PairedDevice, paired_with
 from storepulse.demo.rig import DEMO_CARD_UID, DEMO_ID_NUMBER, StoreRig
 from storepulse.emulators.pcscd import Pcscd
 from storepulse.emulators.pos_terminal import SaleLine
@@ -35,12 +36,15 @@ async def until(what: str, check: Callable[[], Awaitable[bool]], timeout: float)
         await asyncio.sleep(0.05)
 
 
-async def sse_events(url: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+async def sse_events(
+    url: str, headers: dict[str, str]
+) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     """(event, data) pairs from a server-sent-events stream."""
     async with (
         httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None)) as client,
-        client.stream("GET", url) as response,
+        client.stream("GET", url, headers=headers) as response,
     ):
+        response.raise_for_status()
         event = "message"
         async for line in response.aiter_lines():
             if line.startswith("event:"):
@@ -52,10 +56,12 @@ async def sse_events(url: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
 
 
 class PromptWatcher:
-    """Collects prompts from the store page's live stream, as a clerk's browser would."""
+    """Collects prompts from the store page's live stream, as a clerk's browser would
+    (a paired device: `device` carries its cookie)."""
 
-    def __init__(self, page_url: str) -> None:
+    def __init__(self, page_url: str, device: PairedDevice) -> None:
         self.url = f"{page_url}/prompts/stream"
+        self.device = device
         self.prompts: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -63,7 +69,7 @@ class PromptWatcher:
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        async for event, data in sse_events(self.url):
+        async for event, data in sse_events(self.url, self.device.headers):
             if event == "prompt":
                 self.prompts.append(data)
 
@@ -97,14 +103,22 @@ class Scenario:
         self.say = say
         self.timeout = timeout
         self.page_url = f"http://127.0.0.1:{gateway.page_port}"
-        self.watcher = PromptWatcher(self.page_url)
+        self.device: PairedDevice | None = None  # paired at start()
+        self.watcher: PromptWatcher | None = None
         self._receipts = 0
 
     async def start(self) -> None:
+        self.device = await paired_with(self.gateway, self.page_url, "demo watcher")
+        self.watcher = PromptWatcher(self.page_url, self.device)
         await self.watcher.start()
 
     async def stop(self) -> None:
-        await self.watcher.stop()
+        if self.watcher is not None:
+            await self.watcher.stop()
+
+    def watching(self) -> PromptWatcher:
+        assert self.watcher is not None, "Scenario.start() first"
+        return self.watcher
 
     async def cache_synced(self) -> None:
         async def synced() -> bool:
@@ -118,10 +132,10 @@ class Scenario:
 
     async def tap(self) -> dict[str, Any]:
         assert self.rig.tag is not None
-        seen = len(self.watcher.prompts)
+        seen = len(self.watching().prompts)
         started = time.monotonic()
         self.rig.tag.present(1)
-        prompt = await self.watcher.wait_for("card.tapped", seen, self.timeout)
+        prompt = await self.watching().wait_for("card.tapped", seen, self.timeout)
         purchases = "; ".join(p["summary"] for p in prompt.get("last_purchases", []))
         self.say(
             f"prompt   {prompt['title']}: {prompt['display_name']} "
@@ -165,9 +179,9 @@ class Scenario:
     async def id_card(self) -> dict[str, Any]:
         if self.pcscd is None:
             raise StepFailed("no pcscd: the ID card cannot be inserted")
-        seen = len(self.watcher.prompts)
+        seen = len(self.watching().prompts)
         with self.pcscd.card(DEMO_ID_NUMBER):
-            prompt = await self.watcher.wait_for("idcard.read", seen, self.timeout)
+            prompt = await self.watching().wait_for("idcard.read", seen, self.timeout)
         self.say(f"prompt   {prompt['title']}: {prompt['display_name']} (ID card, hashed)")
         return prompt
 

@@ -78,11 +78,18 @@ def test_clerk_marks_prompt_done_and_the_hub_records_it(
     async def scenario() -> None:
         async with synced(pg_url, mosquitto.port, tmp_path) as system:
             prompt = await system.scenario.tap()
-            async with httpx.AsyncClient() as client:
-                response = await client.post(
-                    f"{system.scenario.page_url}/prompts/{prompt['prompt_id']}/acted",
-                    json={"action": "done", "staff_id": "S07"},
-                )
+            device = system.scenario.device  # the scenario's paired device
+            assert device is not None
+            url = f"{system.scenario.page_url}/prompts/{prompt['prompt_id']}/acted"
+            async with (
+                httpx.AsyncClient() as stranger,
+                httpx.AsyncClient(headers=device.headers) as client,
+            ):
+                refused = await stranger.post(url, json={"action": "done"})
+                assert refused.status_code == 401, "an unpaired client cannot act"
+                named = await client.post(url, json={"action": "done", "staff_id": "S07"})
+                assert named.status_code == 422, "the staff id is the signed-in clerk's"
+                response = await client.post(url, json={"action": "done"})
             assert response.status_code == 202
             await system.scenario.outbox_drained()
             types = Counter(t for t in _event_types(system))
@@ -168,7 +175,7 @@ def _swap_tag(system: Any, idm: str, member_no: str | None) -> None:
 
 async def _redrawn(system: Any, prompt_id: str) -> dict[str, Any]:
     """The same card on the page, redrawn once the hub's delta said who it is."""
-    watcher = system.scenario.watcher
+    watcher = system.scenario.watching()
 
     def latest() -> dict[str, Any]:
         return next(p for p in reversed(watcher.prompts) if p["prompt_id"] == prompt_id)

@@ -102,7 +102,7 @@ def test_the_templates_mqtt_password_is_refused(tmp_path: Path) -> None:
 def test_a_plain_http_store_page_beyond_loopback_needs_tls_or_an_explicit_allow(
     tmp_path: Path, host: str
 ) -> None:
-    page: dict[str, Any] = {"host": host, "port": 8090}
+    page: dict[str, Any] = {"host": host, "port": 8090, "allowed_hosts": ["192.168.1.20"]}
     with pytest.raises(ConfigError) as info:
         parse_config(_gateway(tmp_path, store_page=page))
     message = str(info.value)
@@ -247,7 +247,10 @@ def test_check_config_cli_prints_what_is_knowingly_allowed(tmp_path: Path) -> No
     result = _check_config(config)
     assert result.returncode == 0, result.stderr
     assert "warning: store_page: plain HTTP on 0.0.0.0 (allow_plain_http = true)" in result.stderr
-    assert result.stdout.strip() == f"{config}: ok (1 warning(s))"
+    assert "warning: store_page: host 0.0.0.0 listens on every address but allowed_hosts is " in (
+        result.stderr
+    )
+    assert result.stdout.strip() == f"{config}: ok (2 warning(s))"
 
 
 @contextmanager

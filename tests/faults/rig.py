@@ -78,6 +78,14 @@ class FaultRig:
     run_id: str = field(default_factory=lambda: f"F{secrets.token_hex(3).upper()}")
     tenant_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    _device: dict[str, str] | None = field(default=None, init=False)
+
+    def device_headers(self) -> dict[str, str]:
+        """A paired store device's headers, to read the page as a tablet does (paired once:
+        the device file is in the gateway's data dir, so it outlives gateway restarts)."""
+        if self._device is None:
+            self._device = self.gateway.paired_device()
+        return self._device
 
     def __post_init__(self) -> None:
         self.hub = HubProcess(

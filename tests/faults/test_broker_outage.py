@@ -26,6 +26,7 @@ def _sleep_until(moment: float) -> None:
 
 def _probe(rig: FaultRig, receipt: str) -> float:
     """A checkout by the demo member; the seconds until its prompt is on the page."""
+    device = rig.device_headers()  # paired (once) before the clock starts
     started = time.monotonic()
     response = httpx.post(
         f"{rig.gateway.url}/pos/checkout",
@@ -34,7 +35,7 @@ def _probe(rig: FaultRig, receipt: str) -> float:
         timeout=10.0,
     )
     assert response.status_code == 202, response.text
-    prompts = httpx.get(f"{rig.gateway.url}/prompts/recent", timeout=5.0).json()
+    prompts = httpx.get(f"{rig.gateway.url}/prompts/recent", headers=device, timeout=5.0).json()
     mine = [
         p
         for p in prompts
@@ -54,6 +55,7 @@ def test_long_broker_outage_keeps_capturing_and_prompting(
 ) -> None:
     rig = make_rig("127.0.0.1", private_broker.port, database_url).start()
     rig.wait_cache()
+    rig.device_headers()  # the page's reader is paired before the outage
     receipts = rig.receipts(fault_settings.n_long)
     load_receipts, probe_receipts = receipts[:-PROBES], receipts[-PROBES:]
     figures = Figures("broker outage", len(receipts))

@@ -146,6 +146,9 @@ class HubProcess(_Process):
         return self
 
 
+PAIR_DEVICE = [sys.executable, "-m", "storepulse.cli", "edge", "pair-device"]
+
+
 class GatewayProcess(_Process):
     """`storepulse edge run --config FILE`, the file written from a dict."""
 
@@ -164,6 +167,22 @@ class GatewayProcess(_Process):
         self.spawn()
         self._ready(f"{self.url}/healthz", timeout)
         return self
+
+    def paired_device(self, name: str = "fault-rig") -> dict[str, str]:
+        """Pair a device as the field engineer does (a code from `storepulse edge
+        pair-device`, entered on the running page); the headers its requests carry."""
+        made = subprocess.run(
+            [*PAIR_DEVICE, "--config", str(self.config_path), "--name", name],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        code = made.stdout.split("pairing code:", 1)[1].split("\n", 1)[0].strip()
+        paired = httpx.post(f"{self.url}/device/pair", json={"code": code}, timeout=10.0)
+        paired.raise_for_status()
+        cookie = "; ".join(f"{k}={v}" for k, v in paired.cookies.items())
+        return {"Cookie": cookie, "X-StorePulse-CSRF": paired.json()["csrf_token"]}
 
     def health(self) -> dict[str, Any]:
         response = httpx.get(f"{self.url}/healthz", timeout=5.0)
