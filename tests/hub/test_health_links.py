@@ -40,7 +40,9 @@ def test_healthz_reports_the_mqtt_link_and_the_projection(tmp_path: Path, pg_url
                 "last_disconnect": None,
                 "max_message_bytes": 1024 * 1024,
             }
-            assert up["projection"] == {"running": True, "failures": 0, "last_error": None}
+            crm = up["consumers"]["crm"]
+            assert crm["run"] == {"running": True, "failures": 0, "last_error": None}
+            assert crm["lag_events"] == 0
 
             broker.kill()
             down = await _until_health(health, "degraded")
