@@ -4,7 +4,7 @@ has read it, and `stream_cursors` holds each consumer's position. Jobs still que
 segments that the CRM projection reads first; events it already projected are not in the
 stream (a consumer added later reads the `events` table to backfill).
 
-Revision ID: 0010
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
