@@ -81,15 +81,16 @@ class DeviceDb:
                 self._conn = None
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The connection inside one write transaction (BEGIN IMMEDIATE: the CLI and the
-        gateway never interleave a read-then-write such as redeeming a code)."""
+    def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """The connection inside one transaction. A write one is BEGIN IMMEDIATE, so the
+        CLI and the gateway never interleave a read-then-write such as redeeming a code;
+        a read-only one (`write=False`) takes no lock beyond WAL's snapshot."""
         with self._lock:
             if self._conn is None:
                 raise DeviceDbError(f"{self.path}: not open")
             conn = self._conn
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:

@@ -103,7 +103,7 @@ class DeviceRegistry:
         return device
 
     def get(self, device_id: str) -> Device | None:
-        with self.db.transaction() as conn:
+        with self.db.transaction(write=False) as conn:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM device WHERE device_id = ?", (device_id,)
             ).fetchone()
@@ -114,7 +114,7 @@ class DeviceRegistry:
         return device is not None and device.revoked_at is None
 
     def all(self) -> list[Device]:
-        with self.db.transaction() as conn:
+        with self.db.transaction(write=False) as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM device ORDER BY paired_at").fetchall()
         return [Device(*row) for row in rows]
 
