@@ -53,19 +53,20 @@ ADVANCE = text(
     "UPDATE stream_cursors SET tx_id = :tx_id, segment_id = :segment_id, updated_at = :now "
     "WHERE consumer = :consumer AND shard = :shard"
 )
-# Segments the consumer's shard has not passed; all of them before it has a cursor (it
-# starts at the beginning of the stream).
+# The segments after each of the consumer's cursors: one index range scan per shard, from
+# its position to the end, however long the stream is. Before the consumer has cursors
+# (it starts at the beginning of the stream) every segment counts; that uncorrelated
+# NOT EXISTS is evaluated once, and skips the scan of the whole table when cursors exist.
 LAG = text(
-    "SELECT count(s.id), coalesce(sum(s.last_seq - s.first_seq + 1), 0), min(s.received_at) "
-    "FROM stream_segments s WHERE NOT EXISTS (SELECT 1 FROM stream_cursors c "
-    f"WHERE c.consumer = :consumer AND (c.tx_id, c.segment_id) >= (s.tx_id, s.id) "
-    f"AND {IN_SHARD})"
-)
-# Segments every consumer has read (and older than the retention), shard by shard.
-PRUNE = text(
-    "DELETE FROM stream_segments s WHERE s.received_at < :before AND NOT EXISTS ("
-    f"SELECT 1 FROM stream_cursors c WHERE (c.tx_id, c.segment_id) < (s.tx_id, s.id) "
-    f"AND {IN_SHARD})"
+    "SELECT count(*), coalesce(sum(last_seq - first_seq + 1), 0), min(received_at) FROM ("
+    " SELECT s.first_seq, s.last_seq, s.received_at FROM stream_cursors c"
+    " JOIN stream_segments s"
+    f" ON (s.tx_id, s.id) > (c.tx_id, c.segment_id) AND {IN_SHARD}"
+    " WHERE c.consumer = :consumer"
+    " UNION ALL"
+    " SELECT first_seq, last_seq, received_at FROM stream_segments"
+    " WHERE NOT EXISTS (SELECT 1 FROM stream_cursors WHERE consumer = :consumer)"
+    ") AS unread"
 )
 # One index probe per segment on (gateway_id, epoch, seq) in each partition or chunk. The
 # whole event comes as one JSON text built by PostgreSQL: pydantic parses it in one call.
@@ -97,10 +98,6 @@ class Segment:
     first_seq: int
     last_seq: int
     received_at: datetime
-
-    @property
-    def events(self) -> int:
-        return self.last_seq - self.first_seq + 1
 
     @property
     def position(self) -> Position:
@@ -196,9 +193,3 @@ def advance(session: Session, consumer: str, shard: int, to: Position, now: date
 def lag(session: Session, consumer: str) -> Lag:
     segments, events, oldest = session.execute(LAG, {"consumer": consumer}).one()
     return Lag(int(segments), int(events), oldest)
-
-
-def prune(session: Session, before: datetime) -> int:
-    """Delete segments older than `before` that every consumer has read; returns how many."""
-    result: Any = session.execute(PRUNE, {"before": before})
-    return int(result.rowcount)
