@@ -1,24 +1,17 @@
-"""Request dependencies: settings, a read session, and the caller (the auth seam)."""
+"""Request dependencies: settings, a read session, and the caller's scope (the auth seam)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.auth.scope import Role, Scope
 from hub.settings import HubSettings
 
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling. Until JWT auth lands every caller is an anonymous admin; routes
-    already depend on this so scoping by role/region/store plugs in here only."""
-
-    subject: str
-    role: str
-    region_ids: frozenset[str] | None = None  # None: all
-    store_ids: frozenset[str] | None = None  # None: all
+# Until staff log in (issue 13 item 5) every caller is an admin of the demo tenant; routes
+# already take the caller's Scope, so login replaces `current_scope` alone.
+_ANONYMOUS = Scope(tenant_id="tenant-demo", role=Role.ADMIN, subject="anonymous")
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a sync one in its thread pool,
@@ -40,8 +33,8 @@ async def get_session_factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-async def current_principal() -> Principal:
-    return Principal(subject="anonymous", role="admin")
+async def current_scope() -> Scope:
+    return _ANONYMOUS
 
 
 # A path id names a record: at most 64 characters (String(64) columns) and no control
@@ -56,4 +49,4 @@ StoreIdPath = Annotated[
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+ScopeDep = Annotated[Scope, Depends(current_scope)]
