@@ -9,9 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
-from hub.api.routes import customers, health, metrics, stores
+from hub.api.request_id import RequestIdMiddleware
+from hub.api.routes import audit, customers, health, metrics, stores
 from hub.api.routes.health import LiveState
-from hub.errors import NotFound, StorageError
+from hub.errors import Forbidden, NotFound, StorageError
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -35,16 +36,22 @@ def build_api(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.live = live
-    for module in (health, customers, stores, metrics):
+    for module in (health, customers, stores, audit, metrics):
         app.include_router(module.router)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(SQLAlchemyError, _unavailable)
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": f"not found: {exc}"})
+
+
+async def _forbidden(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=403, content={"detail": f"forbidden: {exc}"})
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
