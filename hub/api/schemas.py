@@ -1,13 +1,13 @@
 """API response shapes, separate from the ORM models they are built from."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
 class Problem(_Out):
@@ -49,7 +49,9 @@ class Health(_Out):
 
 class IdentityOut(_Out):
     kind: str
-    value_masked: str
+    value: str = Field(
+        description="masked: the tail of a card or member number, 8 digits of a hash"
+    )
     since: datetime
 
 
@@ -67,7 +69,9 @@ class PurchaseOut(_Out):
     total: int
     currency: str
     staff_id: str | None
-    items: list[ItemOut]
+    items: list[ItemOut] | None = Field(
+        description="what was bought; null for roles not shown it (docs/security.md)"
+    )
 
 
 class TouchpointOut(_Out):
@@ -81,18 +85,29 @@ class TouchpointOut(_Out):
 
 class CustomerProfile(_Out):
     id: str
-    name: str
-    display_name: str
-    phone_masked: str | None
+    name: str = Field(description="whole, or the family name only, by role")
+    phone: str | None = Field(description="whole, or masked (+86138****5678), by role")
     status: str
     home_store_id: str | None
-    tags: list[str]
+    owner_staff_id: str | None = Field(description="the member of staff who looks after them")
+    tags: list[str] = Field(description="health tags only for roles that serve the customer")
     created_at: datetime
     updated_at: datetime
 
 
+class ShownOut(_Out):
+    """What the caller's role is shown of this customer (docs/security.md)."""
+
+    name: Literal["full", "family name"]
+    phone: Literal["full", "masked"]
+    identifiers: Literal["masked"]
+    health_tags: bool
+    items: bool
+
+
 class Customer360(_Out):
     profile: CustomerProfile
+    shown: ShownOut
     identities: list[IdentityOut]
     purchases: list[PurchaseOut]  # newest first, at most `limit`
     touchpoints: list[TouchpointOut]  # newest first, at most `limit`

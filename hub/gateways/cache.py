@@ -11,7 +11,7 @@ from sqlalchemy import func, select, union, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from hub.crm.masking import mask_name
+from hub.auth.masking import mask_name
 from hub.db.arrays import any_of
 from hub.db.models import (
     PROVISIONAL,

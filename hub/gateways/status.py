@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.auth.scope import Scope
 from hub.db.models import GATEWAY_ACTIVE, DeadLetterDay, Gateway, Store
 from hub.errors import NotFound
 from wire.messages import GatewayStatus
@@ -55,9 +56,13 @@ class GatewayHealth:
 
 
 def store_gateways(
-    session: Session, store_id: str, now: datetime, offline_after_seconds: int
+    session: Session, scope: Scope, store_id: str, now: datetime, offline_after_seconds: int
 ) -> list[GatewayHealth]:
-    if session.get(Store, store_id) is None:
+    """The store's gateways; NotFound if the store is unknown or out of `scope`."""
+    in_scope = select(Store.id).where(
+        Store.id == store_id, Store.tenant_id == scope.tenant_id, scope.store_filter(Store.id)
+    )
+    if session.scalar(in_scope) is None:
         raise NotFound(f"store {store_id}")
     cutoff = now - timedelta(seconds=offline_after_seconds)
     stmt = select(Gateway).where(Gateway.store_id == store_id).order_by(Gateway.id)

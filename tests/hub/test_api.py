@@ -3,20 +3,16 @@
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.api import build_api
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
-from hub.settings import HubSettings
 from tests.hub.batches import batch, checkout, payload
-from tests.hub.conftest import TENANT_KEY
+from tests.hub.callers import XUHUI_CLERK, client_as
 
 
 def _client(sessions: sessionmaker[Session]) -> TestClient:
-    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
-    return TestClient(build_api(settings, sessions))
+    return client_as(sessions, XUHUI_CLERK)  # a clerk of the store: shown everything
 
 
 def test_checkout_with_member_is_visible_in_customer_view(
@@ -35,8 +31,9 @@ def test_checkout_with_member_is_visible_in_customer_view(
         response = client.get("/customers/cus-demo-01")
     assert response.status_code == 200
     body = response.json()
-    assert body["profile"]["display_name"] == "王*"
-    assert body["profile"]["phone_masked"] == "+86138****5678"
+    assert body["profile"]["name"] == "王芳"  # a clerk of the store: whole (docs/security.md)
+    assert body["profile"]["phone"] == "+8613812345678"
+    assert body["shown"]["items"] and body["shown"]["health_tags"]
     purchase = next(p for p in body["purchases"] if p["receipt_no"] == "R-API-1")
     assert purchase["total"] == 3700
     assert purchase["items"] == [
@@ -45,7 +42,7 @@ def test_checkout_with_member_is_visible_in_customer_view(
     assert body["purchases"][0]["receipt_no"] == "R-API-1"  # newest first
     kinds = {(t["kind"], t["detail"]) for t in body["touchpoints"]}
     assert ("checkout", "R-API-1") in kinds
-    masked = {i["kind"]: i["value_masked"] for i in body["identities"]}
+    masked = {i["kind"]: i["value"] for i in body["identities"]}
     assert masked["card_uid"] == "************C30B"
     assert masked["member_no"] == "****1"
     assert masked["id_hash"].endswith("…") and len(masked["id_hash"]) == 9

@@ -5,24 +5,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.api import build_api
 from hub.crm.customer_view import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
-from hub.settings import HubSettings
 from tests.hub.batches import batch, checkout, payload
-from tests.hub.conftest import TENANT_KEY
+from tests.hub.callers import XUHUI_CLERK, client_as
 
 CUSTOMER = "cus-demo-01"
 PER_BATCH = 15
 
 
 def _client(sessions: sessionmaker[Session]) -> TestClient:
-    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
-    return TestClient(build_api(settings, sessions))
+    return client_as(sessions, XUHUI_CLERK)  # a clerk of the store: shown everything
 
 
 def _history(ingest: IngestService, projector: ConsumerRunner) -> set[str]:

@@ -1,9 +1,13 @@
 """Masking rules, with expectations worked out by hand from the rule in docs/security.md
 (identifiers keep their last quarter, at most 4 characters; hashes keep 8 hex digits)."""
 
+from pathlib import Path
+
 import pytest
 
-from hub.crm.masking import mask_identifier
+from hub.auth.masking import SHOWN, mask_identifier, shown_to
+from hub.auth.scope import Role
+from hub.errors import Forbidden
 
 HASH = "3f" * 32
 
@@ -35,3 +39,25 @@ def test_no_member_number_shows_more_than_a_quarter() -> None:
         value = "M" + "7" * (length - 1)
         shown = len(value) - mask_identifier("member_no", value).count("*")
         assert shown <= length // 4 and shown <= 4, value
+
+
+def _doc_table() -> dict[str, list[str]]:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    section = text.split("## What each role sees", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): [c.strip() for c in cells[3:]] for cells in rows[1:]}
+
+
+def test_the_documented_table_is_what_each_role_is_shown() -> None:
+    documented = _doc_table()
+    assert set(documented) == {role.value for role in Role}
+    for role in Role:
+        if role not in SHOWN:
+            assert documented[role.value] == ["—"] * 5
+            with pytest.raises(Forbidden):
+                shown_to(role)
+            continue
+        shown = SHOWN[role]
+        yes = {True: "yes", False: "no"}
+        expected = [shown.name, shown.phone, shown.identifiers]
+        assert documented[role.value] == [*expected, yes[shown.health_tags], yes[shown.items]]

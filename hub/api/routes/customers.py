@@ -1,6 +1,6 @@
 """The customer 360 and its older pages of purchases and touchpoints."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -13,31 +13,36 @@ from hub.api.schemas import (
     Customer360,
     CustomerProfile,
     IdentityOut,
-    ItemOut,
     Problem,
     PurchaseOut,
     PurchasePage,
+    ShownOut,
     TouchpointOut,
     TouchpointPage,
 )
+from hub.auth.masking import shown_to
+from hub.crm import customer_shown
 from hub.crm.customer_view import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     BadCursor,
-    CustomerView,
-    Page,
     customer_360,
-    customer_exists,
     purchases_page,
+    scoped_customer,
     touchpoints_page,
 )
-from hub.crm.masking import mask_identifier, mask_name, mask_phone
-from hub.db.models import Purchase, Touchpoint
-from hub.errors import NotFound
 
-P = TypeVar("P", bound=Page[Any])
+T = TypeVar("T")
+Out = TypeVar("Out", bound=BaseModel)
 
-router = APIRouter(prefix="/customers", tags=["customers"], responses={503: {"model": Problem}})
+router = APIRouter(
+    prefix="/customers",
+    tags=["customers"],
+    responses={
+        403: {"model": Problem, "description": "a role that sees no customer data"},
+        503: {"model": Problem},
+    },
+)
 
 Limit = Annotated[
     int,
@@ -66,15 +71,16 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 async def get_customer(
     customer_id: CustomerIdPath,
     sessions: SessionFactoryDep,
-    _who: ScopeDep,
+    scope: ScopeDep,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Response:
     """The 360 view: profile, identities (masked), the newest `limit` purchases with items
-    and the newest `limit` touchpoints. Older ones page through `purchases_next` /
-    `touchpoints_next` and the two list routes below."""
+    and the newest `limit` touchpoints, as far as the caller's scope reaches and as much as
+    their role is shown. Older ones page through `purchases_next` / `touchpoints_next` and
+    the two list routes below. A customer out of scope is 404."""
 
     def read(session: Session) -> Customer360:
-        return _to_360(customer_360(session, customer_id, limit))
+        return _to_360(customer_shown.show(customer_360(session, scope, customer_id, limit)))
 
     return await _json(sessions, read)
 
@@ -83,17 +89,18 @@ async def get_customer(
 async def list_purchases(
     customer_id: CustomerIdPath,
     sessions: SessionFactoryDep,
-    _who: ScopeDep,
+    scope: ScopeDep,
     limit: Limit = DEFAULT_LIMIT,
     before: Before = None,
 ) -> Response:
-    """Purchases with items, newest first, a page at a time."""
+    """Purchases in scope, newest first, a page at a time (items for roles shown them)."""
 
     def read(session: Session) -> PurchasePage:
-        page = _checked(
-            session, customer_id, lambda: purchases_page(session, customer_id, limit, before)
-        )
-        return PurchasePage(purchases=[_purchase(p) for p in page.rows], next=page.next_cursor)
+        customer = scoped_customer(session, scope, customer_id)
+        shown = shown_to(scope.role)
+        page = _cursor_checked(lambda: purchases_page(session, scope, customer, limit, before))
+        rows = customer_shown.purchases(page, shown)
+        return PurchasePage(purchases=_all(PurchaseOut, rows.rows), next=rows.next_cursor)
 
     return await _json(sessions, read)
 
@@ -102,19 +109,16 @@ async def list_purchases(
 async def list_touchpoints(
     customer_id: CustomerIdPath,
     sessions: SessionFactoryDep,
-    _who: ScopeDep,
+    scope: ScopeDep,
     limit: Limit = DEFAULT_LIMIT,
     before: Before = None,
 ) -> Response:
-    """Touchpoints, newest first, a page at a time."""
+    """Touchpoints in scope, newest first, a page at a time."""
 
     def read(session: Session) -> TouchpointPage:
-        page = _checked(
-            session, customer_id, lambda: touchpoints_page(session, customer_id, limit, before)
-        )
-        return TouchpointPage(
-            touchpoints=[_touchpoint(t) for t in page.rows], next=page.next_cursor
-        )
+        customer = scoped_customer(session, scope, customer_id)
+        page = _cursor_checked(lambda: touchpoints_page(session, scope, customer, limit, before))
+        return TouchpointPage(touchpoints=_all(TouchpointOut, page.rows), next=page.next_cursor)
 
     return await _json(sessions, read)
 
@@ -131,65 +135,24 @@ async def _json(sessions: sessionmaker[Session], read: Callable[[Session], BaseM
     return Response(await run_in_threadpool(work), media_type="application/json")
 
 
-def _checked(session: Session, customer_id: str, read: Callable[[], P]) -> P:
-    """A page, 422 on a bad cursor, 404 if the page is empty because nobody has that id."""
+def _cursor_checked(read: Callable[[], T]) -> T:
     try:
-        page = read()
+        return read()
     except BadCursor as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    # An empty page is either the end of a history or an unknown customer; only then ask.
-    if not page.rows and not customer_exists(session, customer_id):
-        raise NotFound(f"customer {customer_id}")
-    return page
 
 
-def _to_360(view: CustomerView) -> Customer360:
-    c = view.customer
+def _all(schema: type[Out], rows: Iterable[object]) -> list[Out]:
+    return [schema.model_validate(r) for r in rows]
+
+
+def _to_360(view: customer_shown.ShownView) -> Customer360:
     return Customer360(
-        profile=CustomerProfile(
-            id=c.id,
-            name=c.name,
-            display_name=mask_name(c.name),
-            phone_masked=mask_phone(c.phone),
-            status=c.status,
-            home_store_id=c.home_store_id,
-            tags=[str(t) for t in c.tags],
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        ),
-        identities=[
-            IdentityOut(
-                kind=i.kind, value_masked=mask_identifier(i.kind, i.value), since=i.created_at
-            )
-            for i in c.identities
-        ],
-        purchases=[_purchase(p) for p in view.purchases.rows],
-        touchpoints=[_touchpoint(t) for t in view.touchpoints.rows],
+        profile=CustomerProfile.model_validate(view.profile),
+        shown=ShownOut.model_validate(view.shown._asdict()),
+        identities=_all(IdentityOut, view.identities),
+        purchases=_all(PurchaseOut, view.purchases.rows),
+        touchpoints=_all(TouchpointOut, view.touchpoints.rows),
         purchases_next=view.purchases.next_cursor,
         touchpoints_next=view.touchpoints.next_cursor,
-    )
-
-
-def _purchase(p: Purchase) -> PurchaseOut:
-    return PurchaseOut(
-        receipt_no=p.receipt_no,
-        at=p.at,
-        store_id=p.store_id,
-        total=p.total,
-        currency=p.currency,
-        staff_id=p.staff_id,
-        items=[
-            ItemOut(sku=i.sku, name=i.name, qty=i.qty, unit_price=i.unit_price) for i in p.items
-        ],
-    )
-
-
-def _touchpoint(t: Touchpoint) -> TouchpointOut:
-    return TouchpointOut(
-        kind=t.kind,
-        channel=t.channel,
-        at=t.at,
-        store_id=t.store_id,
-        staff_id=t.staff_id,
-        detail=t.detail,
     )

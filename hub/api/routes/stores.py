@@ -13,11 +13,12 @@ router = APIRouter(prefix="/stores", tags=["stores"], responses={503: {"model": 
     "/{store_id}/gateways", response_model=list[GatewayOut], responses={404: {"model": Problem}}
 )
 def list_gateways(
-    store_id: StoreIdPath, session: SessionDep, settings: SettingsDep, _who: ScopeDep
+    store_id: StoreIdPath, session: SessionDep, settings: SettingsDep, scope: ScopeDep
 ) -> list[GatewayOut]:
-    """Each gateway of the store; one silent for longer than the offline window is offline."""
+    """Each gateway of the store; one silent for longer than the offline window is offline.
+    A store out of the caller's scope is 404."""
     now = datetime.now(UTC)
-    health = store_gateways(session, store_id, now, settings.gateway_offline_after_seconds)
+    health = store_gateways(session, scope, store_id, now, settings.gateway_offline_after_seconds)
     return [_to_out(h) for h in health]
 
 

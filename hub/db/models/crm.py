@@ -25,6 +25,10 @@ class Customer(Base):
     home_store_id: Mapped[str | None] = mapped_column(
         ForeignKey("stores.id"), index=True, default=None
     )
+    # The member of staff who looks after this customer (theirs to see, whatever the store).
+    owner_staff_id: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.id"), index=True, default=None
+    )
     status: Mapped[str] = mapped_column(String(16), default=MEMBER)  # MEMBER or PROVISIONAL
     tags: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,5 +1,10 @@
-"""How PII is shown outside the CRM core: names, phones, identifiers."""
+"""How personal data is shown outside the CRM core, and to whom: names, phones,
+identifiers, health tags and what was bought."""
 
+from typing import Literal, NamedTuple
+
+from hub.auth.scope import Role
+from hub.errors import Forbidden
 from wire.identity import IdentifierKind
 
 # Two-character Chinese family names; everything else takes one character.
@@ -41,3 +46,30 @@ def mask_identifier(kind: str, value: str) -> str:
     keep = min(MAX_VISIBLE, len(value) // VISIBLE_SHARE)
     hidden = len(value) - keep
     return "*" * hidden + value[hidden:]
+
+
+# What each role is shown of a customer (docs/security.md "What each role sees" holds the
+# same table and why; tests/hub/test_masking.py checks that the two agree).
+class Shown(NamedTuple):
+    name: Literal["full", "family name"]
+    phone: Literal["full", "masked"]
+    identifiers: Literal["masked"]  # card UIDs, member numbers: the tail; hashes: 8 digits
+    health_tags: bool  # tags that say something about health (hub.crm.tags)
+    items: bool  # what was bought: drug names say as much as health tags
+
+
+SHOWN: dict[Role, Shown] = {
+    Role.ADMIN: Shown("full", "masked", "masked", health_tags=False, items=False),
+    Role.REGIONAL_MANAGER: Shown("family name", "masked", "masked", False, False),
+    Role.STORE_MANAGER: Shown("full", "full", "masked", health_tags=True, items=True),
+    Role.STAFF: Shown("full", "full", "masked", health_tags=True, items=True),
+}
+# Role.FIELD_ENGINEER is shown no customer at all (403 on every customer route).
+
+
+def shown_to(role: Role) -> Shown:
+    """What `role` sees; Forbidden for a role that sees no customer data."""
+    try:
+        return SHOWN[role]
+    except KeyError:
+        raise Forbidden(f"the {role.value} role sees no customer data") from None
