@@ -28,7 +28,8 @@ def list_audit(
     since: Instant | None = None,
     until: Instant | None = None,
     before: Annotated[
-        int | None, Query(ge=1, description="a `next` value: only entries older than it")
+        int | None,
+        Query(ge=1, le=2**63 - 1, description="a `next` value: only entries older than it"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 50,
 ) -> AuditPage:
