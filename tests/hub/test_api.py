@@ -67,7 +67,11 @@ def test_health_metrics_and_docs(ingest: IngestService, sessions: sessionmaker[S
             "status": "ok",
             "database": "ok",
             "mqtt": None,  # no MQTT link in this process: tests/hub/test_health_links.py
-            "consumers": {"crm": {"lag_events": 0, "lag_seconds": 0.0, "run": None}},
+            "consumers": {
+                "crm": {"lag_events": 0, "lag_seconds": 0.0, "run": None},
+                "rollup_refresh": {"lag_events": 0, "lag_seconds": 0.0, "run": None},
+            },
+            "timescale_jobs": None,  # no TimescaleDB here: tests/hub/test_timescale_layout.py
         }
         metrics = client.get("/metrics")
         assert metrics.status_code == 200
