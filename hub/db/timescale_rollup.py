@@ -20,13 +20,11 @@ from sqlalchemy import Connection, Engine, text
 from hub.db import timescale
 
 DAY = timedelta(days=1)
+# The jobs view names a refresh policy's continuous aggregate as its hypertable.
 REFRESH_POLICY = text(
-    "SELECT (j.config->>'start_offset')::interval, j.schedule_interval "
-    "FROM timescaledb_information.jobs j JOIN timescaledb_information.continuous_aggregates c "
-    "ON c.materialization_hypertable_schema = j.hypertable_schema "
-    "AND c.materialization_hypertable_name = j.hypertable_name "
-    "WHERE c.view_name = :view AND j.proc_name = 'policy_refresh_continuous_aggregate' "
-    "AND j.scheduled"
+    "SELECT (config->>'start_offset')::interval, schedule_interval "
+    "FROM timescaledb_information.jobs WHERE hypertable_name = :view "
+    "AND proc_name = 'policy_refresh_continuous_aggregate' AND scheduled"
 )
 RETENTION_POLICY = text(
     "SELECT (config->>'drop_after')::interval FROM timescaledb_information.jobs "

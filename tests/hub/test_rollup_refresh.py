@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.analytics.rollups import late_day_windows
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.events_storage import EventsLayout, detect_layout, refresh_rollup
-from hub.db.timescale_rollup import RollupPolicy
+from hub.db.timescale_rollup import RollupPolicy, rollup_policy
 from hub.demo.seed import seed_demo
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
@@ -107,6 +107,17 @@ def _compress_all(engine: Engine) -> int:
         return int(conn.execute(text(query)).scalar_one())
 
 
+def test_the_policies_are_read_from_the_database(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        policy = rollup_policy(conn, now)
+    if _layout(engine) is EventsLayout.PARTITIONED:
+        assert policy is None  # a plain materialized view: no policy, nothing per event
+        return
+    hour = timedelta(hours=1)
+    assert policy == RollupPolicy(refreshed_from=now - 3 * DAY + 2 * hour, horizon=now - 399 * DAY)
+
+
 def test_late_events_reach_the_rollup(
     engine: Engine, sessions: sessionmaker[Session], ingest: IngestService
 ) -> None:
@@ -119,9 +130,10 @@ def test_late_events_reach_the_rollup(
         assert _compress_all(engine) >= 1
     _taps(ingest, "gw-demo-1", sixty + timedelta(hours=2), 2, first_seq=4)
     _taps(ingest, "gw-demo-2", ten, 4, first_seq=1)
+    _taps(ingest, "gw-demo-2", today - DAY, 2, first_seq=1)  # the policy's, not late
     assert _rollup(engine) == {}  # created WITH NO DATA; the policy's window is 3 days
 
-    assert _drain(refresher) == 9
+    assert _drain(refresher) == 11
     if hypertable:
         assert _rollup(engine) == {sixty.date(): 5, ten.date(): 4}
     else:  # a plain materialized view: refreshed whole, by refresh_rollup
