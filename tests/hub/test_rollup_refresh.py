@@ -5,7 +5,6 @@ Timescale's refresh policy will not. The tests that need TimescaleDB skip on a s
 without it (the machine's): docs/hub-storage.md says how to run them against one."""
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,15 +12,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.analytics.rollups import late_day_windows
-from hub.db import make_engine, make_session_factory, migrate
 from hub.db.events_storage import EventsLayout, detect_layout, refresh_rollup
 from hub.db.timescale_rollup import RollupPolicy, rollup_policy
-from hub.demo.seed import seed_demo
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
 from hub.projection.rollup_refresh import RollupRefresh
 from tests.hub.batches import batch, payload, tap
-from tests.hub.conftest import TENANT_KEY
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -48,23 +44,9 @@ def test_late_days_are_the_ones_the_policy_leaves_and_retention_still_allows() -
 
 
 @pytest.fixture
-def engine(pg_url_each_server: str) -> Iterator[Engine]:
-    migrate(pg_url_each_server)
-    engine = make_engine(pg_url_each_server)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    sessions = make_session_factory(engine)
-    seed_demo(sessions, TENANT_KEY)
-    return sessions
-
-
-@pytest.fixture
-def ingest(sessions: sessionmaker[Session]) -> IngestService:
-    return IngestService(sessions, TENANT_KEY, 120)
+def db_url(pg_url_each_server: str) -> str:
+    """tests/hub/conftest.py's engine, sessions and ingest, on each server the run has."""
+    return pg_url_each_server
 
 
 def _layout(engine: Engine) -> EventsLayout:

@@ -5,19 +5,15 @@ still 200) and /metrics. On a server without TimescaleDB (the machine's) 0011 is
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
-from hub.db import make_engine, make_session_factory, migrate
 from hub.db.timescale_compression import apply_layout, settings_of, stale_chunks
-from hub.demo.seed import seed_demo
 from hub.ingest.service import IngestService
 from hub.projection import stream
 from hub.settings import HubSettings
@@ -25,39 +21,18 @@ from tests.hub.batches import batch, payload, tap
 from tests.hub.conftest import TENANT_KEY
 
 
-@pytest.fixture
-def engine(pg_url: str) -> Iterator[Engine]:
-    migrate(pg_url)
-    engine = make_engine(pg_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    sessions = make_session_factory(engine)
-    seed_demo(sessions, TENANT_KEY)
-    return sessions
-
-
 def _timescale(engine: Engine) -> bool:
     with engine.connect() as conn:
         return settings_of(conn) is not None
 
 
-def _skip_without_timescale(engine: Engine) -> None:
-    if not _timescale(engine):
-        pytest.skip("TimescaleDB only: STOREPULSE_TEST_PG at a server with it (hub-storage.md)")
-
-
 def test_0011_recompresses_chunks_segmented_the_old_way(
-    engine: Engine, sessions: sessionmaker[Session]
+    engine: Engine, sessions: sessionmaker[Session], ingest: IngestService
 ) -> None:
     if not _timescale(engine):
         with engine.begin() as conn:
             assert apply_layout(conn) == []  # plain PostgreSQL: nothing to do
         return
-    ingest = IngestService(sessions, TENANT_KEY, 120)
     at = datetime.now(UTC) - timedelta(days=45)
     epoch = uuid.uuid4()
     b = batch("gw-demo-1", [tap()] * 50, epoch=epoch, at=at)

@@ -59,13 +59,7 @@ def healthz(request: Request, session: SessionDep) -> Health | JSONResponse:
 
 
 def _job(state: JobState) -> TimescaleJobHealth:
-    return TimescaleJobHealth(
-        job=state.job,
-        last_run_status=state.last_run_status,
-        total_failures=state.total_failures,
-        last_error=state.last_error,
-        last_error_at=state.last_error_at,
-    )
+    return TimescaleJobHealth.model_validate(state, from_attributes=True)
 
 
 def _consumers(session: Session, runs: dict[str, ConsumerRun]) -> dict[str, ConsumerHealth]:
