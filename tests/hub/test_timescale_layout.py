@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
+from hub.api.schemas import MqttLinkHealth
 from hub.db.timescale_compression import apply_layout, settings_of, stale_chunks
 from hub.ingest.service import IngestService
 from hub.projection import stream
@@ -60,9 +61,10 @@ def test_0011_recompresses_chunks_segmented_the_old_way(
     assert seqs == list(range(1, 51))
 
 
-def _client(sessions: sessionmaker[Session]) -> TestClient:
+def _client(sessions: sessionmaker[Session], link_up: bool = True) -> TestClient:
     settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
-    return TestClient(build_api(settings, sessions))
+    link = MqttLinkHealth(connected=link_up, disconnects=0, max_message_bytes=1024)
+    return TestClient(build_api(settings, sessions, lambda: (link, {})))
 
 
 def test_a_failing_timescale_job_is_degraded_but_up(
@@ -99,4 +101,8 @@ def test_a_failing_timescale_job_is_degraded_but_up(
         assert jobs[name]["total_failures"] >= 1 and jobs[name]["last_error"]
         metrics = client.get("/metrics").text
     assert f'storepulse_hub_timescale_job_failing{{job="{name}"}} 1.0' in metrics
+    with _client(sessions, link_up=False) as client:  # down as well: 503, the jobs still there
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert name in {j["job"] for j in response.json()["timescale_jobs"]}
     assert f'storepulse_hub_timescale_job_failures{{job="{name}"}}' in metrics

@@ -43,7 +43,7 @@ def healthz(request: Request, session: SessionDep) -> Health | JSONResponse:
         states = job_states(session.connection())
     except SQLAlchemyError:
         body = Health(status="unavailable", database="unreachable", mqtt=mqtt)
-        return JSONResponse(status_code=503, content=body.model_dump())
+        return JSONResponse(status_code=503, content=body.model_dump(mode="json"))
     down = (mqtt is not None and not mqtt.connected) or any(
         not run.running for run in runs.values()
     )
@@ -55,7 +55,7 @@ def healthz(request: Request, session: SessionDep) -> Health | JSONResponse:
         consumers=consumers,
         timescale_jobs=None if states is None else [_job(s) for s in states],
     )
-    return JSONResponse(status_code=503, content=health.model_dump()) if down else health
+    return JSONResponse(status_code=503, content=health.model_dump(mode="json")) if down else health
 
 
 def _job(state: JobState) -> TimescaleJobHealth:
