@@ -38,7 +38,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from rich.table import Table
 from sqlalchemy import func, select
 
-from bench.common import console, write_results
+from bench.common import console, plain_copy_of_events, write_results
 from bench.ingest_gateways import publish_all
 from bench.ingest_workload import RAW_COLUMNS, Shape, build_work, copy_rows_of, prepare
 from hub.db import make_engine, make_session_factory
@@ -122,7 +122,7 @@ def copy_limit(
 
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"CREATE TABLE {table} (LIKE events_default INCLUDING ALL)")
+        conn.execute(plain_copy_of_events(table))
     columns = ", ".join(RAW_COLUMNS)
 
     def worker(part: list[list[tuple[Any, ...]]]) -> None:

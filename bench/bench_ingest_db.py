@@ -26,7 +26,7 @@ from rich.table import Table
 from sqlalchemy import func, insert, select
 from uuid6 import uuid7
 
-from bench.common import write_results
+from bench.common import plain_copy_of_events, write_results
 from bench.ingest_workload import Shape, body, card, gateway
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.models import Customer, DeadLetter, Identity, RawEvent, Region, Store, Tenant
@@ -170,7 +170,7 @@ def copy_baseline(url: str, work: list[tuple[str, bytes]], now: datetime) -> dic
         )
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo) as conn:
-        conn.execute("CREATE TABLE events_baseline (LIKE events_default INCLUDING ALL)")
+        conn.execute(plain_copy_of_events("events_baseline"))
         conn.commit()
         started = time.perf_counter()
         for rows in batches:

@@ -90,3 +90,10 @@ def write_results(name: str, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(record, indent=2) + "\n")
     console.print(f"wrote {path}")
     return path
+
+
+def plain_copy_of_events(table: str) -> str:
+    """DDL of a plain table shaped like `events` (columns, keys, indexes) on either layout:
+    `LIKE` a partitioned parent or a hypertable works, where `events_default` exists only
+    on the partitioned one. The COPY baseline's target."""
+    return f"CREATE TABLE {table} (LIKE events INCLUDING ALL)"

@@ -54,6 +54,20 @@ STREAM_FAILURES = Counter(
     "Rounds of a stream consumer that failed (storage or otherwise) and were retried.",
     ["consumer"],
 )
+ROLLUP_DAYS_REFRESHED = Counter(
+    "storepulse_hub_rollup_days_refreshed_total",
+    "Days of events_daily refreshed because late events touched them (TimescaleDB).",
+)
+TIMESCALE_JOB_FAILURES = Gauge(
+    "storepulse_hub_timescale_job_failures",
+    "Failed runs of a TimescaleDB background job, as job_stats counts them (read at scrape).",
+    ["job"],
+)
+TIMESCALE_JOB_FAILING = Gauge(
+    "storepulse_hub_timescale_job_failing",
+    "1 while a TimescaleDB background job's last run failed (read at scrape).",
+    ["job"],
+)
 CACHE_SNAPSHOT_REQUESTS = Counter(
     "storepulse_hub_cache_snapshot_requests_total",
     "Statuses asking for a cache snapshot, by what came of them: served, current (the "

@@ -35,15 +35,29 @@ class ConsumerHealth(_Out):
     run: ConsumerRun | None = Field(default=None, description="None: not run in this process")
 
 
+class TimescaleJobHealth(_Out):
+    """A TimescaleDB background job (refresh, compression, retention, its own)."""
+
+    job: str = Field(description='its application_name, e.g. "Retention Policy [1002]"')
+    last_run_status: str | None = Field(description="Success, Failed; None: not run yet")
+    total_failures: int
+    last_error: str | None = Field(default=None, description="from job_errors, the latest")
+    last_error_at: datetime | None = None
+
+
 class Health(_Out):
     status: str = Field(
-        description="ok; degraded (503) when the MQTT link or a stream consumer is down"
+        description="ok; degraded (503) when the MQTT link or a stream consumer is down; "
+        "degraded (200) when only a TimescaleDB background job's last run failed"
     )
     database: str
     mqtt: MqttLinkHealth | None = Field(default=None, description="None: no MQTT link here")
     consumers: dict[str, ConsumerHealth] = Field(
         default_factory=dict,
         description="each consumer of the committed event stream (crm: the CRM projection)",
+    )
+    timescale_jobs: list[TimescaleJobHealth] | None = Field(
+        default=None, description="None: no TimescaleDB in this database"
     )
 
 

@@ -4,9 +4,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
-from hub.db import partitions, timescale
+from hub.db import partitions, timescale_rollup
 
 
 class EventsLayout(StrEnum):
@@ -33,9 +33,12 @@ def prepare_months(
     return partitions.ensure_month_partitions(conn, partitions.months_to_prepare(occurred, now))
 
 
-def refresh_rollup(conn: Connection, layout: EventsLayout) -> None:
-    """Bring `events_daily` up to date."""
-    if layout is EventsLayout.PARTITIONED:
-        partitions.refresh_rollup(conn)
-    else:
-        timescale.refresh_rollup(conn)
+def refresh_rollup(engine: Engine, now: datetime) -> None:
+    """Bring `events_daily` up to date: on the hypertable from the retention horizon on (a
+    refresh over dropped chunks would erase their rollup rows), outside any transaction."""
+    with engine.begin() as conn:
+        layout = detect_layout(conn)
+        if layout is EventsLayout.PARTITIONED:
+            partitions.refresh_rollup(conn)
+            return
+    timescale_rollup.refresh_all(engine, now)

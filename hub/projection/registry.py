@@ -4,7 +4,8 @@ runtime runs each in a thread of its own, /healthz and /metrics report each one'
 
 from hub.projection.consumer import StreamConsumer
 from hub.projection.crm_projection import CrmProjection
+from hub.projection.rollup_refresh import RollupRefresh
 
 
 def stream_consumers() -> list[StreamConsumer]:
-    return [CrmProjection()]
+    return [CrmProjection(), RollupRefresh()]

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.db import timescale
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
 from tests.hub.batches import batch, checkout, payload
@@ -59,12 +60,23 @@ def test_unknown_customer_is_404_json(
 
 def test_health_metrics_and_docs(ingest: IngestService, sessions: sessionmaker[Session]) -> None:
     ingest.commit_batch("gw-demo-1", b"{nope", datetime.now(UTC))
+    with sessions() as session:
+        timescale_here = timescale.installed(session.connection())
     with _client(sessions) as client:
-        assert client.get("/healthz").json() == {
-            "status": "ok",
+        health = client.get("/healthz").json()
+        # None without TimescaleDB; with it, a job whose last run failed makes it degraded
+        # (tests/hub/test_timescale_layout.py).
+        jobs = health.pop("timescale_jobs")
+        assert (jobs is not None) == timescale_here
+        failing = any(job["last_run_status"] == "Failed" for job in jobs or [])
+        assert health == {
+            "status": "degraded" if failing else "ok",
             "database": "ok",
             "mqtt": None,  # no MQTT link in this process: tests/hub/test_health_links.py
-            "consumers": {"crm": {"lag_events": 0, "lag_seconds": 0.0, "run": None}},
+            "consumers": {
+                "crm": {"lag_events": 0, "lag_seconds": 0.0, "run": None},
+                "rollup_refresh": {"lag_events": 0, "lag_seconds": 0.0, "run": None},
+            },
         }
         metrics = client.get("/metrics")
         assert metrics.status_code == 200

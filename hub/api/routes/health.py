@@ -8,7 +8,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub.api.deps import SessionDep
-from hub.api.schemas import ConsumerHealth, ConsumerRun, Health, MqttLinkHealth
+from hub.api.schemas import (
+    ConsumerHealth,
+    ConsumerRun,
+    Health,
+    MqttLinkHealth,
+    TimescaleJobHealth,
+)
+from hub.db.timescale_jobs import JobState, job_states
 from hub.projection import stream
 from hub.projection.registry import stream_consumers
 
@@ -26,21 +33,33 @@ def _live(request: Request) -> tuple[MqttLinkHealth | None, dict[str, ConsumerRu
 def healthz(request: Request, session: SessionDep) -> Health | JSONResponse:
     """200 when the database answers and, in a running hub, the MQTT link is up and every
     stream consumer runs; 503 otherwise. Each consumer's lag says how far it is behind the
-    committed events (crm: customers, purchases, touchpoints)."""
+    committed events (crm: customers, purchases, touchpoints). A TimescaleDB job whose last
+    run failed makes it degraded but still 200: ingest and the API work, the rollups,
+    compression or retention stand still."""
     mqtt, runs = _live(request)
     try:
         session.execute(text("SELECT 1"))
         consumers = _consumers(session, runs)
+        states = job_states(session.connection())
     except SQLAlchemyError:
         body = Health(status="unavailable", database="unreachable", mqtt=mqtt)
-        return JSONResponse(status_code=503, content=body.model_dump())
+        return JSONResponse(status_code=503, content=body.model_dump(mode="json"))
     down = (mqtt is not None and not mqtt.connected) or any(
         not run.running for run in runs.values()
     )
+    failing = any(state.failing for state in states or [])
     health = Health(
-        status="degraded" if down else "ok", database="ok", mqtt=mqtt, consumers=consumers
+        status="degraded" if down or failing else "ok",
+        database="ok",
+        mqtt=mqtt,
+        consumers=consumers,
+        timescale_jobs=None if states is None else [_job(s) for s in states],
     )
-    return JSONResponse(status_code=503, content=health.model_dump()) if down else health
+    return JSONResponse(status_code=503, content=health.model_dump(mode="json")) if down else health
+
+
+def _job(state: JobState) -> TimescaleJobHealth:
+    return TimescaleJobHealth.model_validate(state, from_attributes=True)
 
 
 def _consumers(session: Session, runs: dict[str, ConsumerRun]) -> dict[str, ConsumerHealth]:
