@@ -7,10 +7,13 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
-from hub.api.routes import customers, health, metrics, stores
+from hub.api.allow import method_not_allowed
+from hub.api.routes import customers, health, metrics, regions, staff, stores
 from hub.api.routes.health import LiveState
+from hub.crm.org.errors import Duplicate, Forbidden, Inconsistent
 from hub.errors import NotFound, StorageError
 from hub.settings import HubSettings
 
@@ -35,9 +38,13 @@ def build_api(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.live = live
-    for module in (health, customers, stores, metrics):
+    for module in (health, customers, regions, stores, staff, metrics):
         app.include_router(module.router)
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Duplicate, _conflict)
+    app.add_exception_handler(Inconsistent, _conflict)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(SQLAlchemyError, _unavailable)
     return app
@@ -45,6 +52,14 @@ def build_api(
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": f"not found: {exc}"})
+
+
+async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+
+async def _forbidden(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=403, content={"detail": f"forbidden: {exc}"})
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -178,6 +178,8 @@ def _purchase(p: Purchase) -> PurchaseOut:
         total=p.total,
         currency=p.currency,
         staff_id=p.staff_id,
+        staff_ref=p.staff_ref,
+        staff_unknown=p.staff_unknown,
         items=[
             ItemOut(sku=i.sku, name=i.name, qty=i.qty, unit_price=i.unit_price) for i in p.items
         ],
@@ -191,5 +193,7 @@ def _touchpoint(t: Touchpoint) -> TouchpointOut:
         at=t.at,
         store_id=t.store_id,
         staff_id=t.staff_id,
+        staff_ref=t.staff_ref,
+        staff_unknown=t.staff_unknown,
         detail=t.detail,
     )

@@ -10,7 +10,15 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictFloat,
+    WithJsonSchema,
+)
 
 # Ids of regions and stores: the names gateways and configs use, e.g. "store-sh-xuhui".
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -79,5 +87,6 @@ class Coordinates(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    latitude: float = Field(ge=-90, le=90, examples=[31.1955])
-    longitude: float = Field(ge=-180, le=180, examples=[121.4387])
+    # Strict: a JSON true is not the number 1.
+    latitude: StrictFloat = Field(ge=-90, le=90, examples=[31.1955])
+    longitude: StrictFloat = Field(ge=-180, le=180, examples=[121.4387])

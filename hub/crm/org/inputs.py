@@ -4,7 +4,7 @@ a field that may be cleared takes null, one that may not refuses it."""
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from hub.auth.scope import Role
@@ -100,7 +100,7 @@ class StaffDraft(_Input):
         description="defaults to the home store's region; must be it if both are given",
     )
     skills: Skills = Field(default_factory=list)
-    on_shift: bool = False
+    on_shift: StrictBool = False
     phone: Phone | None = None
     email: Email | None = None
 
@@ -118,4 +118,4 @@ class StaffChanges(_Changes):
 
 
 class Shift(_Input):
-    on_shift: bool
+    on_shift: StrictBool

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hub.errors import StorageError
+
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -50,9 +52,9 @@ def _tenant_column(table: str, parent: str, join: str, source: str) -> None:
             sa.text(f"SELECT count(*) FROM {table} WHERE tenant_id IS NULL")
         )
         if orphans:
-            raise RuntimeError(
-                f"{orphans} rows of {table} have no {parent.split()[0]} row to take a tenant "
-                "from; fix or remove them, then migrate again"
+            raise StorageError(
+                f"0008: {orphans} rows of {table} have no {parent.split()[0]} row to take a "
+                "tenant from; fix or remove them, then migrate again"
             )
         op.alter_column(table, "tenant_id", nullable=False)
     op.create_foreign_key(_fk_name(table), table, "tenants", ["tenant_id"], ["id"])
