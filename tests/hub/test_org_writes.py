@@ -168,6 +168,10 @@ def test_moving_staff_to_another_store_moves_their_region(
     assert (moved.staff.home_store_id, moved.staff.region_id) == ("store-hz-xihu", "region-hz")
     with sessions() as s, pytest.raises(NotFound):  # out of the Shanghai manager's reach now
         staff.get_staff(session=s, scope=RM_SH, staff_id="stf-demo-xuhui-1")
+    unhomed = _run(sessions, lambda s: staff.update_staff(session=s, scope=ADMIN,
+                   staff_id="stf-demo-xuhui-1",
+                   changes=StaffChanges(home_store_id=None)))  # fmt: skip
+    assert (unhomed.staff.home_store_id, unhomed.staff.region_id) == (None, "region-hz")
 
 
 @pytest.mark.parametrize(

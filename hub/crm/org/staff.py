@@ -160,7 +160,12 @@ def update_staff(
         given["role"] = given["role"].value
     if {"home_store_id", "region_id"} & set(given):
         store_id = given.get("home_store_id", staff.home_store_id)
-        region = given.get("region_id", staff.region_id if "home_store_id" not in given else None)
+        if "region_id" in given:
+            region = given["region_id"]
+        elif store_id is not None:
+            region = None  # a new home store brings its region
+        else:
+            region = staff.region_id  # no home store any more: still in their region
         given["region_id"] = _place(session, scope, store_id, region)
     before = snapshot(staff)
     for name, value in given.items():

@@ -82,7 +82,7 @@ class Purchase(Base):
     total: Mapped[int] = mapped_column(BigInteger)  # minor units
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     staff_id: Mapped[str | None] = mapped_column(String(200), default=None)  # as the till sent
-    staff_ref: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True, default=None)
+    staff_ref: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), default=None)
     staff_unknown: Mapped[bool] = mapped_column(Boolean, default=False)  # a code nobody has
     terminal: Mapped[str] = mapped_column(String(200), default="")
 
@@ -118,7 +118,7 @@ class Touchpoint(Base):
     channel: Mapped[str] = mapped_column(String(32))  # nfc, idcard, pos, store_device, ...
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     staff_id: Mapped[str | None] = mapped_column(String(200), default=None)  # as the till sent
-    staff_ref: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True, default=None)
+    staff_ref: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), default=None)
     staff_unknown: Mapped[bool] = mapped_column(Boolean, default=False)  # a code nobody has
     detail: Mapped[str] = mapped_column(String(2000), default="")
     event_id: Mapped[str | None] = mapped_column(String(36), default=None)
