@@ -148,7 +148,7 @@ def _items(shape: Shape, rng: random.Random) -> Iterator[str]:
     for pid in range(1, shape.purchases + 1):
         for k in range(1 if (r := rng.random()) < 0.5 else 2 if r < 0.8 else 3):
             sku = f"69012345{(pid * 31 + k) % 99999:05d}"
-            yield f"{pid}\t{sku}\t维生素C片 100粒\t{1 + k % 2}\t{990 + 10 * k}\n"
+            yield f"{TENANT}\t{pid}\t{sku}\t维生素C片 100粒\t{1 + k % 2}\t{990 + 10 * k}\n"
 
 
 TOUCH_KINDS = (
@@ -211,7 +211,7 @@ COLUMNS = {
     "identities": "id, tenant_id, customer_id, kind, value, created_at",
     "purchases": "id, tenant_id, customer_id, store_id, gateway_id, event_id, receipt_no, at, "
     "total, currency, staff_id, terminal",
-    "purchase_items": "purchase_id, sku, name, qty, unit_price",
+    "purchase_items": "tenant_id, purchase_id, sku, name, qty, unit_price",
     "touchpoints": "tenant_id, customer_id, store_id, kind, channel, at, staff_id, detail, "
     "event_id",
     "events": "gateway_id, epoch, seq, occurred_at, event_id, type, tenant_id, store_id, "

@@ -22,7 +22,7 @@ from wire.events import CardTapped, EventBody, LineItem, PosCheckout, make_event
 from wire.identity import Identifier, IdentifierKind
 from wire.messages import EventBatch
 
-TENANT, REGION = demo_data.TENANT[0], demo_data.REGION[0]
+TENANT, REGION = demo_data.TENANT[0], demo_data.REGIONS[0][0]
 SEED_KEY = b"bench-seed-key-0123456789"
 RAW_COLUMNS = (
     "gateway_id",

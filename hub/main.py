@@ -1,8 +1,10 @@
-"""`storepulse hub serve` and `storepulse hub migrate`."""
+"""`storepulse hub serve` and `storepulse hub migrate`, and the hub database of a command."""
 
 import asyncio
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hub.db import migrate as migrate_db
@@ -21,18 +23,27 @@ def _settings(config: Path | None) -> HubSettings | None:
         return None
 
 
+@contextmanager
+def hub_database(settings: HubSettings) -> Iterator[str]:
+    """The URL of the hub's database for one command: the configured one, or the embedded
+    server in data_dir, started for the command and stopped after it (refused while a hub
+    runs on that data directory)."""
+    if settings.database_url is not None:
+        yield settings.database_url
+        return
+    server = EmbeddedPostgres(settings.data_dir)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
 def migrate(config: Path | None) -> int:
     settings = _settings(config)
     if settings is None:
         return 2
-    if settings.database_url is not None:
-        migrate_db(settings.database_url)
-        return 0
-    server = EmbeddedPostgres(settings.data_dir)
-    try:
-        migrate_db(server.start())
-    finally:
-        server.stop()
+    with hub_database(settings) as url:
+        migrate_db(url)
     return 0
 
 

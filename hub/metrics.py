@@ -24,6 +24,11 @@ BATCH_SECONDS = Histogram(
 )
 STATUS_UPDATES = Counter("storepulse_hub_status_updates_total", "Gateway status messages applied.")
 CACHE_DELTAS = Counter("storepulse_hub_cache_deltas_total", "Cache deltas published to stores.")
+STAFF_UNKNOWN = Counter(
+    "storepulse_hub_staff_unknown_total",
+    "Projected events whose till staff_id names no staff record: kept as sent and flagged "
+    "(staff_unknown), resolved when a staff member gets that code.",
+)
 IDENTITY_RACES = Counter(
     "storepulse_hub_identity_races_total",
     "Batches that lost an identifier to a concurrent worker and resolved again.",

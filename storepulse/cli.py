@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from storepulse.org_cli import register as register_org_commands
 from storepulse.provisioning.cli import broker_app
 from storepulse.store_devices_cli import register as register_device_commands
 
@@ -28,6 +29,7 @@ app.add_typer(edge_app, name="edge")
 app.add_typer(hub_app, name="hub")
 app.add_typer(broker_app, name="broker")
 register_device_commands(edge_app)
+register_org_commands(hub_app)
 
 
 @edge_app.command("run")

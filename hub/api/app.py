@@ -7,11 +7,14 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
+from hub.api.allow import method_not_allowed
 from hub.api.request_id import RequestIdMiddleware
-from hub.api.routes import audit, customers, health, metrics, stores
+from hub.api.routes import audit, customers, health, metrics, regions, staff, stores
 from hub.api.routes.health import LiveState
+from hub.crm.org.errors import Duplicate, Inconsistent
 from hub.errors import Forbidden, NotFound, StorageError
 from hub.settings import HubSettings
 
@@ -36,9 +39,12 @@ def build_api(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.live = live
-    for module in (health, customers, stores, audit, metrics):
+    for module in (health, customers, regions, stores, staff, audit, metrics):
         app.include_router(module.router)
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Duplicate, _conflict)
+    app.add_exception_handler(Inconsistent, _conflict)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(SQLAlchemyError, _unavailable)
@@ -48,6 +54,10 @@ def build_api(
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": f"not found: {exc}"})
+
+
+async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"detail": str(exc)})
 
 
 async def _forbidden(_request: Request, exc: Exception) -> JSONResponse:

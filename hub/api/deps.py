@@ -29,6 +29,14 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_write_session(request: Request) -> Iterator[Session]:
+    """One transaction for the route: committed when it returns, rolled back if it raises
+    (the error still reaches the exception handlers)."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory.begin() as session:
+        yield session
+
+
 async def get_session_factory(request: Request) -> sessionmaker[Session]:
     """For routes that do all their database work in one thread-pool call of their own."""
     factory: sessionmaker[Session] = request.app.state.session_factory
@@ -48,8 +56,15 @@ CustomerIdPath = Annotated[
 StoreIdPath = Annotated[
     str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["store-sh-xuhui"])
 ]
+RegionIdPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["region-sh"])
+]
+StaffIdPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["stf-demo-xuhui-1"])
+]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 ScopeDep = Annotated[Scope, Depends(current_scope)]
 

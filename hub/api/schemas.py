@@ -82,7 +82,9 @@ class PurchaseOut(_Out):
     store_id: str
     total: int
     currency: str
-    staff_id: str | None
+    staff_id: str | None = Field(description="the clerk as the till sent it")
+    staff_ref: str | None = Field(description="the staff record of that code, when known")
+    staff_unknown: bool = Field(description="the till sent a code no staff record has (yet)")
     items: list[ItemOut] | None = Field(
         description="what was bought; null for roles not shown it (docs/security.md)"
     )
@@ -93,7 +95,9 @@ class TouchpointOut(_Out):
     channel: str
     at: datetime
     store_id: str
-    staff_id: str | None
+    staff_id: str | None = Field(description="the clerk as the till sent it")
+    staff_ref: str | None = Field(description="the staff record of that code, when known")
+    staff_unknown: bool = Field(description="the till sent a code no staff record has (yet)")
     detail: str
 
 

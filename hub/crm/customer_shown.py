@@ -47,6 +47,8 @@ class ShownPurchase:
     total: int
     currency: str
     staff_id: str | None
+    staff_ref: str | None
+    staff_unknown: bool
     items: list[ShownItem] | None  # None: this role is not shown what was bought
 
 
@@ -102,5 +104,7 @@ def purchase(p: Purchase, shown: Shown) -> ShownPurchase:
         total=p.total,
         currency=p.currency,
         staff_id=p.staff_id,
+        staff_ref=p.staff_ref,
+        staff_unknown=p.staff_unknown,
         items=None if items is None else list(items),
     )

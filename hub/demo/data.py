@@ -3,12 +3,86 @@
 from typing import NamedTuple
 
 TENANT = ("tenant-demo", "康泰大药房 Kangtai Pharmacy")
-REGION = ("region-east", "华东区 East China")
-STORES = (
-    ("store-sh-xuhui", "徐汇天钥桥店 Xuhui Tianyaoqiao", "上海"),
-    ("store-sh-jingan", "静安南京西路店 Jing'an West Nanjing Rd", "上海"),
+# id, name, regional office address, (latitude, longitude)
+REGIONS = (
+    (
+        "region-sh",
+        "上海区 Shanghai",
+        "上海市黄浦区西藏中路268号来福士广场办公楼18楼",
+        (31.2336, 121.4737),
+    ),
+    ("region-hz", "杭州区 Hangzhou", "杭州市上城区解放东路29号迪凯银座22楼", (30.2473, 120.2105)),
 )
+DAILY = {d: [["08:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+# Late on Friday and Saturday: open past midnight.
+LATE_WEEKEND = {**{d: [["08:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "sun")},
+                "fri": [["08:00", "02:00"]], "sat": [["08:00", "02:00"]]}  # fmt: skip
+WEEKDAYS_AND_SHORT_SUNDAY = {
+    **{d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
+    "sun": [["10:00", "12:30"], ["13:30", "18:00"]],
+}
+
+
+class DemoStore(NamedTuple):
+    id: str
+    region: str
+    name: str
+    city: str
+    address: str
+    at: tuple[float, float]  # WGS 84
+    hours: dict[str, list[list[str]]]
+
+
+# Gateways, customers and the edge demo use the first two ids: keep them.
+STORES = (
+    DemoStore("store-sh-xuhui", "region-sh", "徐汇天钥桥店 Xuhui Tianyaoqiao", "上海",
+              "上海市徐汇区天钥桥路123号", (31.1915, 121.4370), DAILY),
+    DemoStore("store-sh-jingan", "region-sh", "静安南京西路店 Jing'an West Nanjing Rd", "上海",
+              "上海市静安区南京西路1266号", (31.2297, 121.4554), LATE_WEEKEND),
+    DemoStore("store-hz-xihu", "region-hz", "西湖文三路店 Xihu Wensan Rd", "杭州",
+              "杭州市西湖区文三路259号", (30.2770, 120.1310), DAILY),
+    DemoStore("store-hz-binjiang", "region-hz", "滨江江南大道店 Binjiang Jiangnan Ave", "杭州",
+              "杭州市滨江区江南大道588号", (30.2085, 120.2110), WEEKDAYS_AND_SHORT_SUNDAY),
+)  # fmt: skip
 GATEWAYS = (("gw-demo-1", "store-sh-xuhui"), ("gw-demo-2", "store-sh-jingan"))
+
+
+class DemoStaff(NamedTuple):
+    id: str
+    code: str  # what the tills send as staff_id
+    name: str
+    role: str
+    store: str | None
+    region: str | None
+    phone: str
+    skills: tuple[str, ...] = ()
+
+
+STAFF = (
+    DemoStaff("stf-demo-admin", "A01", "周建华", "admin", None, None, "+8613801010001"),
+    DemoStaff("stf-demo-rm-sh", "R10", "沈美华", "regional_manager", None, "region-sh",
+              "+8613801010010"),
+    DemoStaff("stf-demo-rm-hz", "R20", "钱立新", "regional_manager", None, "region-hz",
+              "+8613801010020"),
+    DemoStaff("stf-demo-sm-xuhui", "S01", "陆佳怡", "store_manager", "store-sh-xuhui", None,
+              "+8613801010101", ("chronic-care", "pharmacist")),
+    DemoStaff("stf-demo-sm-jingan", "S11", "蒋浩然", "store_manager", "store-sh-jingan", None,
+              "+8613801010111", ("pharmacist",)),
+    DemoStaff("stf-demo-sm-xihu", "S21", "许文静", "store_manager", "store-hz-xihu", None,
+              "+8613801010121", ("pharmacist", "tcm")),
+    DemoStaff("stf-demo-sm-binjiang", "S31", "韩雪", "store_manager", "store-hz-binjiang", None,
+              "+8613801010131", ("pharmacist",)),
+    DemoStaff("stf-demo-xuhui-1", "S07", "曹宇", "staff", "store-sh-xuhui", None,
+              "+8613801010107", ("diabetes-care", "blood-pressure")),
+    DemoStaff("stf-demo-jingan-1", "S12", "冯晓燕", "staff", "store-sh-jingan", None,
+              "+8613801010112", ("mother-baby",)),
+    DemoStaff("stf-demo-xihu-1", "S22", "魏东", "staff", "store-hz-xihu", None,
+              "+8613801010122", ("tcm",)),
+    DemoStaff("stf-demo-binjiang-1", "S32", "杜鹃", "staff", "store-hz-binjiang", None,
+              "+8613801010132", ("diabetes-care",)),
+    DemoStaff("stf-demo-fe-1", "F01", "彭志强", "field_engineer", None, None,
+              "+8613801010901", ("gateways", "pos-integration")),
+)  # fmt: skip
 
 # sku, name, unit price in fen
 PRODUCTS = (

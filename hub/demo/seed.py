@@ -5,6 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.auth.scope import Role, Scope
+from hub.crm.org import regions, staff, stores
+from hub.crm.org.fields import Coordinates
+from hub.crm.org.inputs import RegionDraft, StaffDraft, StoreDraft
 from hub.db.models import (
     Customer,
     Gateway,
@@ -12,6 +16,7 @@ from hub.db.models import (
     Purchase,
     PurchaseItem,
     Region,
+    Staff,
     Store,
     Tenant,
     Touchpoint,
@@ -40,28 +45,60 @@ def seed_demo(
         )
     return SeedResult(
         tenant_id=demo.TENANT[0],
-        store_ids=[s[0] for s in demo.STORES],
+        store_ids=[s.id for s in demo.STORES],
         gateway_ids=[g[0] for g in demo.GATEWAYS],
         customers_created=created,
     )
 
 
+SELLER = ("S01", "stf-demo-sm-xuhui")  # who rang up the seeded purchases: code, staff id
+SEEDER = Scope(tenant_id=demo.TENANT[0], role=Role.ADMIN, subject="seed:demo")
+
+
 def _org(session: Session, now: datetime) -> None:
+    """The tenant, its regions, stores and staff through the organisation's own functions
+    (so the data passes their checks and is audited), each only if it is not there."""
     tenant_id, tenant_name = demo.TENANT
     if session.get(Tenant, tenant_id) is None:
         session.add(Tenant(id=tenant_id, name=tenant_name, created_at=now))
-    region_id, region_name = demo.REGION
-    if session.get(Region, region_id) is None:
-        session.add(Region(id=region_id, tenant_id=tenant_id, name=region_name))
-    for store_id, name, city in demo.STORES:
-        if session.get(Store, store_id) is None:
-            session.add(
-                Store(id=store_id, tenant_id=tenant_id, region_id=region_id, name=name, city=city)
-            )
-    session.flush()
+        session.flush()
+    for region_id, name, address, (lat, lon) in demo.REGIONS:
+        if session.get(Region, region_id) is None:
+            point = Coordinates(latitude=lat, longitude=lon)
+            draft = RegionDraft(id=region_id, name=name, address=address, coordinates=point)
+            regions.create_region(session=session, scope=SEEDER, draft=draft)
+    for s in demo.STORES:
+        if session.get(Store, s.id) is None:
+            stores.create_store(session=session, scope=SEEDER, draft=_store(s))
+    for p in demo.STAFF:
+        if session.get(Staff, p.id) is None:
+            staff.create_staff(session=session, scope=SEEDER, draft=_staff(p), staff_id=p.id)
     for gateway_id, store_id in demo.GATEWAYS:
         if session.get(Gateway, gateway_id) is None:
             registry.register_gateway(session, gateway_id, store_id, now)
+
+
+def _store(s: demo.DemoStore) -> StoreDraft:
+    lat, lon = s.at
+    return StoreDraft.model_validate(
+        {
+            "id": s.id,
+            "region_id": s.region,
+            "name": s.name,
+            "city": s.city,
+            "address": s.address,
+            "coordinates": {"latitude": lat, "longitude": lon},
+            "opening_hours": s.hours,
+        }
+    )
+
+
+def _staff(p: demo.DemoStaff) -> StaffDraft:
+    return StaffDraft.model_validate(
+        {"code": p.code, "name": p.name, "role": p.role, "home_store_id": p.store,
+         "region_id": p.region, "skills": list(p.skills), "phone": p.phone,
+         "email": f"{p.code.lower()}@kangtai.example.com", "on_shift": p.store is not None}
+    )  # fmt: skip
 
 
 def _identities(tenant_key: bytes, c: demo.DemoCustomer) -> list[tuple[IdentifierKind, str]]:
@@ -85,7 +122,7 @@ def _customer(
     if session.get(Customer, c.id) is not None:
         return False
     tenant_id = demo.TENANT[0]
-    store_id = demo.STORES[c.store][0]
+    store_id = demo.STORES[c.store].id
     since = now - timedelta(days=400 - index)
     session.add(
         Customer(
@@ -121,7 +158,9 @@ def _purchase(
 ) -> None:
     picks = [demo.PRODUCTS[(index + k + j * 3) % len(demo.PRODUCTS)] for j in range(1 + k % 3)]
     items = [
-        PurchaseItem(sku=sku, name=name, qty=1 + (index + j) % 2, unit_price=price)
+        PurchaseItem(
+            tenant_id=demo.TENANT[0], sku=sku, name=name, qty=1 + (index + j) % 2, unit_price=price
+        )
         for j, (sku, name, price) in enumerate(picks)
     ]
     receipt = f"{store_id[-5:].upper()}-{index + 1:02d}{k + 1:02d}"
@@ -134,7 +173,8 @@ def _purchase(
             at=at,
             total=sum(i.qty * i.unit_price for i in items),
             currency="CNY",
-            staff_id="S01",
+            staff_id=SELLER[0],
+            staff_ref=SELLER[1],
             terminal="POS-1",
             items=items,
         )
@@ -147,7 +187,8 @@ def _purchase(
             kind="checkout",
             channel="pos",
             at=at,
-            staff_id="S01",
+            staff_id=SELLER[0],
+            staff_ref=SELLER[1],
             detail=receipt,
         )
     )

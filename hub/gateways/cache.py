@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, union, update
+from sqlalchemy import ScalarSelect, func, select, union, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -145,7 +145,7 @@ def bump_version(session: Session, store_id: str, now: datetime) -> int:
     which is a full snapshot's (a delta that said 0 replaced a gateway's whole cache)."""
     session.execute(
         insert(CacheVersion)
-        .values(store_id=store_id, version=1, updated_at=now)
+        .values(store_id=store_id, tenant_id=_tenant_of_store(store_id), version=1, updated_at=now)
         .on_conflict_do_nothing(index_elements=["store_id"])
     )
     stmt = (
@@ -155,3 +155,7 @@ def bump_version(session: Session, store_id: str, now: datetime) -> int:
         .returning(CacheVersion.version)
     )
     return int(session.execute(stmt).scalar_one())
+
+
+def _tenant_of_store(store_id: str) -> ScalarSelect[str]:
+    return select(Store.tenant_id).where(Store.id == store_id).scalar_subquery()

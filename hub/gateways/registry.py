@@ -61,3 +61,8 @@ def gateways_of_store(session: Session, store_id: str) -> list[str]:
         .order_by(Gateway.id)
     )
     return list(session.scalars(stmt))
+
+
+def tenant_of(session: Session, gateway_id: str) -> str | None:
+    """The tenant of a registered gateway (active or revoked); None for an unknown one."""
+    return session.scalar(select(Gateway.tenant_id).where(Gateway.id == gateway_id))

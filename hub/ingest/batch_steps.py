@@ -40,8 +40,9 @@ WITH incoming AS (
         jsonb_array_elements(convert_from(%(bodies)b, 'UTF8')::jsonb)
     ) AS e(seq, occurred_at, event_id, type, body)
 ), claimed AS (
-    INSERT INTO event_keys (gateway_id, epoch, seq, outcome, received_at, digest)
-    SELECT %(gateway_id)s, %(epoch)s, i.seq, %(outcome)s, %(received_at)s, i.digest
+    INSERT INTO event_keys (gateway_id, epoch, seq, tenant_id, outcome, received_at, digest)
+    SELECT %(gateway_id)s, %(epoch)s, i.seq, %(tenant_id)s, %(outcome)s, %(received_at)s,
+           i.digest
     FROM incoming i ORDER BY i.seq
     ON CONFLICT DO NOTHING
     RETURNING seq

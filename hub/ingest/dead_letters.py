@@ -29,14 +29,24 @@ class DeadLetterPolicy:
 DEFAULT_POLICY = DeadLetterPolicy()
 
 
-def admit(session: Session, gateway_id: str, at: datetime, size: int, cap: int) -> bool:
+def admit(
+    session: Session, gateway_id: str, tenant_id: str | None, at: datetime, size: int, cap: int
+) -> bool:
     """Count a letter of `size` bytes against the gateway's day: True if it fits the cap
     (keep it), False if not (it is counted as dropped). Two statements on the day's row,
     which serialises a gateway's letters until commit: only refusals take this path."""
     day = at.date()
     session.execute(
         insert(DeadLetterDay)
-        .values(gateway_id=gateway_id, day=day, kept=0, kept_bytes=0, dropped=0, dropped_bytes=0)
+        .values(
+            gateway_id=gateway_id,
+            tenant_id=tenant_id,
+            day=day,
+            kept=0,
+            kept_bytes=0,
+            dropped=0,
+            dropped_bytes=0,
+        )
         .on_conflict_do_nothing()
     )
     row = DeadLetterDay.gateway_id == gateway_id, DeadLetterDay.day == day

@@ -45,6 +45,7 @@ def raw_digest(raw: bytes) -> bytes:
 def claim_keys(
     session: Session,
     batch: Origin,
+    tenant_id: str,
     digests: dict[int, bytes],
     received_at: datetime,
     outcome: str = OUTCOME_COMMITTED,
@@ -58,6 +59,7 @@ def claim_keys(
             "gateway_id": batch.gateway_id,
             "epoch": batch.epoch,
             "seq": seq,
+            "tenant_id": tenant_id,
             "outcome": outcome,
             "received_at": received_at,
             "digest": digests[seq],

@@ -182,7 +182,7 @@ class IngestService:
         unique = unique_events(batch.events)
         self._prepare_months(session, unique.events, received_at)
         stored = store_batch(session, where, batch, unique.events, received_at)
-        dead = _refuse(session, topic_gateway_id, batch, refused, received_at, self._cap)
+        dead = _refuse(session, where, batch, refused, received_at, self._cap)
         conflicts = conflicts_of(unique, stored, refused, dead, salvaged)
         _dead_letter_each(session, topic_gateway_id, batch, conflicts, received_at, self._cap)
         _dead_letter_each(session, topic_gateway_id, batch, seqless, received_at, self._cap)
@@ -213,7 +213,7 @@ class IngestService:
 
 def _refuse(
     session: Session,
-    topic_gateway_id: str,
+    where: Where,
     batch: Origin,
     refused: list[RefusedEvent],
     received_at: datetime,
@@ -223,12 +223,12 @@ def _refuse(
     letter (kind "event"). A re-send finds the claims and is acked the same, no new letter."""
     by_seq = {r.seq: r for r in refused}
     digests = {r.seq: raw_digest(r.raw) for r in refused}
-    new = claim_keys(session, batch, digests, received_at, OUTCOME_DEAD)
+    new = claim_keys(session, batch, where.tenant_id, digests, received_at, OUTCOME_DEAD)
     for seq in sorted(new):
         r = by_seq[seq]
         error = WireError(r.reason, f"seq {seq}: {r.detail}")
         _dead_letter(
-            session, topic_gateway_id, "event", error, r.raw, received_at, batch, seq, cap=cap
+            session, where.gateway_id, "event", error, r.raw, received_at, batch, seq, cap=cap
         )
     before = {seq: digest for seq, digest in digests.items() if seq not in new}
     return Stored(new, prior_claims(session, batch, before))
@@ -303,7 +303,8 @@ def _dead_letter(
         return
     detail = _with_length(exc.detail, payload)
     size = min(len(payload), DEAD_LETTER_PAYLOAD_BYTES) + len(detail.encode())
-    if not dead_letters.admit(session, topic_gateway_id, received_at, size, cap):
+    tenant_id = registry.tenant_of(session, topic_gateway_id)  # None: nobody's gateway
+    if not dead_letters.admit(session, topic_gateway_id, tenant_id, received_at, size, cap):
         dead_letters.count_dropped(kind)
         return
     log.error("%s dead-lettered from %s: %s %s", kind, topic_gateway_id, exc.reason, exc.detail)
@@ -313,6 +314,7 @@ def _dead_letter(
         DeadLetter(
             received_at=received_at,
             gateway_id=topic_gateway_id,
+            tenant_id=tenant_id,
             kind=kind,
             epoch=epoch,
             seq=seq,

@@ -185,6 +185,7 @@ class ConsumerRunner:
                 DeadLetter(
                     received_at=r.row.received_at,
                     gateway_id=r.row.gateway_id,
+                    tenant_id=r.row.tenant_id,
                     kind=kind,
                     epoch=r.row.epoch,
                     seq=r.row.seq,

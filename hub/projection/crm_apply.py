@@ -47,6 +47,7 @@ def apply_crm(session: Session, items: Sequence[tuple[Where, Event]]) -> Applied
         applied.committed |= {positions[i] for i in part.committed}
         applied.dead.update({positions[i]: why for i, why in part.rejected.items()})
         applied.changed_customers |= part.changed_customers
+        metrics.STAFF_UNKNOWN.inc(part.staff_unknown)
     return applied
 
 
@@ -95,4 +96,5 @@ def _one_by_one(session: Session, tenant_id: str, items: list[tuple[Where, Event
             else:
                 result.committed.add(position)
             result.changed_customers |= alone.changed_customers
+            result.staff_unknown += alone.staff_unknown
     return result

@@ -21,6 +21,7 @@ from hub.projection.crm_handlers import (
     new_to_store,
 )
 from hub.projection.crm_rows import CrmRows, write_rows
+from hub.projection.crm_staff import link_staff
 from wire.events import Event
 
 
@@ -29,6 +30,7 @@ class BatchCrm:
     committed: set[int] = field(default_factory=set)  # positions in the events given
     rejected: dict[int, tuple[str, str]] = field(default_factory=dict)  # position -> why
     changed_customers: set[str] = field(default_factory=set)
+    staff_unknown: int = 0  # events whose till staff_id names no staff record (kept, flagged)
 
 
 def apply_batch(
@@ -63,5 +65,6 @@ def apply_batch(
             visits.append((where.store_id, found.customer_id))
         result.committed.add(index)
     result.changed_customers |= new_to_store(session, visits)  # before this batch's rows
+    result.staff_unknown = link_staff(session, tenant_id, rows)
     write_rows(session, rows)
     return result

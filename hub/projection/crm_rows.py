@@ -27,6 +27,13 @@ class CrmRows:
     items: list[dict[str, Any]] = field(default_factory=list)
     marks_customer: bool = False
 
+    def staff_rows(self) -> list[dict[str, Any]]:
+        """The rows that carry a till's staff_id (crm_staff.py links them)."""
+        return [r for r in (self.touchpoint, self.purchase) if r is not None]
+
+    def staff_codes(self) -> set[str]:
+        return {r["staff_id"] for r in self.staff_rows() if r["staff_id"] is not None}
+
 
 def write_rows(session: Session, rows: list[CrmRows]) -> None:
     insert_rows(session, TOUCHPOINTS, [r.touchpoint for r in rows if r.touchpoint is not None])
@@ -35,8 +42,8 @@ def write_rows(session: Session, rows: list[CrmRows]) -> None:
         return
     ids = _insert_purchases(session, [purchase for purchase, _items in sold])
     items = [
-        {"purchase_id": purchase_id, **item}
-        for (_purchase, items), purchase_id in zip(sold, ids, strict=True)
+        {"purchase_id": purchase_id, "tenant_id": purchase["tenant_id"], **item}
+        for (purchase, items), purchase_id in zip(sold, ids, strict=True)
         for item in items
     ]
     insert_rows(session, ITEMS, items)

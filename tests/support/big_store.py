@@ -99,6 +99,7 @@ def _items(purchase_id: object) -> list[dict[str, object]]:
         {
             "id": purchase_id * 2 + j,
             "purchase_id": purchase_id,
+            "tenant_id": TENANT,
             "sku": sku,
             "name": name,
             "qty": 1 + j,

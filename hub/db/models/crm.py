@@ -3,7 +3,16 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.models.base import Base
@@ -13,6 +22,8 @@ from hub.db.types import JsonDoc, UtcDateTime
 # and the clerk's prompt say "not yet a member" until someone enrols them).
 MEMBER = "member"
 PROVISIONAL = "provisional"
+# Rows whose till staff_id named nobody yet: few, and what resolving a new code reads.
+UNKNOWN = text("staff_unknown")
 
 
 class Customer(Base):
@@ -59,7 +70,10 @@ class Purchase(Base):
     __tablename__ = "purchases"
     # A customer's newest purchases in one range scan (migration 0003); also serves the
     # plain customer_id lookups the old single-column index did.
-    __table_args__ = (Index("ix_purchases_customer_at", "customer_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_purchases_customer_at", "customer_id", "at", "id"),
+        Index("ix_purchases_staff_unknown", "tenant_id", "staff_id", postgresql_where=UNKNOWN),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
@@ -71,7 +85,9 @@ class Purchase(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     total: Mapped[int] = mapped_column(BigInteger)  # minor units
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    staff_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    staff_id: Mapped[str | None] = mapped_column(String(200), default=None)  # as the till sent
+    staff_ref: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    staff_unknown: Mapped[bool] = mapped_column(Boolean, default=False)  # a code nobody has
     terminal: Mapped[str] = mapped_column(String(200), default="")
 
     items: Mapped[list["PurchaseItem"]] = relationship(order_by="PurchaseItem.id")
@@ -81,6 +97,7 @@ class PurchaseItem(Base):
     __tablename__ = "purchase_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))  # read through purchases
     purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"), index=True)
     sku: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -92,7 +109,10 @@ class Touchpoint(Base):
     """One contact with a customer: kinds visit, checkout, service, prompt_acted, lead."""
 
     __tablename__ = "touchpoints"
-    __table_args__ = (Index("ix_touchpoints_customer_at", "customer_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_touchpoints_customer_at", "customer_id", "at", "id"),
+        Index("ix_touchpoints_staff_unknown", "tenant_id", "staff_id", postgresql_where=UNKNOWN),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
@@ -101,6 +121,8 @@ class Touchpoint(Base):
     kind: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(32))  # nfc, idcard, pos, store_device, ...
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    staff_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    staff_id: Mapped[str | None] = mapped_column(String(200), default=None)  # as the till sent
+    staff_ref: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    staff_unknown: Mapped[bool] = mapped_column(Boolean, default=False)  # a code nobody has
     detail: Mapped[str] = mapped_column(String(2000), default="")
     event_id: Mapped[str | None] = mapped_column(String(36), default=None)

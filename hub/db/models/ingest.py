@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base
@@ -24,6 +24,7 @@ class EventKey(Base):
     gateway_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     epoch: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))  # the gateway's
     outcome: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Of the content first stored under the key (hub/crm/seq_claims.py); None on keys
@@ -43,7 +44,7 @@ class RawEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     type: Mapped[str] = mapped_column(String(32))
-    tenant_id: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     store_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     body: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
@@ -56,6 +57,8 @@ class DeadLetter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     gateway_id: Mapped[str] = mapped_column(String(64), index=True)  # from the topic
+    # The gateway's tenant; None when the registry does not know the topic's gateway.
+    tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # batch, event, conflict, status, projection
     epoch: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -74,6 +77,7 @@ class DeadLetterDay(Base):
 
     gateway_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"))  # as dead_letters
     kept: Mapped[int] = mapped_column(Integer, default=0)
     kept_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     dropped: Mapped[int] = mapped_column(Integer, default=0)
@@ -84,5 +88,6 @@ class CacheVersion(Base):
     __tablename__ = "cache_versions"
 
     store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))  # the store's
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

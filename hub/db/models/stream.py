@@ -4,7 +4,7 @@ commit order, and each consumer's durable position in it (hub/projection/stream.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Uuid, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base
@@ -24,7 +24,7 @@ class StreamSegment(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     tx_id: Mapped[int] = mapped_column(BigInteger, server_default=CURRENT_TX_ID)
-    tenant_id: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     gateway_id: Mapped[str] = mapped_column(String(64))
     epoch: Mapped[uuid.UUID] = mapped_column(Uuid)
     first_seq: Mapped[int] = mapped_column(BigInteger)

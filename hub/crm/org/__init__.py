@@ -1,0 +1,1 @@
+"""The organisation: regions, stores and staff, managed within the caller's scope."""

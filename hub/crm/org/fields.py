@@ -1,0 +1,92 @@
+"""Field types of regions, stores and staff, checked where they enter (API, CLI, seed).
+
+Each constraint is in the JSON Schema too (patterns, ranges, enums, formats), so that a
+client written from the OpenAPI document, or a fuzzer, sends only what is accepted.
+Two checks go beyond a pattern and say so in the schema: a phone number must be a valid
+number by libphonenumber (format `phone-e164`), an e-mail address must pass
+email-validator (format `email`)."""
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictFloat,
+    WithJsonSchema,
+)
+
+# Ids of regions and stores: the names gateways and configs use, e.g. "store-sh-xuhui".
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
+Address = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")]
+City = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+# What a till sends as staff_id and a store device's clerk list holds (edge clerks).
+StaffCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["S01"])]
+SkillTag = Annotated[
+    str, Field(min_length=1, max_length=32, pattern=SLUG_PATTERN, examples=["diabetes-care"])
+]
+Skills = Annotated[list[SkillTag], Field(max_length=32), AfterValidator(lambda s: sorted(set(s)))]
+
+
+def _zone_names() -> list[str]:
+    # Region/City names and UTC; not the zone database's aliases like "localtime".
+    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+
+
+ZONES = frozenset(_zone_names())
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"not an IANA time zone: {name!r}") from exc
+    if name not in ZONES:
+        raise ValueError(f"not an IANA time zone: {name!r}")
+    return name
+
+
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_known_zone),
+    WithJsonSchema({"type": "string", "enum": sorted(ZONES), "description": "an IANA time zone"}),
+]
+
+
+def _e164(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {exc}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number for its country code")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+Phone = Annotated[
+    str,
+    Field(
+        pattern=r"^\+[1-9][0-9]{6,14}$",
+        json_schema_extra={"format": "phone-e164"},
+        description="E.164, and a valid number by libphonenumber, e.g. +8613812345678",
+        examples=["+8613812345678"],
+    ),
+    AfterValidator(_e164),
+]
+Email = Annotated[EmailStr, Field(max_length=320, examples=["li.na@example.com"])]
+
+
+class Coordinates(BaseModel):
+    """WGS 84 degrees; both or neither, so they travel as one object."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    # Strict: a JSON true is not the number 1.
+    latitude: StrictFloat = Field(ge=-90, le=90, examples=[31.1955])
+    longitude: StrictFloat = Field(ge=-180, le=180, examples=[121.4387])
