@@ -11,10 +11,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
 from hub.api.allow import method_not_allowed
-from hub.api.routes import customers, health, metrics, regions, staff, stores
+from hub.api.request_id import RequestIdMiddleware
+from hub.api.routes import audit, customers, health, metrics, regions, staff, stores
 from hub.api.routes.health import LiveState
-from hub.crm.org.errors import Duplicate, Forbidden, Inconsistent
-from hub.errors import NotFound, StorageError
+from hub.crm.org.errors import Duplicate, Inconsistent
+from hub.errors import Forbidden, NotFound, StorageError
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def build_api(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.live = live
-    for module in (health, customers, regions, stores, staff, metrics):
+    for module in (health, customers, regions, stores, staff, audit, metrics):
         app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, method_not_allowed)
     app.add_exception_handler(NotFound, _not_found)
@@ -47,6 +48,7 @@ def build_api(
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(SQLAlchemyError, _unavailable)
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

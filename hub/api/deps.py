@@ -1,9 +1,11 @@
 """Request dependencies: settings, a read session, and the caller's scope (the auth seam)."""
 
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth.scope import Role, Scope
@@ -65,3 +67,20 @@ SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 ScopeDep = Annotated[Scope, Depends(current_scope)]
+
+
+_ISO_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$"
+)
+
+
+def _iso_instant(value: object) -> object:
+    # Pydantic would also take a number as Unix time; the schema says date-time, so only that.
+    if not isinstance(value, str) or not _ISO_INSTANT.match(value):
+        raise ValueError(
+            "an ISO 8601 date-time with its UTC offset, e.g. 2026-12-02T09:30:00+08:00"
+        )
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_instant)]

@@ -1,5 +1,6 @@
 """Typed ORM models of the hub. API schemas live in hub/api/schemas.py, not here."""
 
+from hub.db.models.audit import AuditEntry
 from hub.db.models.base import Base
 from hub.db.models.crm import (
     MEMBER,
@@ -53,6 +54,7 @@ __all__ = [
     "ROLE_STORE_MANAGER",
     "STAFF_ACTIVE",
     "STAFF_LEFT",
+    "AuditEntry",
     "Base",
     "CacheVersion",
     "Customer",
