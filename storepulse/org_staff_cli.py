@@ -123,7 +123,7 @@ def staff_resolve(tenant: TenantOpt, config: ConfigOpt = None) -> None:
     """Point flagged rows at the staff records that have their codes now."""
     from hub.crm.org.staff_refs import resolve_all_flagged
 
-    done = run(config, lambda s: resolve_all_flagged(s, tenant), write=True)
+    done = run(config, lambda s: resolve_all_flagged(s, cli_scope(tenant)), write=True)
     typer.echo(f"resolved {done} rows")
 
 

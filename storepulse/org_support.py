@@ -80,7 +80,7 @@ def run(config: Path | None, work: Callable[["Session"], T], *, write: bool = Fa
     messages: 1 for not found, taken or refused, 2 for bad input."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from hub.crm.org.errors import OrgError
+    from hub.crm.org.errors import Forbidden, OrgError
     from hub.errors import NotFound
 
     with _sessions(config) as sessions:
@@ -92,7 +92,7 @@ def run(config: Path | None, work: Callable[["Session"], T], *, write: bool = Fa
                 return work(session)
         except NotFound as exc:
             raise fail(f"not found: {exc}") from exc
-        except OrgError as exc:
+        except (OrgError, Forbidden) as exc:
             raise fail(str(exc)) from exc
         except SQLAlchemyError as exc:
             raise fail(f"the hub database: {exc}", 3) from exc

@@ -14,7 +14,7 @@ from hub.crm.org import staff
 from hub.crm.org.inputs import StaffDraft
 from hub.crm.org.staff_refs import resolve_all_flagged, unknown_codes
 from hub.db.event_origin import Where
-from hub.db.models import Purchase, Staff, Touchpoint
+from hub.db.models import AuditEntry, Purchase, Staff, Touchpoint
 from hub.demo.seed import SeedResult
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
@@ -101,6 +101,8 @@ def test_projection_resolves_known_codes_and_flags_unknown_ones(
         assert rows[key] == ("S99", joined, False), key
     with sessions() as s:
         assert unknown_codes(s, "tenant-demo") == {}
+        resolved = s.scalars(select(AuditEntry).where(AuditEntry.action == "resolve")).one()
+    assert (resolved.entity_id, resolved.after) == (joined, {"code": "S99", "rows": 4})
 
 
 @pytest.mark.parametrize("path", ["batch", "per-event"])
@@ -132,6 +134,6 @@ def test_rows_flagged_before_a_code_existed_resolve_in_bulk(
         s.add(Staff(id="stf-imported", tenant_id="tenant-demo", code="S99", name="导入",
                     role="staff", skills=[], created_at=T0, updated_at=T0))  # fmt: skip
     with sessions.begin() as s:
-        assert resolve_all_flagged(s, "tenant-demo") == 4
-        assert resolve_all_flagged(s, "tenant-demo") == 0
+        assert resolve_all_flagged(s, ADMIN) == 4
+        assert resolve_all_flagged(s, ADMIN) == 0
     assert _rows(sessions)["p:R-ANON"] == ("S99", "stf-imported", False)

@@ -7,14 +7,22 @@ from sqlalchemy import text
 from hub.db import make_engine, migrate
 from hub.db.tenancy import CROSS_TENANT_TABLES, TENANT_MAY_BE_NULL
 
-# Top-level tables of the public schema (partitions inherit their parent's columns).
-TABLES = """
-SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+# The hub's schemas: public and its own (audit), not PostgreSQL's or TimescaleDB's.
+HUB_SCHEMA = (
+    "{schema} NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
+    "AND {schema} NOT LIKE '%timescaledb%'"
+)
+# Top-level tables, named as regclass prints them: bare in public, else schema.name
+# (partitions inherit their parent's columns).
+TABLES = f"""
+SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {HUB_SCHEMA.format(schema="n.nspname")}
+AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 """
-TENANT_COLUMNS = """
-SELECT table_name, is_nullable FROM information_schema.columns
-WHERE table_schema = 'public' AND column_name = 'tenant_id'
+TENANT_COLUMNS = f"""
+SELECT CASE table_schema WHEN 'public' THEN table_name ELSE table_schema || '.' || table_name
+END, is_nullable FROM information_schema.columns
+WHERE {HUB_SCHEMA.format(schema="table_schema")} AND column_name = 'tenant_id'
 """
 TENANT_KEYS = """
 SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c
@@ -32,7 +40,13 @@ def test_every_table_carries_its_tenant(db_url: str) -> None:
         keyed = set(conn.scalars(text(TENANT_KEYS)))
     engine.dispose()
     tenant_tables = tables - CROSS_TENANT_TABLES
-    assert {"purchase_items", "event_keys", "cache_versions", "events"} <= tenant_tables
+    assert {
+        "purchase_items",
+        "event_keys",
+        "cache_versions",
+        "events",
+        "audit.log",
+    } <= tenant_tables
     assert sorted(tenant_tables - set(nullable)) == [], "tables without tenant_id"
     assert sorted(tenant_tables - keyed) == [], "tenant_id without a foreign key to tenants"
     may_be_null = {t for t in tenant_tables if nullable[t] == "YES"}

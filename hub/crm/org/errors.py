@@ -18,3 +18,6 @@ class Duplicate(OrgError):
 class Inconsistent(OrgError):
     """Fields that are each valid disagree with each other or with stored rows (HTTP 409),
     e.g. a home store outside the staff member's region."""
+
+
+__all__ = ["Duplicate", "Forbidden", "Inconsistent", "OrgError"]  # Forbidden: hub.errors' (403)

@@ -121,9 +121,9 @@ def _save(
         raise Duplicate(f"staff code {staff.code} is taken") from exc
     if session.scalar(select(Staff.id).where(Staff.id == staff.id, staff_clause(scope))) is None:
         require(False, "that would place the staff member outside your scope")
-    if before is None or before["code"] != staff.code:
-        resolve_flagged(session, scope.tenant_id, staff.code, staff.id)
     record_write(session, scope, action, staff, before)
+    if before is None or before["code"] != staff.code:
+        resolve_flagged(session, scope, staff.code, staff.id)
     return _seen(scope, staff)
 
 

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from hub.auth import audit
+from hub.auth.scope import Scope
 from hub.db.arrays import any_of
 from hub.db.models import Purchase, Staff, Touchpoint
 
@@ -27,22 +29,27 @@ def ids_of_codes(session: Session, tenant_id: str, codes: Iterable[str]) -> dict
     return {code: staff_id for code, staff_id in session.execute(stmt)}
 
 
-def resolve_flagged(session: Session, tenant_id: str, code: str, staff_id: str) -> int:
-    """Point the flagged rows of `code` at `staff_id`; returns how many (both tables)."""
+def resolve_flagged(session: Session, scope: Scope, code: str, staff_id: str) -> int:
+    """Point the flagged rows of `code` at `staff_id` (audited); returns how many."""
     resolved = 0
     for model in FLAGGED:
         done = session.execute(
             update(model)
-            .where(model.tenant_id == tenant_id, model.staff_unknown, model.staff_id == code)
+            .where(model.tenant_id == scope.tenant_id, model.staff_unknown, model.staff_id == code)
             .values(staff_ref=staff_id, staff_unknown=False)
         )
         resolved += int(getattr(done, "rowcount", 0) or 0)
+    if resolved:
+        after = {"code": code, "rows": resolved}
+        audit.record(session, scope, "resolve", "staff", staff_id, after=after)
     return resolved
 
 
-def resolve_all_flagged(session: Session, tenant_id: str) -> int:
+def resolve_all_flagged(session: Session, scope: Scope) -> int:
     """Resolve every flagged row whose code a staff member now has (e.g. after an import
-    that bypassed create, or a row projected while its staff record was being created)."""
+    that bypassed create, or a row projected while its staff record was being created);
+    audited as one entry."""
+    tenant_id = scope.tenant_id
     resolved = 0
     for model in FLAGGED:
         done = session.execute(
@@ -56,6 +63,9 @@ def resolve_all_flagged(session: Session, tenant_id: str) -> int:
             .values(staff_ref=Staff.id, staff_unknown=False)
         )
         resolved += int(getattr(done, "rowcount", 0) or 0)
+    if resolved:
+        after = {"rows": resolved}
+        audit.record(session, scope, "resolve", "staff_refs", tenant_id, after=after)
     return resolved
 
 

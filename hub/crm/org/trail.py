@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.auth import audit
 from hub.auth.scope import Scope
 from hub.crm.org.snapshots import snapshot
 from hub.db.models import Region, Staff, Store
@@ -18,15 +19,13 @@ def record_write(
     record: Region | Store | Staff,
     before: dict[str, Any] | None,
 ) -> None:
-    """Audit `action` on `record` (flushed), with its state `before` (None on create)."""
+    """Audit `action` (create, update, leave, shift) on `record`, flushed: a create with
+    the whole record after; a change with only the fields that differ, before and after.
+    A change that changed nothing leaves no entry."""
     after = snapshot(record)
-    if before == after:
-        return  # nothing changed: nothing to record
-    _AUDIT(session, scope, action, ENTITIES[type(record)], record.id, before=before, after=after)
-
-
-def _pending(*_args: Any, **_kwargs: Any) -> None:  # TODO(audit): hub.auth.audit.record
-    return None
-
-
-_AUDIT = _pending
+    if before is not None:
+        before, after = audit.changed(before, after)
+        if not after:
+            return
+    entity = ENTITIES[type(record)]
+    audit.record(session, scope, action, entity, record.id, before=before, after=after)
