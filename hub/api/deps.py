@@ -2,10 +2,11 @@
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth.scope import Role, Scope
@@ -83,4 +84,11 @@ def _iso_instant(value: object) -> object:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_instant)]
+def _in_utc(value: datetime) -> datetime:
+    try:  # 0001-01-01T00:00+05:00 is before year 1 in UTC: out of range, not a 500
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of the range of dates") from None
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_instant), AfterValidator(_in_utc)]

@@ -7,10 +7,11 @@ xmin is such a bound, but a cluster-wide one: any long transaction on the server
 database (a report, a backup, a migration, a colleague's test), held every consumer back.
 So each transaction that writes segments first takes a shared advisory lock, before it has
 a transaction id; the horizon is the lowest transaction id among the holders of that lock,
-or the next id to be assigned when none holds it. A holder without an id yet will get one
-above that bound. The horizon is read in a statement of its own, before the statement that
-reads segments (READ COMMITTED gives that one a newer snapshot): whatever was below the
-horizon had ended when it was read, so it is in the later snapshot if it committed.
+or the snapshot's xmax (every id below it has been assigned) when it is lower. A holder
+without an id yet will get one above that bound. The horizon is read in a statement of its
+own, before the statement that reads segments (READ COMMITTED gives that one a newer
+snapshot): every writer below the horizon had ended when it was read, so its segments
+are in the later snapshot if it committed.
 """
 
 from sqlalchemy import text
@@ -21,8 +22,10 @@ from hub.errors import ConfigError
 # Two int4 keys: pg_locks shows them as classid and objid with objsubid 2.
 LOCK_SPACE, LOCK_KEY = 0x53505354, 1  # "SPST", the stream's writers
 TAKE = text(f"SELECT pg_advisory_xact_lock_shared({LOCK_SPACE}, {LOCK_KEY})")
-# pg_locks gives 32-bit xids; they are widened against the next 64-bit id (an xid is never
-# more than 2^31 behind it).
+# pg_locks gives 32-bit xids; each is widened against the snapshot's xmax (64-bit) by the
+# signed 32-bit distance between them: a running id may lie a little above xmax (which is
+# one past the last *completed* id), and never 2^31 away from it.
+_DISTANCE = "((n.next_id - w.xid) % 4294967296 + 4294967296) % 4294967296"
 HORIZON = text(
     "WITH n AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next_id), "
     "w AS (SELECT x.transactionid::text::bigint AS xid FROM pg_locks a "
@@ -31,7 +34,8 @@ HORIZON = text(
     " WHERE a.locktype = 'advisory' AND a.granted AND a.objsubid = 2 "
     f"  AND a.classid = {LOCK_SPACE}::oid AND a.objid = {LOCK_KEY}::oid "
     "  AND a.database = (SELECT oid FROM pg_database WHERE datname = current_database())) "
-    "SELECT least(n.next_id, min(n.next_id - (n.next_id - w.xid) % 4294967296)), "
+    f"SELECT least(n.next_id, min(n.next_id - {_DISTANCE} "
+    f" + CASE WHEN {_DISTANCE} >= 2147483648 THEN 4294967296 ELSE 0 END)), "
     "current_setting('transaction_isolation') FROM n LEFT JOIN w ON true GROUP BY n.next_id"
 )
 

@@ -54,11 +54,6 @@ def _layout(engine: Engine) -> EventsLayout:
         return detect_layout(conn)
 
 
-def _timescale_only(engine: Engine) -> None:
-    if _layout(engine) is not EventsLayout.HYPERTABLE:
-        pytest.skip("TimescaleDB only: STOREPULSE_TEST_PG at a server with it (hub-storage.md)")
-
-
 def _taps(ingest: IngestService, gateway: str, at: datetime, count: int, first_seq: int) -> None:
     body = batch(gateway, [tap()] * count, first_seq=first_seq, at=at)
     ingest.commit_batch(gateway, payload(body), datetime.now(UTC))
@@ -127,10 +122,11 @@ def test_late_events_reach_the_rollup(
         assert _rollup(engine) == {sixty.date(): 5, ten.date(): 5}
 
 
+@pytest.mark.timescale
 def test_retention_then_refresh_keeps_the_rollup_rows(
     engine: Engine, sessions: sessionmaker[Session], ingest: IngestService
 ) -> None:
-    _timescale_only(engine)
+    assert _layout(engine) is EventsLayout.HYPERTABLE
     refresher = ConsumerRunner(sessions, RollupRefresh())
     today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     old, kept = today - 380 * DAY, today - 40 * DAY

@@ -46,3 +46,16 @@ def scratch_database(
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             # The owner of its audit schema (hub migration 0009), one role per database.
             conn.execute(f'DROP ROLE IF EXISTS "storepulse_audit_{name}"')
+
+
+def test_server_has_timescale() -> bool:
+    """Whether STOREPULSE_TEST_PG's server would give a new hub database TimescaleDB."""
+    try:
+        with _admin() as conn:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')"
+                " AND current_setting('shared_preload_libraries') LIKE '%timescaledb%'"
+            ).fetchone()
+    except psycopg.OperationalError:
+        return False
+    return bool(row and row[0])
