@@ -113,6 +113,8 @@ def test_staff_see_colleagues_without_their_phone(api: Caller) -> None:
         ({**NEW_PERSON, "email": "nobody"}, "email"),
         ({**NEW_PERSON, "skills": ["Not A Slug"]}, "skills"),
         ({**NEW_PERSON, "role": "owner"}, "role"),
+        ({**NEW_PERSON, "name": "Li\x00Na"}, "name"),  # was a 503: PostgreSQL refuses a NUL
+        ({**NEW_PERSON, "name": "Li\nNa"}, "name"),
     ],
 )
 def test_bad_fields_are_422_naming_the_field(

@@ -23,7 +23,15 @@ from pydantic import (
 # Ids of regions and stores: the names gateways and configs use, e.g. "store-sh-xuhui".
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
+# No control characters (PostgreSQL refuses a NUL in text), no blank at either end.
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
+    ),
+]
 Address = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")]
 City = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 # What a till sends as staff_id and a store device's clerk list holds (edge clerks).
