@@ -1,6 +1,8 @@
 """The hub's web API. Built by a factory; nothing happens at import."""
 
 import logging
+from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -9,9 +11,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
-from hub.api.routes import customers, health, metrics, stores
+from hub.api.allow_header import add_allow_handler
+from hub.api.routes import api_keys, auth, customers, health, logins, metrics, stores
 from hub.api.routes.health import LiveState
-from hub.errors import NotFound, StorageError
+from hub.api.schemas import Problem
+from hub.auth.policy import AuthPolicy
+from hub.errors import ConfigError, NotFound, StorageError
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -35,12 +40,37 @@ def build_api(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.live = live
-    for module in (health, customers, stores, metrics):
+    app.state.auth_policy = auth_policy(settings)
+    for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
         app.include_router(module.router)
+    for module in (customers, stores):
+        app.include_router(module.router, responses=_NEEDS_CREDENTIAL)
+    add_allow_handler(app)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(SQLAlchemyError, _unavailable)
     return app
+
+
+# Every route but /healthz, /metrics and the login ones needs a credential.
+_NEEDS_CREDENTIAL: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid bearer token or API key"},
+    403: {"model": Problem, "description": "The caller's role or key lacks the grant"},
+}
+
+
+def auth_policy(settings: HubSettings) -> AuthPolicy:
+    """The token and lockout settings; HubRuntime fills in `auth_secret` when unset."""
+    if settings.auth_secret is None:
+        raise ConfigError("auth_secret: unset (HubRuntime makes one in data_dir)")
+    return AuthPolicy(
+        signing_key=settings.auth_secret.get_secret_value(),
+        access_ttl=timedelta(minutes=settings.auth_access_token_minutes),
+        refresh_ttl=timedelta(days=settings.auth_refresh_token_days),
+        session_max=timedelta(days=settings.auth_session_max_days),
+        max_failures=settings.auth_login_max_failures,
+        lock_for=timedelta(minutes=settings.auth_login_lock_minutes),
+    )
 
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Request dependencies: settings, a read session, and the caller's scope (the auth seam)."""
+"""Request dependencies: settings, a read session, and the caller's scope (hub/api/security.py)."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -6,12 +6,10 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.auth.scope import Role, Scope
+from hub.api.security import current_scope, require_admin, require_grant
+from hub.auth.grants import CUSTOMERS_READ, GATEWAYS_READ
+from hub.auth.scope import Scope
 from hub.settings import HubSettings
-
-# Until staff log in (issue 13 item 5) every caller is an admin of the demo tenant; routes
-# already take the caller's Scope, so login replaces `current_scope` alone.
-_ANONYMOUS = Scope(tenant_id="tenant-demo", role=Role.ADMIN, subject="anonymous")
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a sync one in its thread pool,
@@ -33,10 +31,6 @@ async def get_session_factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-async def current_scope() -> Scope:
-    return _ANONYMOUS
-
-
 # A path id names a record: at most 64 characters (String(64) columns) and no control
 # characters (PostgreSQL refuses a NUL in text, which made the lookup a 500).
 _ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
@@ -49,4 +43,7 @@ StoreIdPath = Annotated[
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
-ScopeDep = Annotated[Scope, Depends(current_scope)]
+ScopeDep = Annotated[Scope, Depends(current_scope)]  # any valid credential
+AdminDep = Annotated[Scope, Depends(require_admin)]  # an admin's bearer token, never a key
+CustomersReadDep = Annotated[Scope, Depends(require_grant(CUSTOMERS_READ))]
+GatewaysReadDep = Annotated[Scope, Depends(require_grant(GATEWAYS_READ))]

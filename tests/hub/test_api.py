@@ -3,20 +3,18 @@
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
-from hub.settings import HubSettings
 from tests.hub.batches import batch, checkout, payload
 from tests.hub.conftest import TENANT_KEY
+from tests.support.hub_auth import admin_client, hub_settings
 
 
 def _client(sessions: sessionmaker[Session]) -> TestClient:
-    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
-    return TestClient(build_api(settings, sessions))
+    return admin_client(build_api(hub_settings(TENANT_KEY), sessions), sessions)
 
 
 def test_checkout_with_member_is_visible_in_customer_view(

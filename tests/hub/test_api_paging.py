@@ -5,24 +5,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
 from hub.crm.customer_view import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
-from hub.settings import HubSettings
 from tests.hub.batches import batch, checkout, payload
 from tests.hub.conftest import TENANT_KEY
+from tests.support.hub_auth import admin_client, hub_settings
 
 CUSTOMER = "cus-demo-01"
 PER_BATCH = 15
 
 
 def _client(sessions: sessionmaker[Session]) -> TestClient:
-    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
-    return TestClient(build_api(settings, sessions))
+    return admin_client(build_api(hub_settings(TENANT_KEY), sessions), sessions)
 
 
 def _history(ingest: IngestService, projector: ConsumerRunner) -> set[str]:

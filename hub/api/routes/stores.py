@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
-from hub.api.deps import ScopeDep, SessionDep, SettingsDep, StoreIdPath
+from hub.api.deps import GatewaysReadDep, SessionDep, SettingsDep, StoreIdPath
 from hub.api.schemas import GatewayOut, Problem
 from hub.gateways.status import GatewayHealth, store_gateways
 
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/stores", tags=["stores"], responses={503: {"model": 
     "/{store_id}/gateways", response_model=list[GatewayOut], responses={404: {"model": Problem}}
 )
 def list_gateways(
-    store_id: StoreIdPath, session: SessionDep, settings: SettingsDep, _who: ScopeDep
+    store_id: StoreIdPath, session: SessionDep, settings: SettingsDep, _who: GatewaysReadDep
 ) -> list[GatewayOut]:
     """Each gateway of the store; one silent for longer than the offline window is offline."""
     now = datetime.now(UTC)
