@@ -2,7 +2,6 @@
 real server (hub.api.server: uvicorn with the bounded h11 protocol)."""
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,11 +10,9 @@ from typing import Any
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.api import build_api
-from hub.api.server import api_server
 from tests.hub.conftest import TENANT_KEY
 from tests.support.hub_auth import hub_settings
-from tests.support.net import free_port
+from tests.support.hub_server import serving
 
 HEAD, BODY, IDLE = 0.6, 0.6, 1
 GET = b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n"
@@ -25,24 +22,13 @@ GET = b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n"
 def running(sessions: sessionmaker[Session], **limits: Any) -> Iterator[uvicorn.Server]:
     settings = hub_settings(
         TENANT_KEY,
-        api_port=free_port(),
         api_header_timeout_seconds=limits.get("head", HEAD),
         api_body_timeout_seconds=BODY,
         api_keep_alive_seconds=IDLE,
         api_max_concurrency=limits.get("concurrency", 100),
     )
-    server = api_server(build_api(settings, sessions), settings)
-    thread = threading.Thread(target=server.run, name="hub-api-limits", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
+    with serving(settings, sessions) as server:
         yield server
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _connect(server: uvicorn.Server) -> socket.socket:

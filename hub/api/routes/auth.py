@@ -15,19 +15,19 @@ from hub.auth.grants import GRANTS, allows
 from hub.auth.policy import AuthPolicy
 from hub.auth.refresh_tokens import Refused
 
-router = APIRouter(
-    prefix="/auth",
-    tags=["auth"],
-    responses={
-        400: {"model": Problem, "description": "A body that does not parse"},
-        503: {"model": Problem},
-    },
-)
+router = APIRouter(prefix="/auth", tags=["auth"], responses={503: {"model": Problem}})
 PolicyDep = Annotated[AuthPolicy, Depends(auth_policy)]
 _REFUSED: dict[int | str, dict[str, Any]] = {401: {"model": Problem}}
+_BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A body that does not parse"}
+}
 
 
-@router.post("/token", response_model=TokenOut, responses={**_REFUSED, 429: {"model": Problem}})
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={**_REFUSED, **_BAD_BODY, 429: {"model": Problem}},
+)
 def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     sessions: SessionFactoryDep,
@@ -55,7 +55,7 @@ def token(
     return _out(outcome)
 
 
-@router.post("/refresh", response_model=TokenOut, responses=_REFUSED)
+@router.post("/refresh", response_model=TokenOut, responses={**_REFUSED, **_BAD_BODY})
 def refresh(body: RefreshIn, sessions: SessionFactoryDep, policy: PolicyDep) -> TokenOut:
     """Trade a refresh token for a new pair; the one given is retired. Giving a retired
     one again revokes every token of its login (someone copied it)."""
@@ -71,7 +71,7 @@ def refresh(body: RefreshIn, sessions: SessionFactoryDep, policy: PolicyDep) -> 
     return _out(outcome)
 
 
-@router.post("/logout", status_code=204, response_class=Response)
+@router.post("/logout", status_code=204, response_class=Response, responses=_BAD_BODY)
 def logout(body: RefreshIn, sessions: SessionFactoryDep) -> Response:
     """Revoke the refresh token and every other token of its login. 204 whether or not
     the token was known; the access token dies at its expiry."""
