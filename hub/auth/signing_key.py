@@ -38,6 +38,6 @@ def load_or_create(data_dir: Path) -> str:
         else:
             with os.fdopen(fd, "w") as out:
                 out.write(secrets.token_urlsafe(48))
-            log.warning("hub auth: no auth_secret set; made a signing key in %s", path)
+            log.info("hub auth: no auth_secret set; made a signing key in %s", path)
     os.chmod(path, 0o600)
     return check_signing_key(path.read_text().strip())
