@@ -173,3 +173,19 @@ def test_a_new_password_ends_the_old_sessions(
     refresh = client.post("/auth/refresh", json={"refresh_token": old["refresh_token"]})
     assert refresh.status_code == 401
     assert log_in(client, "st-7", "another-password-42")["access_token"]
+
+
+def test_a_login_name_belongs_to_one_staff_member(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    admin = bearer(log_in(client, add_staff(sessions, "adm-4")))
+    add_staff(sessions, "st-8", "staff", store_id="store-sh-xuhui", password=None)
+    taken = {"login": "ADM-4", "password": "another-password-42"}
+    answer = client.put("/staff/st-8/login", json=taken, headers=admin)
+    assert answer.status_code == 409 and answer.json() == {"detail": "login taken: adm-4"}
+    nobody = client.put("/staff/nobody/login", json={**taken, "login": "x1"}, headers=admin)
+    assert nobody.status_code == 404
+    weak = client.put(
+        "/staff/st-8/login", json={"login": "st-8", "password": "short"}, headers=admin
+    )
+    assert weak.status_code == 422  # the schema says 10 characters at least
