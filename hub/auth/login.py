@@ -1,12 +1,12 @@
 """Staff login and token refresh: the service functions behind POST /auth/token, /refresh
-and /logout. The caller owns the transaction; failures are written too (the throttle and
-the audit log), so the caller commits whatever the outcome."""
+and /logout. `login` runs its own transactions; the others run in the caller's, which
+commits whatever the outcome (a refusal writes too: a revoked family, the audit log)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth import access_tokens, refresh_tokens, throttle
 from hub.auth.passwords import verify
@@ -38,29 +38,53 @@ def normal_login(login: str) -> str:
 
 
 def login(
-    session: Session, policy: AuthPolicy, login_name: str, password: str, now: datetime
+    sessions: sessionmaker[Session],
+    policy: AuthPolicy,
+    login_name: str,
+    password: str,
+    now: datetime,
 ) -> TokenPair | Refusal:
+    """Its own transactions: the hash is checked with no connection held (a few hundred
+    ms), so a burst of logins cannot take the pool from the rest of the API."""
     name = normal_login(login_name)[:200]
-    locked = throttle.locked_until(session, name, now)
-    if locked is not None:
-        return Refusal(locked_until=locked)
+    with sessions() as session:
+        locked = throttle.locked_until(session, name, now)
+        if locked is not None:
+            return Refusal(locked_until=locked)
+        found = session.execute(
+            select(Credential.password_hash, Staff.id, Staff.tenant_id)
+            .join(Staff, Staff.id == Credential.staff_id)
+            .where(Credential.login == name, Staff.status == STAFF_ACTIVE)
+        ).first()
+    stored_hash, staff_id, tenant_id = found if found is not None else (None, None, None)
+    checked = verify(stored_hash, password)  # a dummy hash for nobody: the same time
+    with sessions.begin() as session:
+        row = _still_active(session, staff_id, stored_hash) if checked.ok else None
+        if row is None:
+            until = throttle.record_failure(session, policy, name, tenant_id, now)
+            throttle.prune(session, policy, now)
+            return Refusal(locked_until=until)
+        credential, staff = row
+        throttle.clear(session, name)
+        if checked.new_hash is not None:  # the hasher's parameters changed since it was set
+            credential.password_hash = checked.new_hash
+        credential.last_login_at = now
+        return _pair(session, policy, staff, credential.session_epoch, now, None, now)
+
+
+def _still_active(
+    session: Session, staff_id: str | None, checked_hash: str | None
+) -> tuple[Credential, Staff] | None:
+    """The login just checked, locked, unless it left or changed password meanwhile."""
     found = session.execute(
         select(Credential, Staff)
         .join(Staff, Staff.id == Credential.staff_id)
-        .where(Credential.login == name)
+        .where(Credential.staff_id == staff_id, Staff.status == STAFF_ACTIVE)
+        .with_for_update(of=Credential)
     ).first()
-    credential, staff = found if found is not None else (None, None)
-    checked = verify(credential.password_hash if credential else None, password)
-    if credential is None or staff is None or not checked.ok or staff.status != STAFF_ACTIVE:
-        tenant_id = staff.tenant_id if staff is not None else None
-        until = throttle.record_failure(session, policy, name, tenant_id, now)
-        throttle.prune(session, policy, now)
-        return Refusal(locked_until=until)
-    throttle.clear(session, name)
-    if checked.new_hash is not None:  # the hasher's parameters changed since it was set
-        credential.password_hash = checked.new_hash
-    credential.last_login_at = now
-    return _pair(session, policy, staff, credential.session_epoch, now, None, now)
+    if found is None or found[0].password_hash != checked_hash:
+        return None
+    return found[0], found[1]
 
 
 def refresh(

@@ -25,8 +25,7 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def _login(sessions: sessionmaker[Session], name: str, password: str, now: datetime) -> object:
-    with sessions.begin() as session:
-        return auth_login.login(session, POLICY, name, password, now)
+    return auth_login.login(sessions, POLICY, name, password, now)
 
 
 def _refresh(sessions: sessionmaker[Session], token: str, now: datetime) -> object:

@@ -37,8 +37,7 @@ def token(
     for any wrong or unknown login; 429 with Retry-After while the login is locked after
     too many failures. Neither says whether the login exists."""
     now = datetime.now(UTC)
-    with sessions.begin() as session:
-        outcome = auth_login.login(session, policy, form.username, form.password, now)
+    outcome = auth_login.login(sessions, policy, form.username, form.password, now)
     if isinstance(outcome, auth_login.Refusal):
         if outcome.locked_until is not None:
             wait = max(1, int((outcome.locked_until - now).total_seconds()) + 1)
