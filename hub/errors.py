@@ -32,3 +32,8 @@ class EventRejected(RejectedError):
 
 class NotFound(HubError):
     """A requested record does not exist."""
+
+
+class Forbidden(HubError):
+    """The caller is known but their role may not do this (403; a row out of scope is
+    NotFound instead, as if it did not exist)."""

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
 from hub.api.allow_header import add_allow_handler
-from hub.api.routes import api_keys, auth, customers, health, logins, metrics, stores
+from hub.api.request_id import RequestIdMiddleware
+from hub.api.routes import api_keys, audit, auth, customers, health, logins, metrics, stores
 from hub.api.routes.health import LiveState
 from hub.api.schemas import Problem
 from hub.auth.policy import AuthPolicy
-from hub.errors import ConfigError, NotFound, StorageError
+from hub.errors import ConfigError, Forbidden, NotFound, StorageError
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,14 @@ def build_api(
     app.state.auth_policy = auth_policy(settings)
     for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
         app.include_router(module.router)
-    for module in (customers, stores):
+    for module in (customers, stores, audit):
         app.include_router(module.router, responses=_NEEDS_CREDENTIAL)
     add_allow_handler(app)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(SQLAlchemyError, _unavailable)
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 
@@ -75,6 +78,10 @@ def auth_policy(settings: HubSettings) -> AuthPolicy:
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": f"not found: {exc}"})
+
+
+async def _forbidden(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=403, content={"detail": f"forbidden: {exc}"})
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -1,9 +1,11 @@
 """Request dependencies: settings, a read session, and the caller's scope (hub/api/security.py)."""
 
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api.security import current_scope, require_admin, require_grant
@@ -47,3 +49,20 @@ ScopeDep = Annotated[Scope, Depends(current_scope)]  # any valid credential
 AdminDep = Annotated[Scope, Depends(require_admin)]  # an admin's bearer token, never a key
 CustomersReadDep = Annotated[Scope, Depends(require_grant(CUSTOMERS_READ))]
 GatewaysReadDep = Annotated[Scope, Depends(require_grant(GATEWAYS_READ))]
+
+
+_ISO_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$"
+)
+
+
+def _iso_instant(value: object) -> object:
+    # Pydantic would also take a number as Unix time; the schema says date-time, so only that.
+    if not isinstance(value, str) or not _ISO_INSTANT.match(value):
+        raise ValueError(
+            "an ISO 8601 date-time with its UTC offset, e.g. 2026-12-02T09:30:00+08:00"
+        )
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_instant)]

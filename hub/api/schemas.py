@@ -1,6 +1,7 @@
 """API response shapes, separate from the ORM models they are built from."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -131,3 +132,21 @@ class GatewayOut(_Out):
         description="dead letters not kept this UTC day: its daily byte cap was used up"
     )
     dead_letters_capped: bool = Field(description="the cap was reached today")
+
+
+class AuditEntryOut(_Out):
+    id: int
+    at: datetime
+    actor: str = Field(description='"staff:<id>", "key:<id>" or "cli:<os user>"')
+    actor_role: str
+    action: str = Field(description="create, update, delete, export, login, …")
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None = Field(description="the X-Request-ID of the request, if any")
+
+
+class AuditPage(_Out):
+    items: list[AuditEntryOut]
+    next: int | None = Field(description="pass as `before` for older entries; None: no more")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
 
+from hub.auth import audit
 from hub.auth.grants import unknown_grants
 from hub.auth.scope import Scope
 from hub.db.models import ApiKey
@@ -48,6 +49,8 @@ def create(session: Session, scope: Scope, name: str, grants: list[str], now: da
     )
     session.add(row)
     session.flush()
+    after = {"name": name, "grants": row.grants, "created_by": row.created_by}
+    audit.record(session, scope, "create", "api_key", row.id, after=after, now=now)
     return NewKey(key, row)
 
 
@@ -67,6 +70,8 @@ def revoke(session: Session, scope: Scope, key_id: str, now: datetime) -> ApiKey
         raise NotFound(f"api key {key_id}")
     if row.revoked_at is None:
         row.revoked_at = now
+        before, after = {"revoked_at": None}, {"revoked_at": now}
+        audit.record(session, scope, "revoke", "api_key", key_id, before=before, after=after)
     return row
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.auth import refresh_tokens
+from hub.auth import audit, refresh_tokens
 from hub.auth.login import normal_login
 from hub.auth.passwords import hash_password
 from hub.auth.scope import Scope
@@ -39,6 +39,7 @@ def set_password(
         raise LoginTaken("login taken", name)
     password_hash = hash_password(password)
     credential = session.get(Credential, staff_id)
+    before = None if credential is None else {"login": credential.login}
     if credential is None:
         credential = Credential(staff_id=staff_id, tenant_id=staff.tenant_id, session_epoch=0)
         session.add(credential)
@@ -46,15 +47,20 @@ def set_password(
     credential.password_hash = password_hash
     credential.password_set_at = now
     credential.session_epoch = (credential.session_epoch or 0) + 1
-    refresh_tokens.revoke_staff(session, staff_id, now)
+    ended = refresh_tokens.revoke_staff(session, staff_id, now)
     session.flush()
+    after = {"login": name, "password_set_at": now, "refresh_tokens_revoked": ended}
+    action = "create" if before is None else "update"
+    audit.record(session, scope, action, "staff_login", staff_id, before=before, after=after)
     return credential
 
 
-def end_sessions(session: Session, staff_id: str, now: datetime) -> None:
+def end_sessions(session: Session, scope: Scope, staff_id: str, now: datetime) -> None:
     """For the org side when someone leaves: refresh tokens die at once (access tokens die
     anyway, each request reads the staff row)."""
-    refresh_tokens.revoke_staff(session, staff_id, now)
+    ended = refresh_tokens.revoke_staff(session, staff_id, now)
     credential = session.get(Credential, staff_id)
     if credential is not None:
         credential.session_epoch += 1
+    after = {"refresh_tokens_revoked": ended}
+    audit.record(session, scope, "revoke", "staff_sessions", staff_id, after=after, now=now)

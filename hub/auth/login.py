@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.auth import access_tokens, refresh_tokens, throttle
+from hub.auth import access_tokens, refresh_tokens, session_audit, throttle
 from hub.auth.passwords import verify
 from hub.auth.policy import AuthPolicy
 from hub.auth.principals import scope_of
@@ -54,22 +54,26 @@ def login(
         found = session.execute(
             select(Credential.password_hash, Staff.id, Staff.tenant_id)
             .join(Staff, Staff.id == Credential.staff_id)
-            .where(Credential.login == name, Staff.status == STAFF_ACTIVE)
+            .where(Credential.login == name)
         ).first()
     stored_hash, staff_id, tenant_id = found if found is not None else (None, None, None)
     checked = verify(stored_hash, password)  # a dummy hash for nobody: the same time
     with sessions.begin() as session:
         row = _still_active(session, staff_id, stored_hash) if checked.ok else None
-        if row is None:
+        if row is None:  # wrong password, nobody, left, or the password changed meanwhile
             until = throttle.record_failure(session, policy, name, tenant_id, now)
             throttle.prune(session, policy, now)
+            if staff_id is not None:
+                session_audit.login_failed(session, staff_id, name, until, now)
             return Refusal(locked_until=until)
         credential, staff = row
         throttle.clear(session, name)
         if checked.new_hash is not None:  # the hasher's parameters changed since it was set
             credential.password_hash = checked.new_hash
         credential.last_login_at = now
-        return _pair(session, policy, staff, credential.session_epoch, now, None, now)
+        pair = _pair(session, policy, staff, credential.session_epoch, now, None, now)
+        session_audit.logged_in(session, pair.scope, now)
+        return pair
 
 
 def _still_active(
@@ -134,5 +138,6 @@ def logout(session: Session, token: str, now: datetime) -> str | None:
     row = refresh_tokens.find(session, token)
     if row is None:
         return None
-    refresh_tokens.revoke_family(session, row.family_id, now)
+    if refresh_tokens.revoke_family(session, row.family_id, now):
+        session_audit.logged_out(session, row, now)
     return row.staff_id

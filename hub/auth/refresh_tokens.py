@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
 
+from hub.auth import session_audit
 from hub.auth.policy import AuthPolicy
 from hub.db.models import RefreshToken, Staff
 
@@ -77,6 +78,7 @@ def claim(session: Session, token: str, now: datetime) -> RefreshToken | Refused
         return Refused.REVOKED
     if row.used_at is not None:
         revoke_family(session, row.family_id, now)
+        session_audit.family_revoked_on_reuse(session, row, now)
         return Refused.REUSED
     if row.expires_at <= now:
         return Refused.EXPIRED

@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 SERVER_ACCOUNT = "storepulse-pg"
 SUPERUSER = "postgres"
+# The hub itself connects as this role, no superuser: it owns the database and may create
+# roles, which the audit log's migration needs to hand its schema to an owner of its own,
+# so that the hub can append to the log and never change it (migration 0009).
+HUB_ROLE = "storepulse_hub"
 PORT = 5432  # names the socket file only: the server listens on no TCP address
 TIMEOUT_SECONDS = 60  # pg_ctl's wait for start and stop; crash recovery can take a while
 _SOCKET_PATH_MAX = 107  # sun_path on Linux, less its terminating NUL
@@ -86,13 +90,13 @@ class EmbeddedPostgres:
 
     @property
     def url(self) -> str:
-        """SQLAlchemy URL (psycopg 3) of the hub database."""
-        return self.url_of(self.database)
+        """SQLAlchemy URL (psycopg 3) of the hub database, as the hub's own role."""
+        return self.url_of(self.database, HUB_ROLE)
 
-    def url_of(self, database: str) -> str:
+    def url_of(self, database: str, role: str = SUPERUSER) -> str:
         url = URL.create(
             "postgresql+psycopg",
-            username=SUPERUSER,
+            username=role,
             port=PORT,
             database=database,
             query={"host": str(self.socket_dir)},
@@ -234,10 +238,22 @@ class EmbeddedPostgres:
     def _create_database(self) -> None:
         try:
             with psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=10) as conn:
-                query = "SELECT 1 FROM pg_database WHERE datname = %s"
-                if conn.execute(query, (self.database,)).fetchone() is None:
+                role = sql.Identifier(HUB_ROLE)
+                known = "SELECT 1 FROM pg_roles WHERE rolname = %s"
+                if conn.execute(known, (HUB_ROLE,)).fetchone() is None:
+                    conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(role))
+                query = "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s"
+                found = conn.execute(query, (self.database,)).fetchone()
+                if found is not None and found[0] != HUB_ROLE:
+                    raise EmbeddedPostgresError(
+                        f"{self.cluster_dir}: made by an older StorePulse (database owned by "
+                        f"{found[0]}, not {HUB_ROLE}); move it away and start again"
+                    )
+                if found is None:
                     conn.execute(
-                        sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database))
+                        sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                            sql.Identifier(self.database), role
+                        )
                     )
         except psycopg.Error as exc:
             raise EmbeddedPostgresError(f"creating database {self.database}: {exc}") from exc

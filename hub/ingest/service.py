@@ -19,6 +19,7 @@ from hub.db import partitions
 from hub.db.event_origin import Where
 from hub.db.events_storage import EventsLayout, detect_layout
 from hub.db.models import OUTCOME_DEAD, DeadLetter
+from hub.db.stream_writers import take_writer_lock
 from hub.errors import RejectedError, StorageError
 from hub.gateways import cache, registry
 from hub.gateways import status as gateway_status
@@ -164,6 +165,7 @@ class IngestService:
         payload: bytes,
         received_at: datetime,
     ) -> IngestOutcome:
+        take_writer_lock(session)  # before anything gives this transaction an id
         salvaged = batch if isinstance(batch, SalvagedBatch) else None
         refused = salvaged.refused if salvaged else []
         seqless = salvaged.seqless if salvaged else []

@@ -6,12 +6,13 @@ last segment it applied, and moves it in the transaction that applies the next o
 every consumer sees every committed event exactly once.
 
 Order: segments are read in (writing transaction id, segment id) order, and only below
-the snapshot's xmin, the oldest transaction still running. Every transaction below it
-has ended, so no segment can later appear behind a consumer's position: a batch that
-commits late is read late, never skipped. A gateway's batches commit in the order it
-sends them (its outbox sends the oldest unacked first), so each gateway's events reach a
-consumer in seq order; within a segment, seqs ascend. A long-running writing transaction
-holds every consumer back (their lag shows it) but loses nothing.
+the horizon of hub.db.stream_writers: the oldest transaction still able to write one.
+Every writer below it has ended, so no segment can later appear behind a consumer's
+position: a batch that commits late is read late, never skipped. A gateway's batches
+commit in the order it sends them (its outbox sends the oldest unacked first), so each
+gateway's events reach a consumer in seq order; within a segment, seqs ascend. A long
+ingest transaction holds every consumer back (their lag shows it) but loses nothing;
+other transactions on the server do not hold them back.
 
 Shards: a consumer's gateways are split over its shards by a hash of the gateway id. A
 shard is claimed with FOR UPDATE SKIP LOCKED on its cursor row, so hub processes share a
@@ -29,10 +30,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub.db.models import StreamCursor
+from hub.db.stream_writers import read_horizon
 from hub.errors import ConfigError
 
 SEGMENTS_PER_READ = 1000
-HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 IN_SHARD = "(c.shards = 1 OR mod(abs(hashtext(s.gateway_id)::bigint), c.shards) = c.shard)"
 CLAIM = text(
     "SELECT tx_id, segment_id FROM stream_cursors WHERE consumer = :consumer "
@@ -44,7 +45,7 @@ NEXT_SEGMENTS = text(
     " SELECT w.*, sum(w.last_seq - w.first_seq + 1) OVER (ORDER BY w.tx_id, w.id) AS running"
     " FROM (SELECT s.* FROM stream_segments s JOIN stream_cursors c"
     "  ON c.consumer = :consumer AND c.shard = :shard"
-    f"  WHERE (s.tx_id, s.id) > (:tx_id, :segment_id) AND s.tx_id < {HORIZON} AND {IN_SHARD}"
+    f"  WHERE (s.tx_id, s.id) > (:tx_id, :segment_id) AND s.tx_id < :horizon AND {IN_SHARD}"
     "  ORDER BY s.tx_id, s.id LIMIT :limit) AS w"
     ") AS r WHERE r.running - (r.last_seq - r.first_seq + 1) < :max_events "
     "ORDER BY r.tx_id, r.id"
@@ -161,6 +162,7 @@ def next_segments(
         "segment_id": after.segment_id,
         "limit": SEGMENTS_PER_READ,
         "max_events": max_events,
+        "horizon": read_horizon(session),  # its own statement, before the read: see there
     }
     return [Segment(*row) for row in session.execute(NEXT_SEGMENTS, params)]
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from hub.db.embedded import SERVER_ACCOUNT, EmbeddedPostgres, EmbeddedPostgresError
+from hub.db.embedded import HUB_ROLE, SERVER_ACCOUNT, EmbeddedPostgres, EmbeddedPostgresError
 from hub.db.embedded_processes import cluster_processes, wait_until_gone
 from hub.demo.logins import demo_api_key
 from hub.runtime import HubRuntime
@@ -85,14 +85,18 @@ def test_start_gives_a_postgresql_18_database_on_a_private_socket(data_dir: Path
         assert url.startswith("postgresql+psycopg://")
         assert int(str(_scalar(url, "SHOW server_version_num"))) >= 180000
         assert _scalar(url, "SELECT current_database()") == "storepulse"
-        assert _scalar(url, "SHOW data_directory") == str(server.cluster_dir)
+        admin = server.url_of("storepulse")
+        assert _scalar(admin, "SHOW data_directory") == str(server.cluster_dir)
         assert _scalar(url, "SHOW listen_addresses") == ""  # no TCP at all
+        # The hub runs as its own role, no superuser (the audit log relies on it).
+        assert _scalar(url, "SELECT current_user") == HUB_ROLE
+        assert _scalar(url, "SELECT current_setting('is_superuser')") == "off"
+        assert _scalar(admin, "SELECT current_setting('is_superuser')") == "on"
         assert (server.cluster_dir / ".s.PGSQL.5432").is_socket()
         assert stat.S_IMODE(server.cluster_dir.stat().st_mode) == 0o700
         if os.geteuid() == 0:  # PostgreSQL refuses root: its own account runs it
             owner = pwd.getpwuid(server.cluster_dir.stat().st_uid).pw_name
             assert owner == SERVER_ACCOUNT
-            assert _scalar(url, "SELECT pg_catalog.current_setting('is_superuser')") == "on"
         assert server.start() == url  # started already: the same server
     finally:
         server.stop()

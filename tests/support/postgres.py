@@ -44,3 +44,5 @@ def scratch_database(
     finally:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # The owner of its audit schema (hub migration 0009), one role per database.
+            conn.execute(f'DROP ROLE IF EXISTS "storepulse_audit_{name}"')

@@ -1,5 +1,6 @@
 """Typed ORM models of the hub. API schemas live in hub/api/schemas.py, not here."""
 
+from hub.db.models.audit import AuditEntry
 from hub.db.models.auth import ApiKey, Credential, LoginThrottle, RefreshToken
 from hub.db.models.base import Base
 from hub.db.models.crm import (
@@ -55,6 +56,7 @@ __all__ = [
     "STAFF_ACTIVE",
     "STAFF_LEFT",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "CacheVersion",
     "Credential",
