@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Request
 from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.api.security import current_scope, require_admin, require_grant
+from hub.api.security import current_scope, current_staff, require_admin, require_grant
 from hub.auth.grants import CUSTOMERS_READ, GATEWAYS_READ
 from hub.auth.scope import Scope
 from hub.settings import HubSettings
@@ -45,7 +45,10 @@ StoreIdPath = Annotated[
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
-ScopeDep = Annotated[Scope, Depends(current_scope)]  # any valid credential
+# A staff member's token: API keys reach only routes that name a grant (default deny), so a
+# route added without one never serves an integration by accident.
+ScopeDep = Annotated[Scope, Depends(current_staff)]
+CallerDep = Annotated[Scope, Depends(current_scope)]  # a staff token or any API key
 AdminDep = Annotated[Scope, Depends(require_admin)]  # an admin's bearer token, never a key
 CustomersReadDep = Annotated[Scope, Depends(require_grant(CUSTOMERS_READ))]
 GatewaysReadDep = Annotated[Scope, Depends(require_grant(GATEWAYS_READ))]

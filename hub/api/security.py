@@ -77,9 +77,10 @@ def current_scope(
 
 
 def current_staff(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Scope:
-    """A staff member's scope; API keys are refused here (they cannot manage anything)."""
+    """A staff member's scope; API keys are refused here: they reach only the routes that
+    name a grant (`require_grant`)."""
     if not token:
-        unauthorized("staff login needed")
+        unauthorized("staff login needed; API keys reach only routes that name a grant")
     return _staff(request, token)
 
 

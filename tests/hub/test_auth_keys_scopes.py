@@ -87,6 +87,19 @@ def test_only_admins_with_a_login_manage_keys(
     assert unknown.status_code == 422
 
 
+def test_a_key_reaches_only_routes_that_name_a_grant(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    admin = admin_headers(client, sessions)
+    every = ["customers:read", "customers:write", "leads:write", "stores:read", "gateways:read"]
+    key = {"X-API-Key": _key(client, admin, *every)["key"]}
+    assert client.get("/customers/cus-demo-01", headers=key).status_code == 200
+    for path in ("/audit", "/api-keys"):  # a route on plain ScopeDep: staff only
+        refused = client.get(path, headers=key)
+        assert refused.status_code == 401 and "name a grant" in refused.json()["detail"]
+    assert client.get("/audit", headers=admin).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("role", "home", "expected"),
     [

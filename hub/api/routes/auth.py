@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from hub.api.auth_schemas import MeOut, RefreshIn, TokenOut
-from hub.api.deps import ScopeDep, SessionFactoryDep
+from hub.api.deps import CallerDep, SessionFactoryDep
 from hub.api.schemas import Problem
 from hub.api.security import REALM, auth_policy
 from hub.auth import login as auth_login
@@ -80,7 +80,7 @@ def logout(body: RefreshIn, sessions: SessionFactoryDep) -> Response:
 
 
 @router.get("/me", response_model=MeOut, responses=_REFUSED)
-async def me(scope: ScopeDep) -> MeOut:
+async def me(scope: CallerDep) -> MeOut:
     """The caller as the hub sees them: tenant, role, row scopes, grants."""
     return MeOut(
         subject=scope.subject,
