@@ -23,6 +23,7 @@ def main() -> None:
         database_url=args.url,
         api_port=args.port,
         tenant_key=SecretStr("bench-tenant-key-0123456789"),
+        auth_secret=SecretStr("bench-auth-signing-key-0123456789-abcdefghij"),
     )
     engine = make_engine(settings.require_database_url())
     app = build_api(settings, make_session_factory(engine))

@@ -24,10 +24,13 @@ import httpx
 import psycopg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench.api360_data import Shape, customer_id, load
+from bench.api360_data import TENANT, Shape, customer_id, load
 from bench.api360_sql import explain, time_sql
 from bench.common import console, latency_table, percentiles_us, write_results
-from hub.db import migrate
+from hub.auth import api_keys
+from hub.auth.grants import CUSTOMERS_READ
+from hub.auth.scope import Role, Scope
+from hub.db import make_engine, make_session_factory, migrate
 from tests.support.net import free_port, wait_for_port
 from tests.support.postgres import scratch_database
 
@@ -46,6 +49,18 @@ def api_server(url: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def bench_key(url: str) -> str:
+    """An API key of the bench tenant that may read customers."""
+    engine = make_engine(url)
+    scope = Scope(tenant_id=TENANT, role=Role.ADMIN, subject="bench")
+    try:
+        with make_session_factory(engine).begin() as session:
+            made = api_keys.create(session, scope, "bench", [CUSTOMERS_READ], datetime.now(UTC))
+    finally:
+        engine.dispose()
+    return made.key
 
 
 def time_api(
@@ -89,7 +104,11 @@ def measure(url: str, shape: Shape, args: argparse.Namespace) -> dict[str, Any]:
     query = {"limit": limit}
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     results: dict[str, Any] = {}
-    with api_server(url) as base, httpx.Client(base_url=base, timeout=60) as client:
+    headers = {"X-API-Key": bench_key(url)}  # each request also looks the key up
+    with (
+        api_server(url) as base,
+        httpx.Client(base_url=base, timeout=60, headers=headers) as client,
+    ):
         warm = [f"/customers/{customer_id(rng.randrange(shape.customers))}" for _ in range(500)]
         time_api(client, warm, 200, query)
         for name, ids in work.items():

@@ -8,13 +8,17 @@ import asyncio
 import logging
 
 import uvicorn
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
 from hub.api.schemas import ConsumerRun, MqttLinkHealth
+from hub.api.server import api_server
+from hub.auth.signing_key import load_or_create
 from hub.db import make_engine, make_session_factory, migrate
 from hub.db.embedded import EmbeddedPostgres
+from hub.demo.logins import seed_logins
 from hub.demo.seed import seed_demo
 from hub.ingest.consumer import IngestConsumer
 from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest, ingest_service
@@ -55,12 +59,14 @@ class HubRuntime:
 
     async def start(self) -> None:
         await self._start_embedded()
+        self._signing_key()
         settings = self.settings
         await asyncio.to_thread(migrate, settings.require_database_url())
         self.engine = make_engine(settings.require_database_url())
         self.sessions = make_session_factory(self.engine)
         if self.seed_demo_data:
             await asyncio.to_thread(seed_demo, self.sessions, self.tenant_key)
+            await asyncio.to_thread(seed_logins, self.sessions)
         self.service = ingest_service(settings, self.sessions)
         workers = settings.ingest_workers
         # With ingest processes, this one takes status only: its stream consumers would hold
@@ -100,6 +106,12 @@ class HubRuntime:
         url = await asyncio.to_thread(self.embedded.start)
         self.settings = self.settings.model_copy(update={"database_url": url})
 
+    def _signing_key(self) -> None:
+        """Without `auth_secret`, the key kept in data_dir (made on first start)."""
+        if self.settings.auth_secret is None:
+            key = load_or_create(self.settings.data_dir)
+            self.settings = self.settings.model_copy(update={"auth_secret": SecretStr(key)})
+
     def _ingest_processes(self) -> IngestProcesses | None:
         """The processes that take event batches, when there are to be more than one."""
         count = self.settings.ingest_processes
@@ -114,10 +126,7 @@ class HubRuntime:
     async def _start_api(self) -> None:
         assert self.sessions is not None
         app = build_api(self.settings, self.sessions, self.live_state)
-        config = uvicorn.Config(
-            app, host=self.settings.api_host, port=self.settings.api_port, log_level="warning"
-        )
-        self._server = uvicorn.Server(config)
+        self._server = api_server(app, self.settings)
         self._server_task = asyncio.create_task(self._server.serve(), name="hub-api")
         while not self._server.started:
             if self._server_task.done():

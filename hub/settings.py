@@ -11,6 +11,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from hub.auth.signing_key import check_signing_key
 from hub.errors import ConfigError
 from wire.message_size import (
     CEILING_MAX_MESSAGE_BYTES,
@@ -76,6 +77,47 @@ class HubSettings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
+    api_keep_alive_seconds: int = Field(
+        default=5, ge=1, le=300, description="an idle keep-alive connection is closed after this"
+    )
+    api_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="a request's line and headers must arrive within this, from its first "
+        "byte (or the connection's opening); otherwise the connection is closed",
+    )
+    api_body_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="a request body that sends nothing for this long is cut off",
+    )
+    api_max_concurrency: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="open connections (idle keep-alive ones too) or requests in progress "
+        "beyond which the API answers 503",
+    )
+    auth_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 key for access tokens, 32+ random characters; unset: one is "
+        "made in data_dir (set it when several hubs share a database)",
+    )
+    auth_access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    auth_refresh_token_days: float = Field(
+        default=14, gt=0, le=365, description="a refresh token unused this long expires"
+    )
+    auth_session_max_days: float = Field(
+        default=30, gt=0, le=365, description="a login's refreshes end this long after it"
+    )
+    auth_login_max_failures: int = Field(
+        default=5, ge=1, le=1000, description="failed logins of one name before it is locked"
+    )
+    auth_login_lock_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, description="the lock, and the window failures count in"
+    )
     tenant_key: SecretStr = Field(description="HMAC key for identifier hashes; 16+ chars")
     clock_skew_seconds: int = Field(default=120, ge=1)
     gateway_offline_after_seconds: int = Field(default=180, ge=1)
@@ -97,6 +139,13 @@ class HubSettings(BaseSettings):
             raise ValueError("is a placeholder; set a real key")
         if len(secret) < 16:
             raise ValueError("must be at least 16 characters")
+        return value
+
+    @field_validator("auth_secret")
+    @classmethod
+    def _refuse_weak_auth_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_signing_key(value.get_secret_value())  # BadSigningKey is a ValueError
         return value
 
     def require_database_url(self) -> str:

@@ -1,21 +1,35 @@
 """The hub's web API. Built by a factory; nothing happens at import."""
 
 import logging
+from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics is read)
-from hub.api.allow import method_not_allowed
+from hub.api.allow_header import add_allow_handler
 from hub.api.request_id import RequestIdMiddleware
-from hub.api.routes import audit, customers, health, metrics, regions, staff, stores
+from hub.api.routes import (
+    api_keys,
+    audit,
+    auth,
+    customers,
+    health,
+    logins,
+    metrics,
+    regions,
+    staff,
+    stores,
+)
 from hub.api.routes.health import LiveState
+from hub.api.schemas import Problem
+from hub.auth.policy import AuthPolicy
 from hub.crm.org.errors import Duplicate, Inconsistent
-from hub.errors import Forbidden, NotFound, StorageError
+from hub.errors import ConfigError, Forbidden, NotFound, StorageError
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -39,9 +53,12 @@ def build_api(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.live = live
-    for module in (health, customers, regions, stores, staff, audit, metrics):
+    app.state.auth_policy = auth_policy(settings)
+    for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
         app.include_router(module.router)
-    app.add_exception_handler(StarletteHTTPException, method_not_allowed)
+    for module in (customers, regions, stores, staff, audit):
+        app.include_router(module.router, responses=_NEEDS_CREDENTIAL)
+    add_allow_handler(app)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Duplicate, _conflict)
     app.add_exception_handler(Inconsistent, _conflict)
@@ -50,6 +67,27 @@ def build_api(
     app.add_exception_handler(SQLAlchemyError, _unavailable)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+# Every route but /healthz, /metrics and the login ones needs a credential.
+_NEEDS_CREDENTIAL: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid bearer token or API key"},
+    403: {"model": Problem, "description": "The caller's role or key lacks the grant"},
+}
+
+
+def auth_policy(settings: HubSettings) -> AuthPolicy:
+    """The token and lockout settings; HubRuntime fills in `auth_secret` when unset."""
+    if settings.auth_secret is None:
+        raise ConfigError("auth_secret: unset (HubRuntime makes one in data_dir)")
+    return AuthPolicy(
+        signing_key=settings.auth_secret.get_secret_value(),
+        access_ttl=timedelta(minutes=settings.auth_access_token_minutes),
+        refresh_ttl=timedelta(days=settings.auth_refresh_token_days),
+        session_max=timedelta(days=settings.auth_session_max_days),
+        max_failures=settings.auth_login_max_failures,
+        lock_for=timedelta(minutes=settings.auth_login_lock_minutes),
+    )
 
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:

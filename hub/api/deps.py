@@ -1,4 +1,4 @@
-"""Request dependencies: settings, a read session, and the caller's scope (the auth seam)."""
+"""Request dependencies: settings, a read session, and the caller's scope (hub/api/security.py)."""
 
 import re
 from collections.abc import Iterator
@@ -9,12 +9,10 @@ from fastapi import Depends, Path, Request
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.auth.scope import Role, Scope
+from hub.api.security import current_scope, current_staff, require_admin, require_grant
+from hub.auth.grants import CUSTOMERS_READ, GATEWAYS_READ
+from hub.auth.scope import Scope
 from hub.settings import HubSettings
-
-# Until staff log in (issue 13 item 5) every caller is an admin of the demo tenant; routes
-# already take the caller's Scope, so login replaces `current_scope` alone.
-_ANONYMOUS = Scope(tenant_id="tenant-demo", role=Role.ADMIN, subject="anonymous")
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a sync one in its thread pool,
@@ -44,10 +42,6 @@ async def get_session_factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-async def current_scope() -> Scope:
-    return _ANONYMOUS
-
-
 # A path id names a record: at most 64 characters (String(64) columns) and no control
 # characters (PostgreSQL refuses a NUL in text, which made the lookup a 500).
 _ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
@@ -67,7 +61,13 @@ SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
-ScopeDep = Annotated[Scope, Depends(current_scope)]
+# A staff member's token: API keys reach only routes that name a grant (default deny), so a
+# route added without one never serves an integration by accident.
+ScopeDep = Annotated[Scope, Depends(current_staff)]
+CallerDep = Annotated[Scope, Depends(current_scope)]  # a staff token or any API key
+AdminDep = Annotated[Scope, Depends(require_admin)]  # an admin's bearer token, never a key
+CustomersReadDep = Annotated[Scope, Depends(require_grant(CUSTOMERS_READ))]
+GatewaysReadDep = Annotated[Scope, Depends(require_grant(GATEWAYS_READ))]
 
 
 _ISO_INSTANT = re.compile(

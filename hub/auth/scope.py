@@ -18,6 +18,7 @@ class Role(StrEnum):
     STORE_MANAGER = "store_manager"  # their store
     STAFF = "staff"  # their own customers and their store's
     FIELD_ENGINEER = "field_engineer"  # gateways and stores, never customer data
+    INTEGRATION = "integration"  # an API key: only its grants (hub/auth/grants.py)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Scope:
 
     @property
     def sees_customers(self) -> bool:
+        if self.role is Role.INTEGRATION:
+            return "customers:read" in self.api_scopes
         return self.role is not Role.FIELD_ENGINEER
 
     @property

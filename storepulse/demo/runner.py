@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from edge.gateway import Gateway
+from hub.demo.logins import DEMO_PASSWORD, DemoLogin, demo_api_key, demo_logins
 from hub.ingest.batch_outcome import IngestOutcome
 from hub.runtime import HubRuntime
 from storepulse.demo.broker import start_amqtt
@@ -60,6 +61,12 @@ async def _start_pcscd(workdir: Path) -> Pcscd | None:
         return None
 
 
+def _say_logins(logins: list[DemoLogin]) -> None:
+    """Who can log in (Authorize in /docs, or POST /auth/token), all with DEMO_PASSWORD."""
+    names = ", ".join(f"{d.login} ({d.role})" for d in logins) or "none"
+    say(f"logins      password {DEMO_PASSWORD!r} for each of: {names}")
+
+
 async def _demo(workdir: Path, check: bool) -> int:
     tenant_key = secrets.token_urlsafe(24)
     broker_port = free_port()
@@ -96,7 +103,9 @@ async def _demo(workdir: Path, check: bool) -> int:
         gateway.pipeline.on_event = lambda event: say(_describe(event))
 
         hub_url = f"http://127.0.0.1:{hub.api_port}"
-        scenario = Scenario(rig, gateway, hub_url, say, pcscd=pcscd)
+        assert hub.sessions is not None
+        key = await asyncio.to_thread(demo_api_key, hub.sessions)
+        scenario = Scenario(rig, gateway, hub_url, say, pcscd=pcscd, hub_headers={"X-API-Key": key})
         await scenario.start()
         stack.push_async_callback(scenario.stop)
         code = await pairing_code(gateway, "demo browser")
@@ -105,6 +114,7 @@ async def _demo(workdir: Path, check: bool) -> int:
             f"pair the browser with code {code.shown}, valid 10 minutes)"
         )
         say(f"hub API     {hub_url}/docs   e.g. {hub_url}/customers/cus-demo-01")
+        _say_logins(await asyncio.to_thread(demo_logins, hub.sessions))
         say(f"broker      amqtt on 127.0.0.1:{broker_port}; data in {workdir}")
         say(f"database    embedded PostgreSQL 18 in {workdir / 'hub' / 'postgres'}")
         try:

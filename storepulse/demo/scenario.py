@@ -95,8 +95,10 @@ class Scenario:
         say: Say,
         timeout: float = 30.0,
         pcscd: Pcscd | None = None,  # where the ID card is inserted; None: no pcscd
+        hub_headers: dict[str, str] | None = None,  # a credential for the hub API
     ) -> None:
         self.rig = rig
+        self.hub_headers = hub_headers or {}
         self.pcscd = pcscd
         self.gateway = gateway
         self.hub_api = hub_api.rstrip("/")
@@ -170,7 +172,9 @@ class Scenario:
     async def _hub_purchase(self, receipt: str) -> dict[str, Any]:
         """The purchase as the hub's API shows it, or {} while it is not there yet."""
         async with httpx.AsyncClient(timeout=5.0) as client:
-            response = await client.get(f"{self.hub_api}/customers/cus-demo-01")
+            response = await client.get(
+                f"{self.hub_api}/customers/cus-demo-01", headers=self.hub_headers
+            )
         if response.status_code != 200:
             return {}
         purchases = response.json().get("purchases", [])

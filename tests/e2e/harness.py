@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from edge.gateway import Gateway
 from hub.db.models import RawEvent
+from hub.demo.logins import demo_api_key
 from hub.runtime import HubRuntime
 from storepulse.demo.rig import StoreRig, local_hub_settings
 from storepulse.demo.scenario import Scenario
@@ -43,7 +44,13 @@ class System:
                 path.unlink()
         self.gateway = self.rig.gateway()
         await self.gateway.start()
-        self.scenario = Scenario(self.rig, self.gateway, self.scenario.hub_api, lambda _: None)
+        self.scenario = Scenario(
+            self.rig,
+            self.gateway,
+            self.scenario.hub_api,
+            lambda _: None,
+            hub_headers=self.scenario.hub_headers,
+        )
         await self.scenario.start()
 
     def hub_event_count(self) -> int:
@@ -64,7 +71,11 @@ async def running_system(
     rig.start_devices()
     gateway = rig.gateway()
     await gateway.start()
-    scenario = Scenario(rig, gateway, f"http://127.0.0.1:{hub.api_port}", lambda _: None)
+    assert hub.sessions is not None
+    headers = {"X-API-Key": demo_api_key(hub.sessions)}
+    scenario = Scenario(
+        rig, gateway, f"http://127.0.0.1:{hub.api_port}", lambda _: None, hub_headers=headers
+    )
     await scenario.start()
     system = System(hub, rig, gateway, scenario)
     try:

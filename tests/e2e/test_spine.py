@@ -58,7 +58,10 @@ def test_tap_prompts_and_checkout_reaches_the_customer_360(
 
             async with httpx.AsyncClient() as client:
                 gateways = (
-                    await client.get(f"{steps.hub_api}/stores/store-sh-xuhui/gateways")
+                    await client.get(
+                        f"{steps.hub_api}/stores/store-sh-xuhui/gateways",
+                        headers=steps.hub_headers,
+                    )
                 ).json()
             mine = next(g for g in gateways if g["id"] == "gw-demo-1")
             assert mine["online"] is True

@@ -1,29 +1,37 @@
-"""Callers of the hub API in tests: a TestClient acting as one scope.
+"""Callers of the hub API in tests, as one role: a staff member with a login, logged in for
+real (POST /auth/token; no dependency overrides). `CallerSpec` says who."""
 
-Until staff log in (issue 13 item 5) the API's `current_scope` is a placeholder; a test
-that needs a role other than admin sets it here, in one place, so that switching these
-tests to a real login changes this module only."""
+from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
-from hub.api.deps import current_scope
-from hub.auth.scope import Role, Scope
-from hub.settings import HubSettings
 from tests.hub.conftest import TENANT_KEY
-
-XUHUI_CLERK = Scope(
-    "tenant-demo", Role.STAFF, "staff:st-xc", "st-xc", store_ids=frozenset({"store-sh-xuhui"})
-)
+from tests.support.hub_auth import TENANT, add_staff, bearer, hub_settings, log_in
 
 
-def client_as(sessions: sessionmaker[Session], scope: Scope) -> TestClient:
-    app = build_api(HubSettings(tenant_key=SecretStr(TENANT_KEY.decode())), sessions)
+@dataclass(frozen=True)
+class CallerSpec:
+    login: str  # also the staff id
+    role: str
+    store_id: str | None = None
+    region_id: str | None = None
+    tenant: str = TENANT
 
-    async def caller() -> Scope:
-        return scope
 
-    app.dependency_overrides[current_scope] = caller
-    return TestClient(app)
+XUHUI_CLERK = CallerSpec("st-xc", "staff", store_id="store-sh-xuhui")
+
+
+def client_as(sessions: sessionmaker[Session], who: CallerSpec) -> TestClient:
+    add_staff(
+        sessions,
+        who.login,
+        who.role,
+        store_id=who.store_id,
+        region_id=who.region_id,
+        tenant=who.tenant,
+    )
+    client = TestClient(build_api(hub_settings(TENANT_KEY), sessions))
+    client.headers.update(bearer(log_in(client, who.login)))
+    return client

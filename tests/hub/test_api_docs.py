@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 import uvicorn
-from pydantic import SecretStr
 
 from hub.api import build_api
 from hub.db import make_engine, make_session_factory
-from hub.settings import HubSettings
 from tests.support.artefacts import artefact_path
 from tests.support.browser import chromium_page
+from tests.support.hub_auth import hub_settings
 from tests.support.net import free_port
 
 
@@ -22,7 +21,7 @@ from tests.support.net import free_port
 def hub_api(pg_url: str) -> Iterator[str]:
     """The hub's API under a real uvicorn on a free loopback port (the docs need no tables)."""
     engine = make_engine(pg_url)
-    settings = HubSettings(tenant_key=SecretStr("docs-test-tenant-key-0123456789"))
+    settings = hub_settings(b"docs-test-tenant-key-0123456789")
     app = build_api(settings, make_session_factory(engine))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,8 +19,8 @@ from hub.db import make_engine, make_session_factory, migrate
 from hub.db.models import Tenant
 from hub.demo.seed import SeedResult
 from hub.errors import Forbidden
-from hub.settings import HubSettings
 from tests.hub.conftest import TENANT_KEY
+from tests.support.hub_auth import admin_client, hub_settings
 
 ADMIN = Scope(tenant_id="tenant-demo", role=Role.ADMIN, subject="staff:st-admin")
 CLERK = Scope(tenant_id="tenant-demo", role=Role.STAFF, subject="staff:st-clerk")
@@ -162,8 +160,7 @@ def test_the_api_pages_entries_newest_first_and_echoes_the_request_id(
         for n in range(5):
             audit.record(session, ADMIN, "update", "widget", f"widget-{n}")
         audit.record(session, CLERK, "export", "customers", "region-east")
-    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
-    with TestClient(build_api(settings, sessions)) as client:
+    with admin_client(build_api(hub_settings(TENANT_KEY), sessions), sessions) as client:
         first = client.get(
             "/audit",
             params={"entity": "widget", "limit": 3},

@@ -6,8 +6,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,8 +15,8 @@ from hub.db.models import DeadLetter
 from hub.demo.seed import SeedResult
 from hub.ingest.dead_letters import DeadLetterPolicy
 from hub.ingest.service import DEAD_LETTER_PAYLOAD_BYTES, IngestService
-from hub.settings import HubSettings
 from tests.hub.conftest import SKEW_LIMIT, TENANT_KEY
+from tests.support.hub_auth import admin_client, hub_settings
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 CAP = 256 * 1024
@@ -55,8 +53,7 @@ def _dropped_ticks() -> float:
 
 
 def _gateway(sessions: sessionmaker[Session], gateway_id: str) -> dict[str, object]:
-    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
-    with TestClient(build_api(settings, sessions)) as client:
+    with admin_client(build_api(hub_settings(TENANT_KEY), sessions), sessions) as client:
         listed = client.get("/stores/store-sh-xuhui/gateways").json()
     [gateway] = [g for g in listed if g["id"] == gateway_id]
     return gateway

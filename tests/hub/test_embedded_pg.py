@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from hub.db.embedded import HUB_ROLE, SERVER_ACCOUNT, EmbeddedPostgres, EmbeddedPostgresError
 from hub.db.embedded_processes import cluster_processes, wait_until_gone
+from hub.demo.logins import demo_api_key
 from hub.runtime import HubRuntime
 from storepulse.demo.rig import local_hub_settings
 from tests.support.embedded_pg import private_data_dir
@@ -213,7 +214,11 @@ def test_a_hub_without_a_database_url_runs_on_its_embedded_server(
             await hub.start()
             assert hub.embedded is not None and hub.settings.database_url == hub.embedded.url
             api = f"http://127.0.0.1:{hub.api_port}"
-            response = await asyncio.to_thread(httpx.get, f"{api}/customers/cus-demo-01")
+            assert hub.sessions is not None
+            headers = {"X-API-Key": demo_api_key(hub.sessions)}
+            response = await asyncio.to_thread(
+                httpx.get, f"{api}/customers/cus-demo-01", headers=headers
+            )
             assert response.status_code == 200
             assert response.json()["profile"]["id"] == "cus-demo-01"  # seeded there
         finally:

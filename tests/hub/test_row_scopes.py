@@ -11,10 +11,11 @@ from hub.auth.scope import Role, Scope
 from hub.crm.customer_shown import show
 from hub.crm.customer_view import customer_360, purchases_page, scoped_customer
 from hub.crm.tags import is_health_tag
-from hub.db.models import Customer, Purchase, Staff, Tenant, Touchpoint
+from hub.db.models import Customer, Purchase, Tenant, Touchpoint
 from hub.demo.seed import SeedResult
 from hub.errors import Forbidden, NotFound
-from tests.hub.callers import client_as
+from tests.hub.callers import CallerSpec, client_as
+from tests.support.hub_auth import add_staff
 
 XUHUI, JINGAN = "store-sh-xuhui", "store-sh-jingan"
 T = "tenant-demo"
@@ -38,18 +39,8 @@ def chain(sessions: sessionmaker[Session], seeded: SeedResult) -> sessionmaker[S
     now = datetime.now(UTC)
     with sessions.begin() as session:
         session.add(Tenant(id="tenant-other", name="Other", created_at=now))
-        session.add(
-            Staff(
-                id="st-xc",
-                tenant_id=T,
-                code="X01",
-                name="徐店员",
-                role="staff",
-                home_store_id=XUHUI,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    add_staff(sessions, "st-xc", "staff", store_id=XUHUI)
+    with sessions.begin() as session:
         session.get_one(Customer, "cus-demo-11").owner_staff_id = "st-xc"  # Jing'an's, theirs
         # cus-demo-01 (Xuhui) once came to Jing'an, for advice:
         session.add(
@@ -162,14 +153,14 @@ def test_each_role_is_shown_what_the_table_says(chain: sessionmaker[Session]) ->
 
 
 def test_a_store_out_of_scope_is_not_found_through_the_api(chain: sessionmaker[Session]) -> None:
-    with client_as(chain, JINGAN_MANAGER) as client:
+    with client_as(chain, CallerSpec("st-jm", "store_manager", store_id=JINGAN)) as client:
         assert client.get(f"/stores/{JINGAN}/gateways").json()[0]["id"] == "gw-demo-2"
         assert client.get(f"/stores/{XUHUI}/gateways").status_code == 404
         assert client.get("/customers/cus-demo-02").status_code == 404
         assert client.get("/customers/cus-demo-01").status_code == 200
-    with client_as(chain, OTHER_TENANT_ADMIN) as client:
+    with client_as(chain, CallerSpec("st-oa", "admin", tenant="tenant-other")) as client:
         assert client.get(f"/stores/{JINGAN}/gateways").status_code == 404
-    with client_as(chain, ENGINEER) as client:
+    with client_as(chain, CallerSpec("st-fe", "field_engineer", region_id="region-east")) as client:
         assert client.get("/customers/cus-demo-01").status_code == 403
         assert client.get("/customers/cus-demo-01/purchases").status_code == 403
 

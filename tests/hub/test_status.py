@@ -4,15 +4,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
 from hub.db.models import DeadLetter
 from hub.ingest.service import IngestService
-from hub.settings import HubSettings
 from tests.hub.conftest import TENANT_KEY
+from tests.support.hub_auth import admin_client, hub_settings
 from wire.codec import encode
 from wire.messages import GatewayStatus
 
@@ -33,10 +32,8 @@ def _status(
 
 
 def _client(sessions: sessionmaker[Session]) -> TestClient:
-    settings = HubSettings(
-        tenant_key=SecretStr(TENANT_KEY.decode()), gateway_offline_after_seconds=300
-    )
-    return TestClient(build_api(settings, sessions))
+    settings = hub_settings(TENANT_KEY, gateway_offline_after_seconds=300)
+    return admin_client(build_api(settings, sessions), sessions)
 
 
 def test_status_updates_gateway_list_with_skew_flag(

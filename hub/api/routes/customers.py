@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import CustomerIdPath, ScopeDep, SessionFactoryDep
+from hub.api.deps import CustomerIdPath, CustomersReadDep, SessionFactoryDep
 from hub.api.schemas import (
     Customer360,
     CustomerProfile,
@@ -71,7 +71,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 async def get_customer(
     customer_id: CustomerIdPath,
     sessions: SessionFactoryDep,
-    scope: ScopeDep,
+    scope: CustomersReadDep,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Response:
     """The 360 view: profile, identities (masked), the newest `limit` purchases with items
@@ -89,7 +89,7 @@ async def get_customer(
 async def list_purchases(
     customer_id: CustomerIdPath,
     sessions: SessionFactoryDep,
-    scope: ScopeDep,
+    scope: CustomersReadDep,
     limit: Limit = DEFAULT_LIMIT,
     before: Before = None,
 ) -> Response:
@@ -109,7 +109,7 @@ async def list_purchases(
 async def list_touchpoints(
     customer_id: CustomerIdPath,
     sessions: SessionFactoryDep,
-    scope: ScopeDep,
+    scope: CustomersReadDep,
     limit: Limit = DEFAULT_LIMIT,
     before: Before = None,
 ) -> Response:

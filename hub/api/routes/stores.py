@@ -5,7 +5,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from hub.api.deps import ScopeDep, SessionDep, SettingsDep, StoreIdPath, WriteSessionDep
+from hub.api.deps import (
+    GatewaysReadDep,
+    ScopeDep,
+    SessionDep,
+    SettingsDep,
+    StoreIdPath,
+    WriteSessionDep,
+)
 from hub.api.org_schemas import StoreOut, StorePage
 from hub.api.routes.org_params import (
     DEFAULT_LIMIT,
@@ -65,7 +72,7 @@ def update_store(
 
 @router.get("/{store_id}/gateways", response_model=list[GatewayOut], responses=READ_ERRORS)
 def list_gateways(
-    store_id: StoreIdPath, session: SessionDep, settings: SettingsDep, scope: ScopeDep
+    store_id: StoreIdPath, session: SessionDep, settings: SettingsDep, scope: GatewaysReadDep
 ) -> list[GatewayOut]:
     """Each gateway of the store; one silent for longer than the offline window is offline.
     A store out of the caller's scope is 404."""

@@ -1,6 +1,7 @@
 """Typed ORM models of the hub. API schemas live in hub/api/schemas.py, not here."""
 
 from hub.db.models.audit import AuditEntry
+from hub.db.models.auth import ApiKey, Credential, LoginThrottle, RefreshToken
 from hub.db.models.base import Base
 from hub.db.models.crm import (
     MEMBER,
@@ -54,18 +55,22 @@ __all__ = [
     "ROLE_STORE_MANAGER",
     "STAFF_ACTIVE",
     "STAFF_LEFT",
+    "ApiKey",
     "AuditEntry",
     "Base",
     "CacheVersion",
+    "Credential",
     "Customer",
     "DeadLetter",
     "DeadLetterDay",
     "EventKey",
     "Gateway",
     "Identity",
+    "LoginThrottle",
     "Purchase",
     "PurchaseItem",
     "RawEvent",
+    "RefreshToken",
     "Region",
     "Staff",
     "Store",

@@ -4,7 +4,7 @@ chunks every round). Chunks already compressed the old way are decompressed and 
 again. A no-op on plain PostgreSQL (hub/db/timescale_compression.py).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from hub.db import timescale_compression
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
