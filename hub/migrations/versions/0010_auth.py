@@ -1,4 +1,4 @@
-"""Authentication: staff logins (argon2 hashes), failed-login counters, refresh token
+"""Authentication: staff logins (argon2 hashes), login lockout counters, refresh token
 families and API keys (sha256 of 256-bit random secrets).
 
 Revision ID: 0010
