@@ -1,4 +1,5 @@
-"""The database of one-off admin commands (`storepulse hub api-key …`, `hub login set`):
+"""The database of one-off admin commands (`storepulse hub api-key …`, `hub login set`,
+`hub org …`, `hub migrate`):
 the configured URL, or the embedded server in data_dir, started for the command (it
 cannot be while a hub runs on it: one server per data directory, so use the API then)."""
 
@@ -13,19 +14,28 @@ from hub.settings import HubSettings
 
 
 @contextmanager
-def admin_sessions(settings: HubSettings) -> Iterator[sessionmaker[Session]]:
-    server = None
-    url = settings.database_url
-    if url is None:
-        server = EmbeddedPostgres(settings.data_dir)
-        url = server.start()
+def hub_database(settings: HubSettings) -> Iterator[str]:
+    """The URL of the hub's database for one command: the configured one, or the embedded
+    server in data_dir, started for the command and stopped after it (refused while a hub
+    runs on that data directory)."""
+    if settings.database_url is not None:
+        yield settings.database_url
+        return
+    server = EmbeddedPostgres(settings.data_dir)
     try:
-        migrate(url)  # a command may come before the first `hub serve`
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@contextmanager
+def admin_sessions(settings: HubSettings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the hub database, migrated first: a command may come before the first
+    `hub serve`."""
+    with hub_database(settings) as url:
+        migrate(url)
         engine = make_engine(url)
         try:
             yield make_session_factory(engine)
         finally:
             engine.dispose()
-    finally:
-        if server is not None:
-            server.stop()

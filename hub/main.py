@@ -3,12 +3,10 @@
 import asyncio
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from hub.admin_db import hub_database
 from hub.db import migrate as migrate_db
-from hub.db.embedded import EmbeddedPostgres
 from hub.errors import ConfigError
 from hub.ingest.processes import Initializer
 from hub.runtime import HubRuntime
@@ -21,21 +19,6 @@ def _settings(config: Path | None) -> HubSettings | None:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return None
-
-
-@contextmanager
-def hub_database(settings: HubSettings) -> Iterator[str]:
-    """The URL of the hub's database for one command: the configured one, or the embedded
-    server in data_dir, started for the command and stopped after it (refused while a hub
-    runs on that data directory)."""
-    if settings.database_url is not None:
-        yield settings.database_url
-        return
-    server = EmbeddedPostgres(settings.data_dir)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 def migrate(config: Path | None) -> int:

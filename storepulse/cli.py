@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from storepulse.org_cli import register as register_org_commands
 from storepulse.hub_auth_cli import api_key_app, login_app
+from storepulse.org_cli import register as register_org_commands
 from storepulse.provisioning.cli import broker_app
 from storepulse.store_devices_cli import register as register_device_commands
 

@@ -55,9 +55,8 @@ def cli_scope(tenant_id: str) -> "Scope":
 
 @contextmanager
 def _sessions(config: Path | None) -> Iterator[Any]:
-    from hub.db import make_engine, make_session_factory
+    from hub.admin_db import admin_sessions
     from hub.errors import ConfigError, StorageError
-    from hub.main import hub_database
     from hub.settings import load_settings
 
     try:
@@ -65,12 +64,8 @@ def _sessions(config: Path | None) -> Iterator[Any]:
     except ConfigError as exc:
         raise fail(str(exc), 2) from exc
     try:
-        with hub_database(settings) as url:
-            engine = make_engine(url)
-            try:
-                yield make_session_factory(engine)
-            finally:
-                engine.dispose()
+        with admin_sessions(settings) as sessions:
+            yield sessions
     except StorageError as exc:
         raise fail(f"the hub database: {exc}", 3) from exc
 
