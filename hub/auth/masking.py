@@ -63,6 +63,8 @@ SHOWN: dict[Role, Shown] = {
     Role.REGIONAL_MANAGER: Shown("family name", "masked", "masked", False, False),
     Role.STORE_MANAGER: Shown("full", "full", "masked", health_tags=True, items=True),
     Role.STAFF: Shown("full", "full", "masked", health_tags=True, items=True),
+    # An API key with `customers:read` (a sync, a report): the least that identifies.
+    Role.INTEGRATION: Shown("family name", "masked", "masked", False, False),
 }
 # Role.FIELD_ENGINEER is shown no customer at all (403 on every customer route).
 

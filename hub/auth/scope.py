@@ -21,6 +21,9 @@ class Role(StrEnum):
     INTEGRATION = "integration"  # an API key: only its grants (hub/auth/grants.py)
 
 
+STAFF_ROLES = frozenset(r for r in Role if r is not Role.INTEGRATION)  # people's roles
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one caller may reach. `store_ids` None means every store of the tenant;

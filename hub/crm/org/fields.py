@@ -20,6 +20,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from hub.auth.scope import STAFF_ROLES, Role
+
 # Ids of regions and stores: the names gateways and configs use, e.g. "store-sh-xuhui".
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
@@ -98,3 +100,17 @@ class Coordinates(BaseModel):
     # Strict: a JSON true is not the number 1.
     latitude: StrictFloat = Field(ge=-90, le=90, examples=[31.1955])
     longitude: StrictFloat = Field(ge=-180, le=180, examples=[121.4387])
+
+
+def _staff_role(role: Role) -> Role:
+    if role not in STAFF_ROLES:
+        raise ValueError(f"not a role of staff: {role.value}")
+    return role
+
+
+# A person's role: every Role but `integration`, which only API keys have.
+StaffRole = Annotated[
+    Role,
+    AfterValidator(_staff_role),
+    WithJsonSchema({"type": "string", "enum": sorted(r.value for r in STAFF_ROLES)}),
+]

@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from hub.auth.scope import Role
 from hub.crm.org.fields import (
     Address,
     City,
@@ -18,6 +17,7 @@ from hub.crm.org.fields import (
     RecordId,
     Skills,
     StaffCode,
+    StaffRole,
     TimeZoneName,
 )
 from hub.crm.org.hours import OpeningHours
@@ -92,7 +92,7 @@ class StoreChanges(_Changes):
 class StaffDraft(_Input):
     code: StaffCode = Field(description="what tills send as staff_id; unique in the tenant")
     name: Name
-    role: Role
+    role: StaffRole
     home_store_id: RecordId | None = Field(default=None, examples=["store-sh-xuhui"])
     region_id: RecordId | None = Field(
         default=None,
@@ -109,7 +109,7 @@ class StaffChanges(_Changes):
     _required = ("code", "name", "role", "skills")
     code: SkipJsonSchema[None] | StaffCode = None
     name: SkipJsonSchema[None] | Name = None
-    role: SkipJsonSchema[None] | Role = None
+    role: SkipJsonSchema[None] | StaffRole = None
     home_store_id: RecordId | None = Field(default=None, examples=["store-sh-xuhui"])
     region_id: RecordId | None = Field(default=None, examples=["region-sh"])
     skills: SkipJsonSchema[None] | Skills = None
