@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.auth.scope import Role, Scope
-from hub.crm.org import regions, staff, stores
 from hub.crm.org.fields import Coordinates
 from hub.crm.org.inputs import RegionDraft, StaffDraft, StoreDraft
+from hub.crm.org.places import apply_place
 from hub.db.models import (
+    STAFF_ACTIVE,
     Customer,
     Gateway,
     Identity,
@@ -24,6 +25,8 @@ from hub.db.models import (
 from hub.demo import data as demo
 from hub.gateways import registry
 from wire.identity import IdentifierKind, keyed_hash
+
+R = TypeVar("R", Region, Store)
 
 
 @dataclass(frozen=True)
@@ -52,30 +55,36 @@ def seed_demo(
 
 
 SELLER = ("S01", "stf-demo-sm-xuhui")  # who rang up the seeded purchases: code, staff id
-SEEDER = Scope(tenant_id=demo.TENANT[0], role=Role.ADMIN, subject="seed:demo")
+STORE_REGION = {s.id: s.region for s in demo.STORES}
 
 
 def _org(session: Session, now: datetime) -> None:
-    """The tenant, its regions, stores and staff through the organisation's own functions
-    (so the data passes their checks and is audited), each only if it is not there."""
+    """The tenant, its regions, stores and staff, each only if it is not there. The data
+    passes the organisation's input models (the checks the API and CLI make); it is
+    written directly, not through the audited functions: demo data is nobody's change."""
     tenant_id, tenant_name = demo.TENANT
     if session.get(Tenant, tenant_id) is None:
         session.add(Tenant(id=tenant_id, name=tenant_name, created_at=now))
-        session.flush()
     for region_id, name, address, (lat, lon) in demo.REGIONS:
         if session.get(Region, region_id) is None:
             point = Coordinates(latitude=lat, longitude=lon)
             draft = RegionDraft(id=region_id, name=name, address=address, coordinates=point)
-            regions.create_region(session=session, scope=SEEDER, draft=draft)
+            session.add(_placed(Region(id=region_id, tenant_id=tenant_id), draft))
     for s in demo.STORES:
         if session.get(Store, s.id) is None:
-            stores.create_store(session=session, scope=SEEDER, draft=_store(s))
+            session.add(_placed(Store(id=s.id, tenant_id=tenant_id), _store(s)))
     for p in demo.STAFF:
         if session.get(Staff, p.id) is None:
-            staff.create_staff(session=session, scope=SEEDER, draft=_staff(p), staff_id=p.id)
+            session.add(_person(p, now))
+    session.flush()
     for gateway_id, store_id in demo.GATEWAYS:
         if session.get(Gateway, gateway_id) is None:
             registry.register_gateway(session, gateway_id, store_id, now)
+
+
+def _placed(record: R, draft: RegionDraft | StoreDraft) -> R:
+    apply_place(record, {k: v for k, v in dict(draft).items() if k != "id"})
+    return record
 
 
 def _store(s: demo.DemoStore) -> StoreDraft:
@@ -93,12 +102,16 @@ def _store(s: demo.DemoStore) -> StoreDraft:
     )
 
 
-def _staff(p: demo.DemoStaff) -> StaffDraft:
-    return StaffDraft.model_validate(
+def _person(p: demo.DemoStaff, now: datetime) -> Staff:
+    draft = StaffDraft.model_validate(
         {"code": p.code, "name": p.name, "role": p.role, "home_store_id": p.store,
-         "region_id": p.region, "skills": list(p.skills), "phone": p.phone,
-         "email": f"{p.code.lower()}@kangtai.example.com", "on_shift": p.store is not None}
+         "region_id": p.region or STORE_REGION.get(p.store or ""), "skills": list(p.skills),
+         "phone": p.phone, "email": f"{p.code.lower()}@kangtai.example.com",
+         "on_shift": p.store is not None}
     )  # fmt: skip
+    fields = {k: v for k, v in dict(draft).items() if k != "role"}
+    return Staff(id=p.id, tenant_id=demo.TENANT[0], role=draft.role.value, status=STAFF_ACTIVE,
+                 created_at=now, updated_at=now, **fields)  # fmt: skip
 
 
 def _identities(tenant_key: bytes, c: demo.DemoCustomer) -> list[tuple[IdentifierKind, str]]:

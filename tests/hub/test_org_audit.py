@@ -24,9 +24,8 @@ from tests.hub.org_scopes import ADMIN, STAFF_XUHUI
 
 
 def _entries(sessions: sessionmaker[Session]) -> list[AuditEntry]:
-    with sessions() as s:  # the seed's entries are by seed:demo
-        stmt = select(AuditEntry).where(AuditEntry.actor != "seed:demo").order_by(AuditEntry.id)
-        return list(s.scalars(stmt))
+    with sessions() as s:
+        return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
 
 
 def _client(sessions: sessionmaker[Session], scope: Scope) -> TestClient:
@@ -99,13 +98,7 @@ def test_cli_writes_are_audited_as_the_os_user(
     assert entry.request_id is None
 
 
-def test_the_seed_is_audited_once(sessions: sessionmaker[Session], seeded: SeedResult) -> None:
-    from hub.demo.seed import seed_demo
-
-    seed_demo(sessions, TENANT_KEY)  # again: nothing new, no new entries
+def test_the_seed_leaves_no_entries(sessions: sessionmaker[Session], seeded: SeedResult) -> None:
+    """Demo data is nobody's change (hub/demo/seed.py)."""
     with sessions() as s:
-        seeded_entries = s.scalars(
-            select(AuditEntry.entity).where(AuditEntry.actor == "seed:demo")
-        ).all()
-    assert sorted(set(seeded_entries)) == ["region", "staff", "store"]
-    assert len(seeded_entries) == 2 + 4 + 12
+        assert s.scalars(select(AuditEntry)).all() == []

@@ -33,7 +33,8 @@ def _no_null_default(schema: dict[str, Any]) -> None:
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Python's regex engine: the e-mail pattern needs a look-ahead (fields.Email).
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
 
 
 class _Changes(_Input):
