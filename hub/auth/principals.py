@@ -4,7 +4,6 @@ request: a staff member who leaves, changes role or moves store is seen at once.
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.auth.grants import CUSTOMERS_READ
 from hub.auth.scope import Role, Scope
 from hub.db.models import STAFF_ACTIVE, ApiKey, Credential, Staff, Store
 
@@ -34,9 +33,11 @@ def scope_of(session: Session, staff: Staff) -> Scope:
         frozenset({staff.region_id}) if staff.region_id else frozenset()
     )
     store_ids: frozenset[str] | None
-    if role is Role.ADMIN:
+    if role is Role.ADMIN or (role is Role.FIELD_ENGINEER and not staff.region_id):
         region_ids, store_ids = None, None  # every store of the tenant
-    elif role is Role.REGIONAL_MANAGER:
+    elif role in (Role.REGIONAL_MANAGER, Role.FIELD_ENGINEER):
+        # Their regions' stores. A field engineer sees their gateways and stores, never a
+        # customer: the role refuses that (hub.auth.masking.shown_to), not the store list.
         store_ids = frozenset(
             session.scalars(
                 select(Store.id).where(
@@ -45,8 +46,6 @@ def scope_of(session: Session, staff: Staff) -> Scope:
                 )
             )
         )
-    elif role is Role.FIELD_ENGINEER:
-        store_ids = frozenset()  # no customer rows; gateways and stores are theirs to see
     else:  # store manager, staff: their home store
         store_ids = frozenset({staff.home_store_id}) if staff.home_store_id else frozenset()
     return Scope(
@@ -60,14 +59,15 @@ def scope_of(session: Session, staff: Staff) -> Scope:
 
 
 def key_scope(key: ApiKey) -> Scope:
-    """An API key acts for its tenant with its grants only: customer rows (all the tenant's
-    stores) only when it was granted customers:read."""
+    """An API key acts for its tenant, every store of it, with its grants only: a route
+    names the grant it needs (customers:read for customer rows), so a key without it never
+    gets that far."""
     grants = frozenset(key.grants)
     return Scope(
         tenant_id=key.tenant_id,
         role=Role.INTEGRATION,
         subject=f"key:{key.id}",
         region_ids=None,
-        store_ids=None if CUSTOMERS_READ in grants else frozenset(),
+        store_ids=None,
         api_scopes=grants,
     )

@@ -93,7 +93,7 @@ def test_staff_who_left_or_have_no_password_cannot_log_in_and_tokens_stop_at_onc
 def test_refresh_rotates_and_a_reused_token_revokes_the_family(
     client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    add_staff(sessions, "rm-1", "regional_manager", region_id="region-east")
+    add_staff(sessions, "rm-1", "regional_manager", region_id="region-sh")
     first = log_in(client, "rm-1")
     second = client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert second.status_code == 200

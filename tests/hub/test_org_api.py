@@ -6,16 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.api import build_api
-from hub.api.deps import current_scope
+from hub.api.security import current_scope, current_staff
 from hub.auth.scope import Scope
 from hub.demo.seed import SeedResult
-from hub.settings import HubSettings
 from tests.hub.conftest import TENANT_KEY
 from tests.hub.org_scopes import ADMIN, RM_SH, SM_XUHUI, STAFF_XUHUI
+from tests.support.hub_auth import hub_settings
 
 
 class Caller:
@@ -28,13 +27,16 @@ class Caller:
         async def scoped() -> Scope:
             return scope
 
-        self.client.app.dependency_overrides[current_scope] = scoped  # type: ignore[attr-defined]
+        # The caller's scope as the test says, for staff-token routes and grant routes alike
+        # (tests/hub/test_auth_*.py log in for real and check how a scope is made).
+        overrides = self.client.app.dependency_overrides  # type: ignore[attr-defined]
+        overrides[current_scope] = overrides[current_staff] = scoped
         return self.client
 
 
 @pytest.fixture
 def api(sessions: sessionmaker[Session], seeded: SeedResult) -> Iterator[Caller]:
-    app = build_api(HubSettings(tenant_key=SecretStr(TENANT_KEY.decode())), sessions)
+    app = build_api(hub_settings(TENANT_KEY), sessions)
     with TestClient(app) as client:
         yield Caller(client)
 

@@ -7,20 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from hub.api import build_api
-from hub.api.deps import current_scope
+from hub.api.security import current_scope, current_staff
 from hub.auth.scope import Scope
 from hub.db.models import AuditEntry
 from hub.demo.seed import SeedResult
-from hub.settings import HubSettings
 from storepulse.cli import app as cli
 from tests.hub.conftest import TENANT_KEY
 from tests.hub.org_scopes import ADMIN, STAFF_XUHUI
+from tests.support.hub_auth import hub_settings
 
 
 def _entries(sessions: sessionmaker[Session]) -> list[AuditEntry]:
@@ -29,12 +28,12 @@ def _entries(sessions: sessionmaker[Session]) -> list[AuditEntry]:
 
 
 def _client(sessions: sessionmaker[Session], scope: Scope) -> TestClient:
-    api = build_api(HubSettings(tenant_key=SecretStr(TENANT_KEY.decode())), sessions)
+    api = build_api(hub_settings(TENANT_KEY), sessions)
 
     async def scoped() -> Scope:
         return scope
 
-    api.dependency_overrides[current_scope] = scoped
+    api.dependency_overrides[current_scope] = api.dependency_overrides[current_staff] = scoped
     return TestClient(api)
 
 

@@ -25,7 +25,7 @@ REGIONAL = Scope(
     Role.REGIONAL_MANAGER,
     "staff:st-rm",
     "st-rm",
-    frozenset({"region-east"}),
+    frozenset({"region-sh"}),
     frozenset({XUHUI, JINGAN}),
 )
 JINGAN_MANAGER = Scope(T, Role.STORE_MANAGER, "staff:st-jm", "st-jm", store_ids=frozenset({JINGAN}))
@@ -160,7 +160,7 @@ def test_a_store_out_of_scope_is_not_found_through_the_api(chain: sessionmaker[S
         assert client.get("/customers/cus-demo-01").status_code == 200
     with client_as(chain, CallerSpec("st-oa", "admin", tenant="tenant-other")) as client:
         assert client.get(f"/stores/{JINGAN}/gateways").status_code == 404
-    with client_as(chain, CallerSpec("st-fe", "field_engineer", region_id="region-east")) as client:
+    with client_as(chain, CallerSpec("st-fe", "field_engineer", region_id="region-sh")) as client:
         assert client.get("/customers/cus-demo-01").status_code == 403
         assert client.get("/customers/cus-demo-01/purchases").status_code == 403
 

@@ -3,13 +3,10 @@ the record is referenced (staff_ref), an unknown code is flagged (staff_unknown)
 counted, never dropped; creating that staff member later resolves the flagged rows."""
 
 import pytest
-from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.api import build_api
 from hub.crm.org import staff
 from hub.crm.org.inputs import StaffDraft
 from hub.crm.org.staff_refs import resolve_all_flagged, unknown_codes
@@ -19,9 +16,8 @@ from hub.demo.seed import SeedResult
 from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
 from hub.projection.crm_batch import apply_batch
-from hub.settings import HubSettings
 from tests.hub.batches import T0, batch, checkout, payload
-from tests.hub.conftest import TENANT_KEY
+from tests.hub.callers import XUHUI_CLERK, client_as
 from tests.hub.org_scopes import ADMIN
 from wire.events import PosCheckout, PosServiceLogged
 
@@ -82,8 +78,7 @@ def test_projection_resolves_known_codes_and_flags_unknown_ones(
     with sessions() as s:
         assert unknown_codes(s, "tenant-demo") == {"S99": 4}
     # The 360 shows both: what the till sent, and whom it names.
-    app = build_api(HubSettings(tenant_key=SecretStr(TENANT_KEY.decode())), sessions)
-    with TestClient(app) as client:
+    with client_as(sessions, XUHUI_CLERK) as client:  # a clerk of the store: every field
         view = client.get("/customers/cus-demo-01", params={"limit": 200}).json()
     by_receipt = {p["receipt_no"]: p for p in view["purchases"]}
     assert by_receipt["R-KNOWN"]["staff_ref"] == "stf-demo-xuhui-1"

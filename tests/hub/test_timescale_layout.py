@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,9 +16,9 @@ from hub.api.schemas import MqttLinkHealth
 from hub.db.timescale_compression import apply_layout, settings_of, stale_chunks
 from hub.ingest.service import IngestService
 from hub.projection import stream
-from hub.settings import HubSettings
 from tests.hub.batches import batch, payload, tap
 from tests.hub.conftest import TENANT_KEY
+from tests.support.hub_auth import hub_settings
 
 
 def _timescale(engine: Engine) -> bool:
@@ -62,7 +61,7 @@ def test_0011_recompresses_chunks_segmented_the_old_way(
 
 
 def _client(sessions: sessionmaker[Session], link_up: bool = True) -> TestClient:
-    settings = HubSettings(tenant_key=SecretStr(TENANT_KEY.decode()))
+    settings = hub_settings(TENANT_KEY)
     link = MqttLinkHealth(connected=link_up, disconnects=0, max_message_bytes=1024)
     return TestClient(build_api(settings, sessions, lambda: (link, {})))
 
