@@ -49,7 +49,9 @@ class LoginIn(BaseModel):
 
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200, examples=["web form"])
+    name: str = Field(
+        min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["web form"]
+    )
     grants: list[Grant] = Field(min_length=1, max_length=20, examples=[["leads:write"]])
 
 

@@ -2,6 +2,7 @@
 and /logout. `login` runs its own transactions; the others run in the caller's, which
 commits whatever the outcome (a refusal writes too: a revoked family, the audit log)."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,8 +34,14 @@ class Refusal:
     locked_until: datetime | None = None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def normal_login(login: str) -> str:
-    return login.strip().lower()
+    """Stored and looked up in lower case. Control characters, which no login has (and a
+    NUL PostgreSQL refuses in text), become U+FFFD: such a name is simply nobody's, and
+    refused like any other unknown name."""
+    return _CONTROL.sub("\ufffd", login.strip().lower())
 
 
 def login(

@@ -189,3 +189,19 @@ def test_a_login_name_belongs_to_one_staff_member(
         "/staff/st-8/login", json={"login": "st-8", "password": "short"}, headers=admin
     )
     assert weak.status_code == 422  # the schema says 10 characters at least
+
+
+def test_control_characters_in_a_login_are_nobodys_login_not_a_storage_error(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    # Schemathesis sent a NUL in the form: PostgreSQL refuses it in text, and it was a 503.
+    add_staff(sessions, "sm-2", "store_manager", store_id="store-sh-jingan")
+    for name in ("sm-2\x00", "sm\x00-2", "sm-\n2"):
+        answer = client.post("/auth/token", data={"username": name, "password": PASSWORD})
+        assert answer.status_code == 401, answer.text
+    key = client.post(
+        "/api-keys",
+        json={"name": "form\x00", "grants": ["leads:write"]},
+        headers=bearer(log_in(client, add_staff(sessions, "admin-nul"))),
+    )
+    assert key.status_code == 422
