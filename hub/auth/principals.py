@@ -46,8 +46,11 @@ def scope_of(session: Session, staff: Staff) -> Scope:
                 )
             )
         )
-    else:  # store manager, staff: their home store
+    else:  # store manager, staff: their home store, and its region (theirs to read)
         store_ids = frozenset({staff.home_store_id}) if staff.home_store_id else frozenset()
+        if not region_ids and staff.home_store_id:
+            home_region = select(Store.region_id).where(Store.id == staff.home_store_id)
+            region_ids = frozenset(session.scalars(home_region))
     return Scope(
         tenant_id=staff.tenant_id,
         role=role,

@@ -105,8 +105,9 @@ def test_a_key_reaches_only_routes_that_name_a_grant(
     [
         ("admin", {}, (None, None)),
         ("regional_manager", {"region_id": "region-sh"}, (["region-sh"], "both")),
-        ("store_manager", {"store_id": "store-sh-jingan"}, ([], ["store-sh-jingan"])),
-        ("staff", {"store_id": "store-sh-xuhui"}, ([], ["store-sh-xuhui"])),
+        # Homed at a store: that store, and its region to read (the region, not its stores).
+        ("store_manager", {"store_id": "store-sh-jingan"}, (["region-sh"], ["store-sh-jingan"])),
+        ("staff", {"store_id": "store-sh-xuhui"}, (["region-sh"], ["store-sh-xuhui"])),
         ("field_engineer", {"region_id": "region-sh"}, (["region-sh"], "both")),
     ],
 )
