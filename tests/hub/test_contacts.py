@@ -32,7 +32,7 @@ def test_typed_phones_become_e164(typed: str, e164: str) -> None:
     assert TypeAdapter(AnyPhone).validate_python(typed) == e164
 
 
-@pytest.mark.parametrize("typed", ["1381234567", "12345", "not a phone", "+86 000 0000 0000"])
+@pytest.mark.parametrize("typed", ["1381234567", "12345", "call me maybe", "+86 000 0000 0000"])
 def test_what_is_no_phone_is_refused_without_quoting_it(typed: str) -> None:
     with pytest.raises(ContactError) as refused:
         normalise_phone(typed)
