@@ -76,6 +76,8 @@ class HubRuntime:
         self.consumer = IngestConsumer(
             settings, self.service, self.sessions, workers=workers, channels=channels
         )
+        with self.engine.connect() as conn:
+            consumers = stream_consumers(conn)
         self.loops = [
             ConsumerLoop(
                 ConsumerRunner(self.sessions, consumer, settings.projection_max_events),
@@ -86,7 +88,7 @@ class HubRuntime:
                 ingest_busy=None if processes else self.consumer.busy,
                 busy_share=settings.projection_busy_share,
             )
-            for consumer in stream_consumers()
+            for consumer in consumers
         ]
         self.consumer.on_committed = self._wake_consumers
         for loop in self.loops:  # first: they read what was committed before this start

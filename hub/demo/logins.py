@@ -12,12 +12,10 @@ from hub.auth import api_keys
 from hub.auth.credentials import LOGIN_PATTERN, set_password
 from hub.auth.grants import CUSTOMERS_READ, GATEWAYS_READ, STORES_READ
 from hub.auth.scope import Role, Scope
-from hub.db.models import ROLE_ADMIN, STAFF_ACTIVE, Credential, Staff
+from hub.db.models import STAFF_ACTIVE, Credential, Staff
 from hub.demo import data as demo
 
 DEMO_PASSWORD = "storepulse-demo"
-# Until the demo org has staff of its own, one admin, so the demo can always be logged in to.
-FALLBACK_ADMIN = ("staff-demo-admin", "ADMIN", "演示管理员 Demo Admin")
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,6 @@ def seed_logins(session_factory: sessionmaker[Session], now: datetime | None = N
     now = now or datetime.now(UTC)
     tenant_id = demo.TENANT[0]
     with session_factory.begin() as session:
-        _fallback_admin(session, tenant_id, now)
         without = session.scalars(
             select(Staff)
             .outerjoin(Credential, Credential.staff_id == Staff.id)
@@ -50,26 +47,6 @@ def seed_logins(session_factory: sessionmaker[Session], now: datetime | None = N
             if not LOGIN_PATTERN.fullmatch(staff.code.lower()):
                 continue  # a code that cannot be a login name: no demo login for it
             set_password(session, _seeder(), staff.id, staff.code, DEMO_PASSWORD, now)
-
-
-def _fallback_admin(session: Session, tenant_id: str, now: datetime) -> None:
-    has_admin = session.scalar(
-        select(Staff.id).where(Staff.tenant_id == tenant_id, Staff.role == ROLE_ADMIN).limit(1)
-    )
-    if has_admin is None:
-        staff_id, code, name = FALLBACK_ADMIN
-        session.add(
-            Staff(
-                id=staff_id,
-                tenant_id=tenant_id,
-                code=code,
-                name=name,
-                role=ROLE_ADMIN,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
 
 
 def demo_logins(session_factory: sessionmaker[Session]) -> list[DemoLogin]:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.crm.org.fields import Coordinates
 from hub.crm.org.inputs import RegionDraft, StaffDraft, StoreDraft
 from hub.crm.org.places import apply_place
+from hub.crm.org.staff import staff_row
 from hub.db.models import (
-    STAFF_ACTIVE,
     Customer,
     Gateway,
     Identity,
@@ -109,9 +109,7 @@ def _person(p: demo.DemoStaff, now: datetime) -> Staff:
          "phone": p.phone, "email": f"{p.code.lower()}@kangtai.example.com",
          "on_shift": p.store is not None}
     )  # fmt: skip
-    fields = {k: v for k, v in dict(draft).items() if k != "role"}
-    return Staff(id=p.id, tenant_id=demo.TENANT[0], role=draft.role.value, status=STAFF_ACTIVE,
-                 created_at=now, updated_at=now, **fields)  # fmt: skip
+    return staff_row(demo.TENANT[0], draft, p.id, now, draft.region_id)
 
 
 def _identities(tenant_key: bytes, c: demo.DemoCustomer) -> list[tuple[IdentifierKind, str]]:

@@ -3,7 +3,7 @@
 
 Each round refreshes the late days of its events before the runner commits the cursor: a
 crash in between refreshes them again (a refresh is idempotent), a failed refresh rolls
-the round back to be retried. On plain PostgreSQL it only moves its cursor."""
+the round back to be retried. Registered on TimescaleDB only (hub/projection/registry.py)."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime

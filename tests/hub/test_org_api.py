@@ -1,44 +1,21 @@
 """The organisation over HTTP on a seeded PostgreSQL: status codes, errors that say what is
-wrong, scopes (a caller's scope stands in for login through FastAPI's dependency override:
-login itself is hub/auth's, issue 13 item 5)."""
+wrong, scopes; callers are people of the seeded organisation, logged in for real."""
 
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.api import build_api
-from hub.api.security import current_scope, current_staff
-from hub.auth.scope import Scope
 from hub.demo.seed import SeedResult
-from tests.hub.conftest import TENANT_KEY
+from tests.hub.callers import SeededCallers
 from tests.hub.org_scopes import ADMIN, RM_SH, SM_XUHUI, STAFF_XUHUI
-from tests.support.hub_auth import hub_settings
-
-
-class Caller:
-    """A client whose every request is made as `scope`."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-
-    def as_(self, scope: Scope) -> TestClient:
-        async def scoped() -> Scope:
-            return scope
-
-        # The caller's scope as the test says, for staff-token routes and grant routes alike
-        # (tests/hub/test_auth_*.py log in for real and check how a scope is made).
-        overrides = self.client.app.dependency_overrides  # type: ignore[attr-defined]
-        overrides[current_scope] = overrides[current_staff] = scoped
-        return self.client
 
 
 @pytest.fixture
-def api(sessions: sessionmaker[Session], seeded: SeedResult) -> Iterator[Caller]:
-    app = build_api(hub_settings(TENANT_KEY), sessions)
-    with TestClient(app) as client:
-        yield Caller(client)
+def api(sessions: sessionmaker[Session], seeded: SeedResult) -> Iterator[SeededCallers]:
+    callers = SeededCallers(sessions)
+    with callers.client:
+        yield callers
 
 
 NEW_PERSON = {
@@ -52,7 +29,7 @@ NEW_PERSON = {
 }
 
 
-def test_staff_lifecycle(api: Caller) -> None:
+def test_staff_lifecycle(api: SeededCallers) -> None:
     client = api.as_(ADMIN)
     made = client.post("/staff", json=NEW_PERSON)
     assert made.status_code == 201, made.text
@@ -78,7 +55,7 @@ def test_staff_lifecycle(api: Caller) -> None:
     assert refused.status_code == 409 and "left" in refused.json()["detail"]
 
 
-def test_out_of_scope_answers_like_a_missing_record(api: Caller) -> None:
+def test_out_of_scope_answers_like_a_missing_record(api: SeededCallers) -> None:
     client = api.as_(RM_SH)
     hidden = client.get("/stores/store-hz-xihu")
     missing = client.get("/stores/store-nowhere")
@@ -90,7 +67,7 @@ def test_out_of_scope_answers_like_a_missing_record(api: Caller) -> None:
     assert {s["id"] for s in page["stores"]} == {"store-sh-xuhui", "store-sh-jingan"}
 
 
-def test_roles_without_the_right_get_403(api: Caller) -> None:
+def test_roles_without_the_right_get_403(api: SeededCallers) -> None:
     client = api.as_(STAFF_XUHUI)
     refused = client.patch("/stores/store-sh-xuhui", json={"status": "closed"})
     assert refused.status_code == 403 and "role" in refused.json()["detail"]
@@ -100,7 +77,7 @@ def test_roles_without_the_right_get_403(api: Caller) -> None:
     assert client.post("/regions", json={"id": "region-bj", "name": "北京"}).status_code == 403
 
 
-def test_staff_see_colleagues_without_their_phone(api: Caller) -> None:
+def test_staff_see_colleagues_without_their_phone(api: SeededCallers) -> None:
     client = api.as_(STAFF_XUHUI)
     manager = client.get("/staff/stf-demo-sm-xuhui").json()
     assert (manager["phone"], manager["email"], manager["personal_hidden"]) == (None, None, True)
@@ -120,14 +97,14 @@ def test_staff_see_colleagues_without_their_phone(api: Caller) -> None:
     ],
 )
 def test_bad_fields_are_422_naming_the_field(
-    api: Caller, body: dict[str, object], field: str
+    api: SeededCallers, body: dict[str, object], field: str
 ) -> None:
     answer = api.as_(ADMIN).post("/staff", json=body)
     assert answer.status_code == 422
     assert field in [str(part) for e in answer.json()["detail"] for part in e["loc"]]
 
 
-def test_store_create_and_change(api: Caller) -> None:
+def test_store_create_and_change(api: SeededCallers) -> None:
     client = api.as_(RM_SH)
     body = {
         "id": "store-sh-pudong",
@@ -151,7 +128,7 @@ def test_store_create_and_change(api: Caller) -> None:
     assert [g["id"] for g in gateways.json()] == ["gw-demo-1"]  # the old route stays
 
 
-def test_lists_page_and_filter(api: Caller) -> None:
+def test_lists_page_and_filter(api: SeededCallers) -> None:
     client = api.as_(ADMIN)
     first = client.get("/staff", params={"limit": 5}).json()
     second = client.get("/staff", params={"limit": 5, "after": first["next"]}).json()

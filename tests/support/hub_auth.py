@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth.credentials import set_password
 from hub.auth.scope import Role, Scope
+from hub.crm.org.inputs import StaffDraft
+from hub.crm.org.staff import staff_row
 from hub.db.models import Staff
 from hub.settings import HubSettings
 
@@ -43,19 +45,10 @@ def add_staff(
     with sessions.begin() as session:
         if session.get(Staff, staff_id) is not None:
             return staff_id
-        session.add(
-            Staff(
-                id=staff_id,
-                tenant_id=tenant,
-                code=staff_id.upper(),
-                name=f"Test {staff_id}",
-                role=role,
-                home_store_id=store_id,
-                region_id=region_id,
-                created_at=now,
-                updated_at=now,
-            )
+        draft = StaffDraft(
+            code=staff_id.upper(), name=f"Test {staff_id}", role=Role(role), home_store_id=store_id
         )
+        session.add(staff_row(tenant, draft, staff_id, now, region_id))
         session.flush()
         if password is not None:
             setup = Scope(tenant_id=tenant, role=Role.ADMIN, subject="test:setup")

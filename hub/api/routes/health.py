@@ -65,7 +65,7 @@ def _job(state: JobState) -> TimescaleJobHealth:
 def _consumers(session: Session, runs: dict[str, ConsumerRun]) -> dict[str, ConsumerHealth]:
     now = datetime.now(UTC)
     found = {}
-    for consumer in stream_consumers():
+    for consumer in stream_consumers(session.connection()):
         lag = stream.lag(session, consumer.name)
         found[consumer.name] = ConsumerHealth(
             lag_events=lag.events,

@@ -1,0 +1,229 @@
+"""Every write route of the OpenAPI document, as every role, on a record in scope and one
+out of it (Shanghai is in every scoped caller's scope, Hangzhou is not). Callers log in
+for real. The expected outcome of each is the table "Writes by role" in docs/security.md,
+read here: a write made is 2xx and leaves an audit entry carrying the request id; a write
+refused (403, or 404 out of scope) leaves none."""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.auth import api_keys
+from hub.auth.scope import Role, Scope
+from hub.db.models import AuditEntry, Tenant
+from hub.demo.seed import SeedResult
+from tests.hub.callers import CallerSpec, client_as
+from tests.support.hub_auth import add_staff
+
+SECURITY_MD = Path(__file__).parents[2] / "docs" / "security.md"
+OWN_SESSION = {"POST /auth/token", "POST /auth/refresh", "POST /auth/logout"}
+CALLERS = {
+    Role.ADMIN: CallerSpec("ww-admin", "admin"),
+    Role.REGIONAL_MANAGER: CallerSpec("ww-rm", "regional_manager", region_id="region-sh"),
+    Role.STORE_MANAGER: CallerSpec("ww-sm", "store_manager", store_id="store-sh-xuhui"),
+    Role.STAFF: CallerSpec("ww-staff", "staff", store_id="store-sh-xuhui"),
+    Role.FIELD_ENGINEER: CallerSpec("ww-fe", "field_engineer", region_id="region-sh"),
+}
+OTHER_TENANT = "tenant-walk-other"
+STAFF_OPS = ("PATCH", "leave", "shift", "login")
+
+
+def written_table() -> dict[str, dict[Role, bool]]:
+    """The "Writes by role" table of docs/security.md: operation -> role -> may write."""
+    text = SECURITY_MD.read_text()
+    section = text.split("## Writes by role", 1)[1].split("\n## ", 1)[0]
+    lines = [ln for ln in section.splitlines() if ln.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    roles = [Role(name) for name in header[1:]]
+    table = {}
+    for line in lines[1:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        table[cells[0].strip("`")] = {
+            role: {"yes": True, "no": False}[cell]
+            for role, cell in zip(roles, cells[1:], strict=True)
+        }
+    return table
+
+
+@dataclass(frozen=True)
+class Attempt:
+    method: str
+    path: str
+    body: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Records each role's writes act on, so no role's write changes another's target."""
+
+    tag: str
+    staff_in: dict[str, str]  # op -> a Xuhui colleague (role staff)
+    staff_out: dict[str, str]  # op -> a Hangzhou staff member
+    key_in: str
+    key_out: str  # another tenant's key
+
+
+def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
+    """The request of `operation` on a record in or out of scope; None where the operation
+    has no out-of-scope form (creating a region or a key names no scope)."""
+    method, path = operation.split(" ", 1)
+    store = "store-sh-xuhui" if inside else "store-hz-xihu"
+    region = "region-sh" if inside else "region-hz"
+    staff = t.staff_in if inside else t.staff_out
+    side = "i" if inside else "o"
+    bodies: dict[str, tuple[str, dict[str, Any] | None] | None] = {
+        "POST /regions": (path, {"id": f"region-w-{t.tag}", "name": f"走区 {t.tag}"})
+        if inside
+        else None,
+        "PATCH /regions/{region_id}": (f"/regions/{region}", {"address": f"walk {t.tag}"}),
+        "POST /stores": (
+            path,
+            {"id": f"store-w-{t.tag}-{side}", "region_id": region, "name": f"走店 {t.tag}"},
+        ),
+        "PATCH /stores/{store_id}": (f"/stores/{store}", {"address": f"walk {t.tag}"}),
+        "POST /staff": (
+            path,
+            {"code": f"W-{t.tag}-{side}", "name": "走员", "role": "staff", "home_store_id": store},
+        ),
+        "PATCH /staff/{staff_id}": (f"/staff/{staff['PATCH']}", {"skills": [f"walk-{t.tag}"]}),
+        "POST /staff/{staff_id}/leave": (f"/staff/{staff['leave']}/leave", None),
+        "POST /staff/{staff_id}/shift": (f"/staff/{staff['shift']}/shift", {"on_shift": True}),
+        "PUT /staff/{staff_id}/login": (
+            f"/staff/{staff['login']}/login",
+            {"login": f"w-{t.tag}-{side}", "password": "walk-the-routes-2026"},
+        ),
+        "POST /api-keys": (path, {"name": f"walk {t.tag}", "grants": ["stores:read"]})
+        if inside
+        else None,
+        "DELETE /api-keys/{key_id}": (f"/api-keys/{t.key_in if inside else t.key_out}", None),
+    }
+    found = bodies[operation]
+    return None if found is None else Attempt(method, found[0], found[1])
+
+
+@pytest.fixture
+def world(
+    sessions: sessionmaker[Session], seeded: SeedResult
+) -> Iterator[tuple[dict[Role, TestClient], dict[Role, Targets]]]:
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        session.add(Tenant(id=OTHER_TENANT, name="Other", created_at=now))
+        session.flush()
+        other_key = api_keys.create(
+            session, Scope(OTHER_TENANT, Role.ADMIN, "test:setup"), "theirs", ["stores:read"], now
+        ).row.id
+    admin = Scope("tenant-demo", Role.ADMIN, "test:setup")
+    targets = {}
+    for role in CALLERS:
+        tag = role.value.replace("_", "")[:8]
+        with sessions.begin() as session:
+            key = api_keys.create(session, admin, f"key of {tag}", ["stores:read"], now).row.id
+        targets[role] = Targets(
+            tag=tag,
+            staff_in={
+                op: add_staff(
+                    sessions, f"w-{tag}-{n}", "staff", store_id="store-sh-xuhui", password=None
+                )
+                for n, op in enumerate(STAFF_OPS)
+            },
+            staff_out={
+                op: add_staff(
+                    sessions, f"w-hz-{tag}-{n}", "staff", store_id="store-hz-xihu", password=None
+                )
+                for n, op in enumerate(STAFF_OPS)
+            },
+            key_in=key,
+            key_out=other_key,
+        )
+    clients = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
+    yield clients, targets
+    for client in clients.values():
+        client.close()
+
+
+def _write_operations(client: TestClient) -> set[str]:
+    paths = client.get("/openapi.json").json()["paths"]
+    return {
+        f"{method.upper()} {path}"
+        for path, methods in paths.items()
+        for method in methods
+        if method in ("post", "patch", "put", "delete")
+    }
+
+
+def _audited(sessions: sessionmaker[Session], request_id: str) -> list[str]:
+    with sessions() as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id))
+        return [f"{e.action} {e.entity} {e.entity_id}" for e in rows]
+
+
+def _send(client: TestClient, a: Attempt) -> tuple[int, str, str]:
+    request_id = f"walk-{uuid.uuid4().hex}"
+    response = client.request(a.method, a.path, json=a.body, headers={"X-Request-ID": request_id})
+    return response.status_code, response.text, request_id
+
+
+def test_the_table_names_every_write_route(world: Any) -> None:
+    clients, _targets = world
+    assert _write_operations(clients[Role.ADMIN]) - OWN_SESSION == set(written_table())
+
+
+def test_every_write_route_as_every_role_in_and_out_of_scope(
+    world: tuple[dict[Role, TestClient], dict[Role, Targets]], sessions: sessionmaker[Session]
+) -> None:
+    clients, targets = world
+    table = written_table()
+    for operation, allowed in table.items():
+        for role, client in clients.items():
+            for inside in (True, False):
+                a = attempt(operation, targets[role], inside)
+                if a is None:
+                    continue
+                status, text, request_id = _send(client, a)
+                where = (operation, role.value, "in" if inside else "out", text)
+                other_tenant = a.path.endswith(targets[role].key_out)
+                if allowed[role] and (inside or role is Role.ADMIN) and not other_tenant:
+                    assert 200 <= status < 300, where
+                    assert _audited(sessions, request_id), where
+                    continue
+                expected = (403,) if inside else (403, 404)
+                assert status in expected, where
+                assert _audited(sessions, request_id) == [], where
+
+
+@pytest.mark.parametrize("role", list(CALLERS))
+def test_everyone_sets_their_own_shift(
+    world: tuple[dict[Role, TestClient], dict[Role, Targets]], role: Role
+) -> None:
+    clients, _targets = world
+    own = CALLERS[role].login
+    response = clients[role].post(f"/staff/{own}/shift", json={"on_shift": True})
+    assert response.status_code == 200, response.text
+    assert response.json()["on_shift"] is True
+
+
+def test_a_role_cannot_change_a_colleague_out_of_its_scope_by_moving_them(
+    world: tuple[dict[Role, TestClient], dict[Role, Targets]],
+) -> None:
+    # A store manager may change their store's staff, but not send one to Hangzhou.
+    clients, targets = world
+    colleague = targets[Role.STORE_MANAGER].staff_in["PATCH"]
+    moved = clients[Role.STORE_MANAGER].patch(
+        f"/staff/{colleague}", json={"home_store_id": "store-hz-xihu"}
+    )
+    assert moved.status_code in (403, 404), moved.text
+    back = clients[Role.ADMIN].get(f"/staff/{colleague}").json()
+    assert back["home_store_id"] == "store-sh-xuhui"
+
+
+def test_ids_in_the_walk_are_what_the_seed_has(seeded: SeedResult) -> None:
+    # The walk's in/out ids must exist, or a 404 would pass for the wrong reason.
+    assert {"store-sh-xuhui", "store-hz-xihu"} <= set(seeded.store_ids)
