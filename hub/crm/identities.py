@@ -61,7 +61,7 @@ class Resolution:
 @dataclass
 class _Plan:
     owners: dict[Key, str]
-    new_customers: dict[str, str] = field(default_factory=dict)  # customer -> home store
+    new_customers: dict[str, str | None] = field(default_factory=dict)  # customer -> home store
     new_identities: dict[Key, str] = field(default_factory=dict)
     gained: set[str] = field(default_factory=set)  # existing customers with a new identifier
 
@@ -69,7 +69,7 @@ class _Plan:
 def resolve_batch(
     session: Session,
     tenant_id: str,
-    requests: Sequence[tuple[str, Sequence[Key]]],
+    requests: Sequence[tuple[str | None, Sequence[Key]]],
     now: datetime,
 ) -> list[Resolution]:
     """One Resolution per request: (the event's store, its (kind, value) identifiers
@@ -102,7 +102,7 @@ def owners_of(session: Session, tenant_id: str, keys: set[Key]) -> dict[Key, str
     return {(k, v): customer for k, v, customer in session.execute(OWNERS_PG, params)}
 
 
-def _resolve_one(plan: _Plan, store_id: str, keys: list[Key]) -> Resolution:
+def _resolve_one(plan: _Plan, store_id: str | None, keys: list[Key]) -> Resolution:
     if not keys:
         return Resolution(None, changed=False)
     found = [plan.owners.get(k) for k in keys]

@@ -27,6 +27,7 @@ from wire.identity import HASHED_KINDS, Identifier, IdentifierKind, is_keyed_has
 from wire.messages import CachedCustomer, PurchaseSummary
 
 log = logging.getLogger(__name__)
+GATEWAY_KINDS = frozenset(k.value for k in IdentifierKind)
 LAST_PURCHASES = 3
 
 
@@ -108,6 +109,8 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
         .order_by(Identity.customer_id, Identity.id)
     )
     for customer_id, kind, value in rows:
+        if kind not in GATEWAY_KINDS:  # e-mail, WeCom id: the hub's alone
+            continue
         if kind in HASHED_KINDS and not is_keyed_hash(value):
             # stored before the wire refused raw numbers as hashes: never sent to a gateway
             log.warning(
