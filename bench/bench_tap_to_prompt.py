@@ -86,7 +86,10 @@ async def run(customer_count: int, taps: int, workdir: Path) -> dict[str, dict[s
     # The page as the gateway serves it: a paired device reads the stream.
     devices = DeviceDb(workdir / "devices.sqlite3").open()
     access = DeviceAccess(DeviceRegistry(devices), allowed_host_names("127.0.0.1", []), tls=False)
-    server = make_server(build_store_app(bus, pipeline.acted, dict, access=access), 0)
+    app = build_store_app(
+        bus, pipeline.acted, dict, access=access, on_service=pipeline.service_logged
+    )
+    server = make_server(app, 0)
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)

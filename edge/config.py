@@ -21,6 +21,7 @@ from pydantic import (
 
 from edge.catalogue import DEFAULT_LOCALE, Locale
 from edge.config_safety import is_loopback_host, is_placeholder
+from edge.counter_services import CounterService, counter_services
 from edge.errors import ConfigError
 from edge.pos.hook import PosHookConfig
 from edge.pos.profile import PosProfile
@@ -106,6 +107,12 @@ class StorePageSection(_Section):
     clerk_session_hours: float = Field(
         default=12.0, gt=0, le=24 * 7, description="how long a clerk's sign-in lasts"
     )
+    services: list[CounterService] = Field(
+        default_factory=list,
+        max_length=20,
+        description="services clerks tick at the counter besides the four defaults "
+        "(medication_advice, family_purchase, insurance_help, blood_pressure)",
+    )
 
     @property
     def allowed_host_names(self) -> frozenset[str]:
@@ -139,7 +146,15 @@ class StorePageSection(_Section):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"clerk staff ids must be unique: {', '.join(duplicates)}")
+        types = [service.type for service in self.services]
+        twice = sorted({t for t in types if types.count(t) > 1})
+        if twice:
+            raise ValueError(f"store_page.services: each type once: {', '.join(twice)}")
         return self
+
+    @property
+    def counter_services(self) -> tuple[CounterService, ...]:
+        return counter_services(self.services)
 
     def warnings(self) -> list[str]:
         found = []

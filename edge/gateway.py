@@ -147,6 +147,8 @@ class Gateway:
             self.pipeline.acted,
             self.health,
             access=access,
+            on_service=self.pipeline.service_logged,
+            services=page.counter_services,
             store_locale=self.pipeline.store_locale,
         )
         hook = self.config.pos.hook

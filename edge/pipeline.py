@@ -22,7 +22,15 @@ from edge.prompt_bus import PromptBus
 from edge.prompts import Prompt, compose_prompt, identifier_of, identifiers_of
 from edge.readers.base import Observation
 from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
-from wire.events import Event, EventBody, PosCheckout, PromptActed, PromptShown, ReaderStatus
+from wire.events import (
+    Event,
+    EventBody,
+    PosCheckout,
+    PosServiceLogged,
+    PromptActed,
+    PromptShown,
+    ReaderStatus,
+)
 from wire.messages import CachedCustomer, PurchaseSummary
 
 log = logging.getLogger(__name__)
@@ -191,6 +199,20 @@ class Pipeline:
             action=action,
             staff_id=staff_id,
             customer_id=prompt.customer_id if prompt else None,
+        )
+        self._stored(await self.writer.append(body, datetime.now(UTC)))
+
+    async def service_logged(
+        self, prompt_id: UUID, service_type: str, staff_id: str | None
+    ) -> None:
+        """A clerk ticked a counter service on a prompt: a `pos.service_logged` of the
+        prompt's customer (by the identifier they were found by, which the hub resolves as
+        it resolved the tap). OutboxFull propagates so the page can say 'try again'."""
+        prompt = self.bus.get(prompt_id)
+        body = PosServiceLogged(
+            service_type=service_type,
+            member=prompt.identifier if prompt else None,
+            staff_id=staff_id,
         )
         self._stored(await self.writer.append(body, datetime.now(UTC)))
 

@@ -125,9 +125,46 @@ class PromptBus:
             entry = self._entries.get(prompt.prompt_id)
             if entry is None:
                 return False
+            prompt = prompt.model_copy(update={"services_logged": entry[0].services_logged})
             self._entries[prompt.prompt_id] = (prompt, entry[1])
         self._fan_out(prompt_notice(prompt, entry[1]))
         return True
+
+    def tick(self, prompt_id: UUID, service_type: str) -> Literal["ticked", "unknown", "already"]:
+        """Mark a counter service as logged on a prompt, so two taps make one event;
+        `untick` if the event could not be stored, `redraw` once it is."""
+        with self._lock:
+            entry = self._entries.get(prompt_id)
+            if entry is None:
+                return "unknown"
+            prompt, state = entry
+            if service_type in prompt.services_logged:
+                return "already"
+            logged = [*prompt.services_logged, service_type]
+            self._entries[prompt_id] = (
+                prompt.model_copy(update={"services_logged": logged}),
+                state,
+            )
+        return "ticked"
+
+    def untick(self, prompt_id: UUID, service_type: str) -> None:
+        with self._lock:
+            entry = self._entries.get(prompt_id)
+            if entry is None:
+                return
+            prompt, state = entry
+            logged = [s for s in prompt.services_logged if s != service_type]
+            self._entries[prompt_id] = (
+                prompt.model_copy(update={"services_logged": logged}),
+                state,
+            )
+
+    def redraw(self, prompt_id: UUID) -> None:
+        """Send a kept prompt again to every open page (say, with a service ticked)."""
+        with self._lock:
+            entry = self._entries.get(prompt_id)
+        if entry is not None:
+            self._fan_out(prompt_notice(*entry))
 
     def recent(self) -> list[tuple[Prompt, PromptState]]:
         """Kept prompts with their state, newest first."""

@@ -65,6 +65,9 @@ class Prompt(BaseModel):
     tags: list[Text] = Field(default_factory=list)
     open_tasks: list[ShownTask] = Field(default_factory=list)
     offers: list[Text] = Field(default_factory=list)
+    services_logged: list[Text] = Field(
+        default_factory=list, description="counter services ticked for it (their types)"
+    )
     identifier_label: Text = Field(default="", description="masked, for display")
     identifier: Identifier | None = Field(
         default=None, exclude=True, description="raw; never sent to the page"

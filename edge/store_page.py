@@ -12,7 +12,7 @@ import asyncio
 import ipaddress
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -24,10 +24,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from edge.clerk_page import PAGE_HEADERS, STATIC_DIR, render_clerk_page, render_pairing_page
+from edge.counter_services import DEFAULT_SERVICES, CounterService, page_services
 from edge.errors import EdgeError
 from edge.prompt_bus import Action, PromptBus, prompt_notice
 from edge.store_device.access import DeviceAccess, PairedRequest
@@ -40,8 +41,10 @@ __all__ = ["ActedRequest", "Action", "PromptBus", "build_store_app", "make_serve
 log = logging.getLogger(__name__)
 
 OnActed = Callable[[UUID, Action, str | None], Awaitable[None]]
+OnService = Callable[[UUID, str, str | None], Awaitable[None]]  # prompt, service type, clerk
 
 ACTED = Counter("storepulse_prompts_acted_total", "Prompts acted on by clerks", ["action"])
+SERVICES = Counter("storepulse_counter_services_total", "Counter services ticked", ["service"])
 BAD_REQUESTS = Counter("storepulse_store_page_bad_requests_total", "Invalid store page requests")
 
 
@@ -59,6 +62,20 @@ class ActedResponse(BaseModel):
     state: Action
 
 
+class ServiceRequest(BaseModel):
+    """A counter service ticked on a prompt; the clerk is the one signed in, as for Done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_type: str = Field(max_length=48)
+
+
+class ServiceResponse(BaseModel):
+    prompt_id: UUID
+    service_type: str
+    logged: bool = Field(description="false: it was ticked on this prompt before")
+
+
 def _is_loopback_peer(request: Request) -> bool:
     try:
         return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
@@ -72,6 +89,8 @@ def build_store_app(
     health: Callable[[], dict[str, object]],
     *,
     access: DeviceAccess,
+    on_service: OnService,
+    services: Sequence[CounterService] = DEFAULT_SERVICES,
     store_locale: StoreLocale = DEFAULT_STORE_LOCALE,
     ping_seconds: float = 15.0,
     retry_ms: int = 2000,
@@ -84,6 +103,14 @@ def build_store_app(
     app.include_router(build_device_router(access))
     device = Annotated[PairedRequest, Depends(access.require_device)]
     writer = Annotated[PairedRequest, Depends(access.require_writer)]
+    service_types = {service.type for service in services}
+
+    def acting_clerk(paired: PairedRequest) -> str | None:
+        """Who acts: the clerk signed in on the device (403 if clerks exist and none is)."""
+        clerk = access.clerk_of(paired.device)
+        if access.clerks and clerk is None:
+            raise HTTPException(403, "a clerk signs in on this device first")
+        return clerk.staff_id if clerk else None
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -102,6 +129,7 @@ def build_store_app(
             "device": {"id": paired.device.device_id, "name": paired.device.name},
             "clerks": [{"staff_id": c.staff_id, "name": c.name} for c in access.clerks.values()],
             "clerk": {"staff_id": clerk.staff_id, "name": clerk.name} if clerk else None,
+            "services": page_services(services, store_locale.locale),
         }
         return HTMLResponse(render_clerk_page(store_locale, session), headers=PAGE_HEADERS)
 
@@ -124,16 +152,14 @@ def build_store_app(
 
     @app.post("/prompts/{prompt_id}/acted", status_code=202)
     async def acted(prompt_id: UUID, request: ActedRequest, paired: writer) -> ActedResponse:
-        clerk = access.clerk_of(paired.device)
-        if access.clerks and clerk is None:
-            raise HTTPException(403, "a clerk signs in on this device first")
+        staff_id = acting_clerk(paired)
         claim = bus.claim(prompt_id)
         if claim == "unknown":
             raise HTTPException(404, "unknown prompt")
         if claim == "taken":
             raise HTTPException(409, "prompt already acted on")
         try:
-            await on_acted(prompt_id, request.action, clerk.staff_id if clerk else None)
+            await on_acted(prompt_id, request.action, staff_id)
         except EdgeError as exc:  # e.g. OutboxFull: the clerk may press again
             bus.release(prompt_id)
             log.error("prompt %s not recorded: %s", prompt_id, exc)
@@ -144,6 +170,37 @@ def build_store_app(
         bus.settle(prompt_id, request.action)
         ACTED.labels(request.action).inc()
         return ActedResponse(prompt_id=prompt_id, state=request.action)
+
+    @app.post("/prompts/{prompt_id}/services", status_code=202)
+    async def service(
+        prompt_id: UUID, request: ServiceRequest, paired: writer, response: Response
+    ) -> ServiceResponse:
+        staff_id = acting_clerk(paired)
+        kind = request.service_type
+        if kind not in service_types:
+            raise HTTPException(
+                422,
+                f"unknown service_type {kind!r}; this store offers: "
+                + ", ".join(sorted(service_types)),
+            )
+        tick = bus.tick(prompt_id, kind)
+        if tick == "unknown":
+            raise HTTPException(404, "unknown prompt")
+        if tick == "already":
+            response.status_code = 200
+            return ServiceResponse(prompt_id=prompt_id, service_type=kind, logged=False)
+        try:
+            await on_service(prompt_id, kind, staff_id)
+        except EdgeError as exc:  # e.g. OutboxFull: the clerk may tap again
+            bus.untick(prompt_id, kind)
+            log.error("service %s on prompt %s not recorded: %s", kind, prompt_id, exc)
+            raise HTTPException(503, "could not record the service; try again") from exc
+        except BaseException:
+            bus.untick(prompt_id, kind)
+            raise
+        bus.redraw(prompt_id)
+        SERVICES.labels(kind).inc()
+        return ServiceResponse(prompt_id=prompt_id, service_type=kind, logged=True)
 
     return app
 

@@ -1,4 +1,5 @@
-// The clerk's page: prompts arrive over SSE (newest on top), "Done" posts back.
+// The clerk's page: prompts arrive over SSE (newest on top), "Done" and the counter
+// services (one tap each) post back.
 // No framework, no build step; data is only ever set through textContent.
 // Every label comes from the store's locale (the page-config block the gateway fills in);
 // times arrive already in the store's time zone (Prompt.created_at_local and the like).
@@ -48,7 +49,7 @@
   function markActed(card, state) {
     card.classList.add("acted");
     card.dataset.state = state;
-    for (const b of card.querySelectorAll("button")) b.disabled = true;
+    for (const b of card.querySelectorAll("button[data-action]")) b.disabled = true;
     const label = card.querySelector('[data-field="state"]');
     label.classList.remove("error");
     label.textContent = t("page.acted." + state);
@@ -62,9 +63,25 @@
     });
   }
 
-  async function act(card, action) {
-    for (const b of card.querySelectorAll("button")) b.disabled = true;
+  // What a refused POST tells the clerk; null once the page is leaving (device revoked).
+  function failure(res) {
+    if (res.status === 401) { unpaired(); return null; }
+    if (res.status === 403 && config.clerks.length && !config.clerk) {
+      return new Error(t("page.clerk.sign_in_first"));
+    }
+    return new Error(t("page.retry", { error: "HTTP " + res.status }));
+  }
+
+  function showError(card, err) {
     const label = card.querySelector('[data-field="state"]');
+    label.classList.add("error");
+    label.textContent = err.message.startsWith("!") ? err.message
+      : t("page.retry", { error: err.message });
+  }
+
+  async function act(card, action) {
+    const buttons = card.querySelectorAll("button[data-action]");
+    for (const b of buttons) b.disabled = true;
     try {
       const res = await post("/prompts/" + card.dataset.promptId + "/acted", { action: action });
       if (res.status === 202 || res.status === 409) {
@@ -72,17 +89,50 @@
         markActed(card, state);
         return;
       }
-      if (res.status === 401) { unpaired(); return; }
-      if (res.status === 403 && config.clerks.length && !config.clerk) {
-        throw new Error(t("page.clerk.sign_in_first"));
-      }
-      throw new Error(t("page.retry", { error: "HTTP " + res.status }));
+      const err = failure(res);
+      if (err) throw err;
     } catch (err) {
-      label.classList.add("error");
-      label.textContent = err.message.startsWith("!") ? err.message
-        : t("page.retry", { error: err.message });
-      for (const b of card.querySelectorAll("button")) b.disabled = false;
+      showError(card, err);
+      for (const b of buttons) b.disabled = false;
     }
+  }
+
+  function markTicked(button) {
+    button.classList.add("ticked");
+    button.disabled = true;
+    button.setAttribute("aria-pressed", "true");
+  }
+
+  // One tap logs a counter service for this prompt's customer (200: it already was).
+  async function tick(card, button) {
+    button.disabled = true;
+    try {
+      const body = { service_type: button.dataset.service };
+      const res = await post("/prompts/" + card.dataset.promptId + "/services", body);
+      if (res.status === 202 || res.status === 200) { markTicked(button); return; }
+      const err = failure(res);
+      if (err) throw err;
+    } catch (err) {
+      showError(card, err);
+      button.disabled = false;
+    }
+  }
+
+  function fillServices(card, p) {
+    const box = card.querySelector('[data-field="services"]');
+    const services = config.services || [];
+    for (const s of services) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "service";
+      b.dataset.service = s.type;
+      b.textContent = s.label;
+      b.setAttribute("aria-pressed", "false");
+      if ((p.services_logged || []).includes(s.type)) markTicked(b);
+      b.addEventListener("click", () => tick(card, b));
+      box.appendChild(b);
+    }
+    box.closest("[data-block]").hidden = services.length === 0;
   }
 
   // The gateway revoked this device: show nothing more, go back to the pairing form.
@@ -160,7 +210,8 @@
     fill(field("tasks"), p.open_tasks, (x) =>
       x.title + (x.due_at_local ? "  " + t("page.due", { time: x.due_at_local }) : ""));
     fill(field("offers"), p.offers, (x) => x);
-    for (const b of card.querySelectorAll("button")) {
+    fillServices(card, p);
+    for (const b of card.querySelectorAll("button[data-action]")) {
       b.addEventListener("click", () => act(card, b.dataset.action));
     }
     return card;

@@ -100,7 +100,7 @@ def _checkout(where: Where, event: PosCheckoutEvent, customer_id: str | None) ->
 
 def _service(where: Where, event: PosServiceLoggedEvent, customer_id: str | None) -> CrmRows:
     body = event.body
-    detail = f"{body.service_type}: {body.note}"[:2000]
+    detail = (body.service_type + (f": {body.note}" if body.note else ""))[:2000]
     touch = _touch(
         where,
         event,

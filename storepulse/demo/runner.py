@@ -11,6 +11,7 @@ import os
 import secrets
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -121,6 +122,7 @@ async def _demo(workdir: Path, check: bool) -> int:
             await scenario.cache_synced()
             await scenario.tap()
             await scenario.checkout()
+            await scenario.service()
             if pcscd is not None:
                 await scenario.id_card()
             await scenario.outbox_drained()
@@ -128,19 +130,26 @@ async def _demo(workdir: Path, check: bool) -> int:
             say(f"FAILED   {exc}")
             return 1
         if check:
-            say("check    passed: tap -> prompt, checkout -> hub, outbox drained")
+            say(
+                "check    passed: tap -> prompt, checkout -> hub, counter service -> hub, "
+                "outbox drained"
+            )
             return 0
         await _interact(scenario, pcscd is not None, sys.stdin.fileno())
     return 0
 
 
 async def _interact(scenario: Scenario, with_card: bool, fd: int) -> None:
-    actions = {ENTER: scenario.tap, "c": scenario.checkout}
+    actions: dict[str, Callable[[], Awaitable[object]]] = {
+        ENTER: scenario.tap,
+        "c": scenario.checkout,
+        "s": scenario.service,
+    }
     if with_card:
         actions["i"] = scenario.id_card
     async with KeyInput(fd) as keys:
         say(
-            "\nEnter: tap the card again   c: checkout   "
+            "\nEnter: tap the card again   c: checkout   s: tick 用药指导   "
             + ("i: ID card   " if with_card else "")
             + "q: quit   (Ctrl-C also quits)"
             + ("" if keys.single_keys else "   [not a terminal: one command a line]")

@@ -108,6 +108,7 @@ class Scenario:
         self.device: PairedDevice | None = None  # paired at start()
         self.watcher: PromptWatcher | None = None
         self._receipts = 0
+        self.last_prompt: dict[str, Any] | None = None  # the last tap's, for service()
 
     async def start(self) -> None:
         self.device = await paired_with(self.gateway, self.page_url, "demo watcher")
@@ -138,6 +139,7 @@ class Scenario:
         started = time.monotonic()
         self.rig.tag.present(1)
         prompt = await self.watching().wait_for("card.tapped", seen, self.timeout)
+        self.last_prompt = prompt
         purchases = "; ".join(p["summary"] for p in prompt.get("last_purchases", []))
         self.say(
             f"prompt   {prompt['title']}: {prompt['display_name']} "
@@ -171,6 +173,36 @@ class Scenario:
             shown = ", ".join(f"{i['name']} x{i['qty']}" for i in stored["items"])
         self.say(f"hub      customer 360 of cus-demo-01 shows {receipt}: {shown}")
         return receipt
+
+    async def service(self, service_type: str = "medication_advice") -> None:
+        """The clerk taps a counter service on the last tapped card; the hub's customer
+        360 shows it as a service touchpoint."""
+        assert self.device is not None
+        prompt = self.last_prompt
+        if prompt is None:
+            raise StepFailed("no card tapped yet: tap one first")
+        before = len(await self.hub_services())
+        url = f"{self.page_url}/prompts/{prompt['prompt_id']}/services"
+        async with httpx.AsyncClient(timeout=5.0, headers=self.device.headers) as client:
+            response = await client.post(url, json={"service_type": service_type})
+        if response.status_code != 202:
+            raise StepFailed(f"ticking {service_type} got HTTP {response.status_code}")
+        self.say(f"counter  {service_type} ticked on {prompt['display_name']}'s card")
+
+        async def at_hub() -> bool:
+            return len(await self.hub_services()) > before
+
+        await until(f"{service_type} in the hub's customer 360", at_hub, self.timeout)
+        self.say(f"hub      customer 360 of cus-demo-01 shows the service {service_type}")
+
+    async def hub_services(self) -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            response = await client.get(
+                f"{self.hub_api}/customers/cus-demo-01", headers=self.hub_headers
+            )
+        if response.status_code != 200:
+            return []
+        return [t for t in response.json().get("touchpoints", []) if t["kind"] == "service"]
 
     async def _hub_purchase(self, receipt: str) -> dict[str, Any]:
         """The purchase as the hub's API shows it, or {} while it is not there yet."""

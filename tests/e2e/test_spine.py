@@ -251,3 +251,23 @@ def test_an_unknown_card_tapped_twice_is_not_yet_a_member_both_times(
             assert second["display_name"] == "Guest" and "推荐办理会员" in second["title"]
 
     asyncio.run(scenario())
+
+
+def test_a_counter_service_ticked_on_the_page_reaches_the_customers_record(
+    mosquitto: MosquittoBroker, tmp_path: Path, pg_url: str
+) -> None:
+    """Tap, then 用药指导 on the card: a `pos.service_logged` of that customer, by the card
+    the prompt was found by, and a service touchpoint in the hub's 360."""
+
+    async def scenario() -> None:
+        async with synced(pg_url, mosquitto.port, tmp_path) as system:
+            await system.scenario.tap()
+            await system.scenario.service("medication_advice")
+            await system.scenario.service("blood_pressure")
+            await system.scenario.outbox_drained()
+            services = await system.scenario.hub_services()
+            assert sorted(t["detail"] for t in services) == ["blood_pressure", "medication_advice"]
+            assert {t["store_id"] for t in services} == {"store-sh-xuhui"}
+            assert Counter(_event_types(system))["pos.service_logged"] == 2
+
+    asyncio.run(scenario())

@@ -23,7 +23,7 @@ from edge.store_device.guard import allowed_host_names
 from edge.store_device.pairing import new_code
 from edge.store_device.registry import DeviceRegistry
 from edge.store_locale import StoreLocale
-from edge.store_page import Action, PromptBus, build_store_app, make_server
+from edge.store_page import PromptBus, build_store_app, make_server
 from tests.support.browser import CHROMIUM, FLAGS
 from tests.support.net import free_port
 from wire.events import CardTapped
@@ -75,22 +75,31 @@ def make_prompt(
     return prompt
 
 
-class Acted:
-    """The gateway's on_acted: records calls; can be told to fail like a full outbox."""
+class Recorder:
+    """The gateway's on_acted or on_service: records calls (prompt, action or service type,
+    clerk); can be told to fail like a full outbox."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[UUID, Action, str | None]] = []
+        self.calls: list[tuple[UUID, str, str | None]] = []
         self.fail = False
 
-    async def __call__(self, prompt_id: UUID, action: Action, staff_id: str | None) -> None:
+    async def __call__(self, prompt_id: UUID, what: str, staff_id: str | None) -> None:
         if self.fail:
             raise OutboxFull("outbox full")
-        self.calls.append((prompt_id, action, staff_id))
+        self.calls.append((prompt_id, what, staff_id))
 
 
 class Served:
-    def __init__(self, app: FastAPI, bus: PromptBus, acted: Acted, db: DeviceDb, port: int) -> None:
-        self.bus, self.acted, self.db = bus, acted, db
+    def __init__(
+        self,
+        app: FastAPI,
+        bus: PromptBus,
+        recorders: tuple[Recorder, Recorder],
+        db: DeviceDb,
+        port: int,
+    ) -> None:
+        self.bus, self.db = bus, db
+        self.acted, self.services = recorders
         self.registry = DeviceRegistry(db)
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -132,7 +141,7 @@ def serve_page(
     clerks: Sequence[ClerkConfig] = (),
     recheck_s: float = 30.0,
 ) -> Iterator[Served]:
-    bus, acted = PromptBus(keep=20), Acted()
+    bus, acted, services = PromptBus(keep=20), Recorder(), Recorder()
     db = DeviceDb(workdir / "devices.sqlite3").open()
     access = DeviceAccess(
         DeviceRegistry(db),
@@ -146,10 +155,11 @@ def serve_page(
         acted,
         lambda: {"ok": True, "outbox_depth": 3},
         access=access,
+        on_service=services,
         store_locale=store_locale or StoreLocale(),
         ping_seconds=0.3,
     )
-    running = Served(app, bus, acted, db, free_port()).start()
+    running = Served(app, bus, (acted, services), db, free_port()).start()
     try:
         yield running
     finally:

@@ -175,11 +175,13 @@ def test_clerk_page_in_chromium(served: Served, device: httpx.Client) -> None:
         expect(card).to_contain_text("卡号 ••••E5F6")
         purchases = card.locator('[data-field="purchases"] li')
         expect(purchases.first).to_have_text(f"2024-05-01 17:30  {AMOX}  36.50 CNY")
-        expect(card.locator("h3")).to_have_text(["最近购买", "待办", "推荐"])
+        expect(card.locator("h3")).to_have_text(
+            ["最近购买", "待办", "推荐", "本次服务（点击记录）"]
+        )
         tasks = card.locator('[data-field="tasks"] li')
         expect(tasks).to_have_text(["复购提醒：降压药  （截止 2026-12-03 09:00）"])
         expect(card).to_contain_text("今日积分翻倍")
-        expect(card.get_by_role("button")).to_have_text(["完成", "忽略"])
+        expect(card.locator("button[data-action]")).to_have_text(["完成", "忽略"])
         second = make_prompt("Li *", uid="0499887766")
         served.bus.publish(second)
         expect(page.get_by_test_id("prompt")).to_have_count(2)
@@ -210,11 +212,17 @@ def test_clerk_page_in_english(served: Served, device: httpx.Client) -> None:
         expect(card.locator('[data-field="title"]')).to_have_text("Member card")
         expect(card.get_by_test_id("prompt-time")).to_have_text("2026-12-02 15:18")
         expect(card).to_contain_text("Card ••••E5F6")
-        expect(card.locator("h3")).to_have_text(["Last purchases", "Open tasks", "Offer"])
+        expect(card.locator("h3")).to_have_text(
+            ["Last purchases", "Open tasks", "Offer", "Services given (tap to log)"]
+        )
         expect(card.locator('[data-field="tasks"] li')).to_have_text(
             ["复购提醒：降压药  (due 2026-12-03 09:00)"]
         )
-        expect(card.get_by_role("button")).to_have_text(["Done", "Dismiss"])
+        expect(card.locator("button[data-action]")).to_have_text(["Done", "Dismiss"])
+        services = card.get_by_test_id("services").get_by_role("button")
+        expect(services).to_have_text(
+            ["Medication advice", "Bought for family", "Insurance help", "Blood pressure"]
+        )
         card.get_by_role("button", name="Dismiss").click()
         expect(card.locator('[data-field="state"]')).to_have_text("— Dismissed")
         page.screenshot(path=str(artefact_path("store-page-en.png")))
