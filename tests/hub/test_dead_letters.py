@@ -18,7 +18,8 @@ from hub.ingest.service import DEAD_LETTER_PAYLOAD_BYTES, IngestService
 from tests.hub.conftest import SKEW_LIMIT, TENANT_KEY
 from tests.support.hub_auth import admin_client, hub_settings
 
-NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+# "Today" is the API's UTC day: a fixed date here would fail from the day after.
+NOW = datetime.now(UTC).replace(microsecond=0)
 CAP = 256 * 1024
 JUNK = b"{" + b"x" * (200 * 1024)  # invalid JSON, 200 KiB: 64 KiB of it is kept per letter
 

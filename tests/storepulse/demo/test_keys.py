@@ -71,13 +71,16 @@ class Steps:
     async def id_card(self) -> None:
         self.ran.append("id_card")
 
+    async def service(self) -> None:
+        self.ran.append("service")
+
 
 def test_the_demo_acts_on_a_key_without_enter(terminal: tuple[int, int]) -> None:
     controller, term = terminal
     steps = Steps()
-    os.write(controller, b"c\ri")  # checkout, tap, ID card
+    os.write(controller, b"c\ris")  # checkout, tap, ID card, a counter service
     os.write(controller, b"xq")  # an unknown key does nothing; q quits
 
     asyncio.run(asyncio.wait_for(_interact(steps, True, term), 5.0))
 
-    assert steps.ran == ["checkout", "tap", "id_card"]
+    assert steps.ran == ["checkout", "tap", "id_card", "service"]
