@@ -20,6 +20,7 @@ from hub.db import make_engine, make_session_factory, migrate
 from hub.db.embedded import EmbeddedPostgres
 from hub.demo.logins import seed_logins
 from hub.demo.seed import seed_demo
+from hub.gateways.cache_follow import CacheFollower
 from hub.ingest.consumer import IngestConsumer
 from hub.ingest.processes import IngestProcesses, Initializer, can_share_ingest, ingest_service
 from hub.ingest.service import IngestService
@@ -47,6 +48,7 @@ class HubRuntime:
         self.service: IngestService | None = None
         self.consumer: IngestConsumer | None = None
         self.loops: list[ConsumerLoop] = []
+        self.follower: CacheFollower | None = None  # API writes -> the stores' caches
         self.ingest_processes: IngestProcesses | None = None
         self.api_port: int | None = None
         self._server: uvicorn.Server | None = None
@@ -94,6 +96,13 @@ class HubRuntime:
         for loop in self.loops:  # first: they read what was committed before this start
             loop.start()
         self.consumer.start()
+        self.follower = CacheFollower(
+            self.engine,
+            self.sessions,
+            self.consumer.publish_deltas,
+            self.consumer.max_message_bytes,
+        )
+        self.follower.start()
         if processes:
             self.ingest_processes = processes
             processes.start()
@@ -160,6 +169,13 @@ class HubRuntime:
             )
             for loop in self.loops
         }
+        if self.follower is not None:
+            follower = self.follower
+            runs["cache_follower"] = ConsumerRun(
+                running=follower.running,
+                failures=follower.failures,
+                last_error=follower.last_error,
+            )
         return link, runs
 
     async def wait(self) -> None:
@@ -174,6 +190,8 @@ class HubRuntime:
             await asyncio.gather(self._server_task, return_exceptions=True)
         if self.ingest_processes is not None:
             await asyncio.to_thread(self.ingest_processes.stop)
+        if self.follower is not None:
+            await asyncio.to_thread(self.follower.stop)
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
         for loop in self.loops:

@@ -20,7 +20,7 @@ import secrets
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import metrics
 from hub.errors import StorageError
+from hub.gateways.cache_deltas import StoreDelta
 from hub.gateways.snapshot_sender import SnapshotSender
 from hub.ingest.batch_outcome import IngestOutcome
 from hub.ingest.service import IngestService
@@ -233,7 +234,11 @@ class IngestConsumer:
         """A cache delta per store for the customers the projection changed there. Raises
         StorageError when the deltas cannot be built: the projection loop sends those
         customers again with its next round."""
-        for found in self.service.cache_deltas_for(touched, self.max_message_bytes):
+        self.publish_deltas(self.service.cache_deltas_for(touched, self.max_message_bytes))
+
+    def publish_deltas(self, deltas: Iterable[StoreDelta]) -> None:
+        """Each delta to its store's active gateways (the cache follower's too)."""
+        for found in deltas:
             payload = encode(found.delta)
             for gateway_id in found.gateway_ids:
                 self._publish(topic(gateway_id, Channel.CACHE), payload)

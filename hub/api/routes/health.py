@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from hub.api.schemas import (
     MqttLinkHealth,
     TimescaleJobHealth,
 )
+from hub.db.models import CacheChange
 from hub.db.timescale_jobs import JobState, job_states
 from hub.projection import stream
 from hub.projection.registry import stream_consumers
@@ -71,5 +72,12 @@ def _consumers(session: Session, runs: dict[str, ConsumerRun]) -> dict[str, Cons
             lag_events=lag.events,
             lag_seconds=round(lag.seconds(now), 3),
             run=runs.get(consumer.name),
+        )
+    if "cache_follower" in runs:  # not a stream consumer: its lag is the queue it follows
+        queued, oldest = session.execute(select(func.count(), func.min(CacheChange.at))).one()
+        found["cache_follower"] = ConsumerHealth(
+            lag_events=queued,
+            lag_seconds=round((now - oldest).total_seconds(), 3) if oldest else 0.0,
+            run=runs["cache_follower"],
         )
     return found

@@ -15,6 +15,7 @@ from hub.db.models.crm import (
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
     OUTCOME_DEAD,
+    CacheChange,
     CacheVersion,
     DeadLetter,
     DeadLetterDay,
@@ -58,6 +59,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "CacheChange",
     "CacheVersion",
     "Credential",
     "Customer",

@@ -91,3 +91,18 @@ class CacheVersion(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))  # the store's
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CacheChange(Base):
+    """A customer whose cache entry a write outside the event stream changed (the API, a
+    merge, an import), at a store that caches them: the cache follower sends that store a
+    delta and deletes the row. Written in the change's own transaction, so a committed
+    change is never left unsent and a rolled-back one never sent."""
+
+    __tablename__ = "cache_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    store_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))  # no FK: it may be merged away
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
