@@ -271,3 +271,38 @@ def test_a_counter_service_ticked_on_the_page_reaches_the_customers_record(
             assert Counter(_event_types(system))["pos.service_logged"] == 2
 
     asyncio.run(scenario())
+
+
+def test_a_write_outside_the_stream_reaches_the_gateways_cache(
+    mosquitto: MosquittoBroker, tmp_path: Path, pg_url: str
+) -> None:
+    """A tag set as the API sets one (no event): the running hub's cache follower sends it
+    to the store, and the gateway's cache has it without a snapshot."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from hub.crm.customer_changes import mark_changed
+    from hub.db.models import Customer
+
+    async def scenario() -> None:
+        async with synced(pg_url, mosquitto.port, tmp_path) as system:
+            sessions = system.hub.sessions
+            assert sessions is not None
+            card = Identifier(kind=IdentifierKind.CARD_UID, value="01010501B00AC30B")
+            version = system.gateway.cache.version
+            with sessions.begin() as session:
+                session.execute(
+                    update(Customer).where(Customer.id == "cus-demo-01").values(tags=["新标签"])
+                )
+                tenant = session.get_one(Customer, "cus-demo-01").tenant_id
+                mark_changed(session, tenant, ["cus-demo-01"], datetime.now(UTC))
+
+            async def cached() -> bool:
+                customer = system.gateway.cache.lookup(card)
+                return customer is not None and customer.tags == ["新标签"]
+
+            await steps_until(cached)
+            assert system.gateway.cache.version == version + 1, "a delta, not a snapshot"
+
+    asyncio.run(scenario())
