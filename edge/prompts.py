@@ -60,7 +60,8 @@ class Prompt(BaseModel):
     display_name: Text = Field(description="masked by the hub, e.g. 'Wang *'")
     is_new_customer: bool = Field(description="no record of them in this store's cache")
     membership: Membership = "member"
-    known_at: Text = Field(default="", description="another store of the tenant that knows them")
+    known_at: Text = Field(default="", description="the store of the tenant they belong to")
+    known_at_purchases: int = Field(default=0, ge=0, description="their purchases there")
     last_purchases: list[ShownPurchase] = Field(default_factory=list, max_length=3)
     tags: list[Text] = Field(default_factory=list)
     open_tasks: list[ShownTask] = Field(default_factory=list)
@@ -177,6 +178,7 @@ def compose_prompt(
     membership = _membership(customer)
     created_at = now or datetime.now(UTC)
     text = store_locale.text
+    known_at = _known_at(customer, store_id)
     return Prompt(
         prompt_id=prompt_id or uuid7(),
         created_at=created_at,
@@ -188,7 +190,8 @@ def compose_prompt(
         display_name=customer.display_name if customer else text("prompt.name.new_customer"),
         is_new_customer=customer is None,
         membership=membership,
-        known_at=_known_at(customer, store_id),
+        known_at=known_at,
+        known_at_purchases=customer.home_store_purchases if customer and known_at else 0,
         last_purchases=_shown_purchases(customer, store_locale) if customer else [],
         tags=customer.tags if customer else [],
         open_tasks=_shown_tasks(customer, store_locale) if customer else [],

@@ -142,8 +142,14 @@ class CachedCustomer(BaseModel):
         default="member",
         description="provisional: first seen by an unknown identifier, not yet enrolled",
     )
-    home_store_id: ShortText | None = Field(default=None, description="the store that knows them")
+    home_store_id: ShortText | None = Field(
+        default=None, description="the store they belong to (the tenant's ownership rule)"
+    )
     home_store_name: ShortText = Field(default="", description="for the clerk: 'known at ...'")
+    # Added with store ownership; a gateway must know it before a hub sends it (extra=forbid).
+    home_store_purchases: int = Field(
+        default=0, ge=0, description="their purchases at that store, for 'bought 3x at ...'"
+    )
 
 
 MAX_CACHE_ENTRIES = 5000  # upserts (and deletes) of one cache message

@@ -195,7 +195,10 @@
     badge.textContent = p.membership === "member" ? "" : t("page.badge.not_yet_member");
     badge.hidden = !badge.textContent;
     const knownAt = field("known-at");
-    knownAt.textContent = p.known_at ? t("page.known_at", { store: p.known_at }) : "";
+    const bought = p.known_at_purchases > 0;
+    knownAt.textContent = !p.known_at ? ""
+      : t(bought ? "page.known_at_bought" : "page.known_at",
+        { store: p.known_at, count: String(p.known_at_purchases) });
     knownAt.hidden = !p.known_at;
     field("identifier").textContent = p.identifier_label;
     field("time").textContent = p.created_at_local;

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.crm.org.areas import StoreArea, stored_area
 from hub.crm.org.fields import Coordinates
 from hub.crm.org.hours import OpeningHours
 from hub.crm.org.staff import StaffRecord
@@ -44,6 +45,7 @@ class StoreOut(_Out):
     time_zone: str
     opening_hours: OpeningHours
     status: str = Field(description="open or closed")
+    area: StoreArea | None = Field(default=None, description="where its customers live")
 
     @classmethod
     def of(cls, s: Store) -> "StoreOut":
@@ -57,6 +59,7 @@ class StoreOut(_Out):
             time_zone=s.time_zone,
             opening_hours=OpeningHours.model_validate(s.opening_hours),
             status=s.status,
+            area=stored_area(s.area) if s.area else None,
         )
 
 

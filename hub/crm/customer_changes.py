@@ -50,3 +50,22 @@ def _queue(session: Session, tenant_id: str, pairs: list[tuple[str, str]], now: 
     ]
     session.execute(insert(CacheChange), rows)
     session.execute(NOTIFY)
+
+
+MARK_TENANT = text(
+    "INSERT INTO cache_changes (tenant_id, store_id, customer_id, at) "
+    "SELECT :tenant_id, s.store_id, s.customer_id, :now FROM ("
+    " SELECT home_store_id AS store_id, id AS customer_id FROM customers"
+    "  WHERE tenant_id = :tenant_id AND home_store_id IS NOT NULL"
+    " UNION SELECT store_id, customer_id FROM touchpoints"
+    "  WHERE tenant_id = :tenant_id AND customer_id IS NOT NULL"
+    " UNION SELECT store_id, customer_id FROM purchases"
+    "  WHERE tenant_id = :tenant_id AND customer_id IS NOT NULL) AS s"
+)
+
+
+def mark_tenant(session: Session, tenant_id: str, now: datetime) -> None:
+    """Queue every customer of the tenant for every store that caches them (a change of
+    the ownership rule or of an area, which may move any of them); one statement."""
+    session.execute(MARK_TENANT, {"tenant_id": tenant_id, "now": now})
+    session.execute(NOTIFY)

@@ -4,7 +4,7 @@ identifiers and last purchases. Versions per store only ever go up."""
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ScalarSelect, func, select, union, update
@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub.auth.masking import mask_name
+from hub.crm.ownership import owners
 from hub.db.arrays import any_of
 from hub.db.models import (
     PROVISIONAL,
@@ -120,12 +121,12 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
         identifiers[customer_id].append(Identifier(kind=IdentifierKind(kind), value=value))
     columns = (Customer.id, Customer.name, Customer.tags, Customer.updated_at, Customer.status)
     customers = session.execute(
-        select(*columns, Customer.home_store_id, Store.name.label("home_store_name"))
-        .outerjoin(Store, Store.id == Customer.home_store_id)
+        select(*columns)
         .where(any_of(Customer.id, [i for i in ids if i in identifiers]))
         .order_by(Customer.id)
     ).all()
     purchases = _last_purchases(session, [c.id for c in customers])
+    owned = owners(session, [c.id for c in customers], datetime.now(UTC))
     return [
         CachedCustomer(
             customer_id=c.id,
@@ -135,8 +136,9 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
             tags=[str(t) for t in c.tags][:50],
             updated_at=c.updated_at,
             membership="provisional" if c.status == PROVISIONAL else "member",
-            home_store_id=c.home_store_id,
-            home_store_name=(c.home_store_name or "")[:200],
+            home_store_id=owned[c.id].store_id,
+            home_store_name=owned[c.id].store_name[:200],
+            home_store_purchases=owned[c.id].purchases,
         )
         for c in customers
     ]

@@ -167,16 +167,20 @@ def test_a_provisional_customer_is_not_yet_a_member() -> None:
 
 def test_a_member_of_another_store_says_which_store_knows_them() -> None:
     elsewhere = CUSTOMER.model_copy(
-        update={"home_store_id": "store-b", "home_store_name": "Jing'an West Nanjing Rd"}
+        update={
+            "home_store_id": "store-b",
+            "home_store_name": "Jing'an West Nanjing Rd",
+            "home_store_purchases": 3,
+        }
     )
     here = compose_prompt(
         TAP, elsewhere, store_id="store-a", store_locale=EN, prompt_id=PID, now=NOW
     )
     assert here is not None
     assert (here.title, here.membership) == ("Member card", "member")
-    assert here.known_at == "Jing'an West Nanjing Rd"
+    assert (here.known_at, here.known_at_purchases) == ("Jing'an West Nanjing Rd", 3)
     home = compose_prompt(TAP, elsewhere, store_id="store-b", prompt_id=PID, now=NOW)
-    assert home is not None and home.known_at == ""
+    assert home is not None and (home.known_at, home.known_at_purchases) == ("", 0)
 
 
 def test_the_label_names_the_identifier_the_customer_was_found_by() -> None:

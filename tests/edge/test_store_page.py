@@ -298,3 +298,8 @@ def test_page_redraws_a_card_with_membership_and_home_store_in_chromium(
         expect(card.locator('[data-field="known-at"]')).to_have_text(
             "其他门店顾客：Jing'an West Nanjing Rd"
         )
+        bought = member.model_copy(update={"known_at": "徐汇店", "known_at_purchases": 3})
+        assert served.bus.replace(bought)
+        expect(card.locator('[data-field="known-at"]')).to_have_text(
+            "其他门店顾客：徐汇店（在该店购买 3 次）"
+        )

@@ -104,6 +104,9 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
         if inside
         else None,
         "DELETE /api-keys/{key_id}": (f"/api-keys/{t.key_in if inside else t.key_out}", None),
+        # The caller's own tenant only: no out-of-scope form. Only the admin's is made, so
+        # it changes the demo's home_store rule and leaves its entry.
+        "PATCH /tenant": (path, {"ownership_rule": "most_visits_90d"}) if inside else None,
     }
     found = bodies[operation]
     return None if found is None else Attempt(method, found[0], found[1])

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from hub.crm.org.areas import StoreArea
 from hub.crm.org.fields import (
     Address,
     City,
@@ -52,6 +53,13 @@ class _Changes(_Input):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+AREA_HELP = (
+    "where the store's customers live: {kind: radius, latitude, longitude, radius_m} or "
+    "{kind: polygon, points: [[lat, lon], ...]}; used when the tenant's ownership rule is "
+    "'area'; null clears it"
+)
+
+
 class RegionDraft(_Input):
     id: RecordId = Field(examples=["region-sh"])
     name: Name
@@ -76,6 +84,7 @@ class StoreDraft(_Input):
     time_zone: TimeZoneName = "Asia/Shanghai"
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     status: StoreStatus = "open"
+    area: StoreArea | None = Field(default=None, description=AREA_HELP)
 
 
 class StoreChanges(_Changes):
@@ -88,6 +97,7 @@ class StoreChanges(_Changes):
     time_zone: SkipJsonSchema[None] | TimeZoneName = None
     opening_hours: SkipJsonSchema[None] | OpeningHours = None
     status: SkipJsonSchema[None] | StoreStatus = None
+    area: StoreArea | None = Field(default=None, description=AREA_HELP)
 
 
 class StaffDraft(_Input):

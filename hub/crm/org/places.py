@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from hub.crm.org.areas import PolygonArea, RadiusArea
 from hub.crm.org.fields import Coordinates
 from hub.crm.org.hours import OpeningHours
 from hub.db.models import Region, Store
@@ -14,6 +15,9 @@ def apply_place(record: Region | Store, fields: dict[str, Any]) -> None:
             point: Coordinates | None = value
             record.latitude = point.latitude if point else None
             record.longitude = point.longitude if point else None
+        elif name == "area":
+            area: RadiusArea | PolygonArea | None = value
+            setattr(record, name, area.model_dump() if area else None)
         elif name == "opening_hours":
             hours: OpeningHours = value
             setattr(record, name, hours.stored())

@@ -5,7 +5,7 @@ from typing import Any
 from hub.db.models import Region, Staff, Store
 
 _REGION = ("id", "name", "address", "latitude", "longitude")
-_STORE = (*_REGION, "region_id", "city", "time_zone", "opening_hours", "status")
+_STORE = (*_REGION, "region_id", "city", "time_zone", "opening_hours", "status", "area")
 _STAFF = ("id", "code", "name", "role", "home_store_id", "region_id", "skills", "on_shift",
           "status", "phone", "email", "left_at")  # fmt: skip
 

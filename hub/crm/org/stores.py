@@ -1,12 +1,13 @@
 """Stores of a tenant: read within the caller's scope; created by admins and regional
 managers, their details kept by those and by store managers and field engineers."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.auth.scope import Scope
+from hub.crm.customer_changes import mark_tenant
 from hub.crm.customer_view import Page
 from hub.crm.org.errors import Duplicate
 from hub.crm.org.hours import OpeningHours, is_open_at
@@ -17,7 +18,7 @@ from hub.crm.org.regions import get_region
 from hub.crm.org.scoping import STORE_CREATORS, STORE_EDITORS, require, store_clause
 from hub.crm.org.snapshots import snapshot
 from hub.crm.org.trail import record_write
-from hub.db.models import Store
+from hub.db.models import Store, Tenant
 from hub.errors import NotFound
 
 
@@ -66,11 +67,22 @@ def update_store(*, session: Session, scope: Scope, store_id: str, changes: Stor
     if "region_id" in given and given["region_id"] != store.region_id:
         require(scope.role in STORE_CREATORS, "only admins and regional managers move stores")
         get_region(session=session, scope=scope, region_id=given["region_id"])
+    if "area" in given:  # an area decides whose customers they are
+        require(scope.role in STORE_CREATORS, "only admins and regional managers set areas")
     before = snapshot(store)
     apply_place(store, given)
     session.flush()
     record_write(session, scope, "update", store, before)
+    if "area" in given and before["area"] != store.area:
+        _owners_may_move(session, scope.tenant_id)
     return store
+
+
+def _owners_may_move(session: Session, tenant_id: str) -> None:
+    """Under the 'area' rule a new area may give customers another store: caches follow."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is not None and tenant.ownership_rule == "area":
+        mark_tenant(session, tenant_id, datetime.now(UTC))
 
 
 def is_store_open(store: Store, at: datetime) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -41,6 +42,8 @@ class Customer(Base):
         ForeignKey("staff.id"), index=True, default=None
     )
     status: Mapped[str] = mapped_column(String(16), default=MEMBER)  # MEMBER or PROVISIONAL
+    latitude: Mapped[float | None] = mapped_column(Float, default=None)  # where they live
+    longitude: Mapped[float | None] = mapped_column(Float, default=None)
     tags: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

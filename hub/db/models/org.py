@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base
@@ -20,6 +20,10 @@ class Tenant(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Which store a customer belongs to: hub/crm/ownership.py RULES.
+    ownership_rule: Mapped[str] = mapped_column(
+        String(32), default="home_store", server_default="home_store"
+    )
 
 
 class Region(Base):
@@ -48,6 +52,9 @@ class Store(Base):
     # {"mon": [["09:00", "21:00"]], ...}: local times per weekday, several spans a day.
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open or closed
+    # hub/crm/org/areas.py StoreArea as JSON: the customers living in it are the store's
+    # when the tenant's ownership rule is "area".
+    area: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), default=None)
 
 
 # Staff.role; the row scopes each one gets are in hub/auth (docs/security.md).
