@@ -21,6 +21,7 @@ from hub.api.routes import (
     health,
     logins,
     metrics,
+    offers,
     regions,
     staff,
     stores,
@@ -57,7 +58,7 @@ def build_api(
     app.state.auth_policy = auth_policy(settings)
     for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
         app.include_router(module.router)
-    for module in (customers, regions, stores, staff, tenant, audit):
+    for module in (customers, offers, regions, stores, staff, tenant, audit):
         app.include_router(module.router, responses=_NEEDS_CREDENTIAL)
     add_allow_handler(app)
     app.add_exception_handler(NotFound, _not_found)

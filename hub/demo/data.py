@@ -165,3 +165,10 @@ CUSTOMERS = (
         ("高血压", "老年", "慢病"),
     ),
 )
+
+# What clerks are told to offer: (id, text, customer tags it is for; () = everyone).
+OFFERS = (
+    ("off-demo-bp", "电子血压计会员价 8 折", ("高血压",)),
+    ("off-demo-sugar", "血糖试纸买二送一", ("糖尿病",)),
+    ("off-demo-points", "今日积分翻倍", ()),
+)

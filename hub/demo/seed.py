@@ -14,6 +14,7 @@ from hub.db.models import (
     Customer,
     Gateway,
     Identity,
+    Offer,
     Purchase,
     PurchaseItem,
     Region,
@@ -43,6 +44,7 @@ def seed_demo(
     now = now or datetime.now(UTC)
     with session_factory.begin() as session:
         _org(session, now)
+        _offers(session, now)
         created = sum(
             _customer(session, tenant_key, i, c, now) for i, c in enumerate(demo.CUSTOMERS)
         )
@@ -80,6 +82,21 @@ def _org(session: Session, now: datetime) -> None:
     for gateway_id, store_id in demo.GATEWAYS:
         if session.get(Gateway, gateway_id) is None:
             registry.register_gateway(session, gateway_id, store_id, now)
+
+
+def _offers(session: Session, now: datetime) -> None:
+    for offer_id, text, tags in demo.OFFERS:
+        if session.get(Offer, offer_id) is None:
+            session.add(
+                Offer(
+                    id=offer_id,
+                    tenant_id=demo.TENANT[0],
+                    text=text,
+                    tags=list(tags),
+                    starts_at=now,
+                    created_at=now,
+                )
+            )
 
 
 def _placed(record: R, draft: RegionDraft | StoreDraft) -> R:

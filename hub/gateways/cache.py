@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub.auth.masking import mask_name
+from hub.crm.offers import offers_for
 from hub.crm.ownership import owners
 from hub.db.arrays import any_of
 from hub.db.models import (
@@ -126,7 +127,9 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
         .order_by(Customer.id)
     ).all()
     purchases = _last_purchases(session, [c.id for c in customers])
-    owned = owners(session, [c.id for c in customers], datetime.now(UTC))
+    now = datetime.now(UTC)
+    owned = owners(session, [c.id for c in customers], now)
+    offers = offers_for(session, [c.id for c in customers], now)
     return [
         CachedCustomer(
             customer_id=c.id,
@@ -134,6 +137,7 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
             identifiers=identifiers[c.id][:50],
             last_purchases=purchases.get(c.id, []),
             tags=[str(t) for t in c.tags][:50],
+            offers=offers.get(c.id, []),
             updated_at=c.updated_at,
             membership="provisional" if c.status == PROVISIONAL else "member",
             home_store_id=owned[c.id].store_id,

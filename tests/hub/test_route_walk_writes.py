@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth import api_keys
 from hub.auth.scope import Role, Scope
+from hub.crm import offers
+from hub.crm.offers import OfferDraft
 from hub.db.models import AuditEntry, Tenant
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
@@ -69,6 +71,8 @@ class Targets:
     staff_out: dict[str, str]  # op -> a Hangzhou staff member
     key_in: str
     key_out: str  # another tenant's key
+    offer_in: str
+    offer_out: str  # another tenant's offer
 
 
 def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
@@ -107,6 +111,8 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
         # The caller's own tenant only: no out-of-scope form. Only the admin's is made, so
         # it changes the demo's home_store rule and leaves its entry.
         "PATCH /tenant": (path, {"ownership_rule": "most_visits_90d"}) if inside else None,
+        "POST /offers": (path, {"text": f"walk {t.tag}", "tags": ["高血压"]}) if inside else None,
+        "DELETE /offers/{offer_id}": (f"/offers/{t.offer_in if inside else t.offer_out}", None),
     }
     found = bodies[operation]
     return None if found is None else Attempt(method, found[0], found[1])
@@ -120,15 +126,16 @@ def world(
     with sessions.begin() as session:
         session.add(Tenant(id=OTHER_TENANT, name="Other", created_at=now))
         session.flush()
-        other_key = api_keys.create(
-            session, Scope(OTHER_TENANT, Role.ADMIN, "test:setup"), "theirs", ["stores:read"], now
-        ).row.id
+        theirs = Scope(OTHER_TENANT, Role.ADMIN, "test:setup")
+        other_key = api_keys.create(session, theirs, "theirs", ["stores:read"], now).row.id
+        other_offer = _offer(session, theirs, "theirs")
     admin = Scope("tenant-demo", Role.ADMIN, "test:setup")
     targets = {}
     for role in CALLERS:
         tag = role.value.replace("_", "")[:8]
         with sessions.begin() as session:
             key = api_keys.create(session, admin, f"key of {tag}", ["stores:read"], now).row.id
+            offer = _offer(session, admin, tag)
         targets[role] = Targets(
             tag=tag,
             staff_in={
@@ -145,11 +152,17 @@ def world(
             },
             key_in=key,
             key_out=other_key,
+            offer_in=offer,
+            offer_out=other_offer,
         )
     clients = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield clients, targets
     for client in clients.values():
         client.close()
+
+
+def _offer(session: Session, scope: Scope, tag: str) -> str:
+    return offers.add_offer(session=session, scope=scope, draft=OfferDraft(text=f"走 {tag}")).id
 
 
 def _write_operations(client: TestClient) -> set[str]:
@@ -192,7 +205,7 @@ def test_every_write_route_as_every_role_in_and_out_of_scope(
                     continue
                 status, text, request_id = _send(client, a)
                 where = (operation, role.value, "in" if inside else "out", text)
-                other_tenant = a.path.endswith(targets[role].key_out)
+                other_tenant = a.path.endswith((targets[role].key_out, targets[role].offer_out))
                 if allowed[role] and (inside or role is Role.ADMIN) and not other_tenant:
                     assert 200 <= status < 300, where
                     assert _audited(sessions, request_id), where

@@ -22,6 +22,7 @@ from hub.db.models.ingest import (
     EventKey,
     RawEvent,
 )
+from hub.db.models.offers import Offer
 from hub.db.models.org import (
     GATEWAY_ACTIVE,
     GATEWAY_REVOKED,
@@ -69,6 +70,7 @@ __all__ = [
     "Gateway",
     "Identity",
     "LoginThrottle",
+    "Offer",
     "Purchase",
     "PurchaseItem",
     "RawEvent",
