@@ -37,3 +37,8 @@ class NotFound(HubError):
 class Forbidden(HubError):
     """The caller is known but their role may not do this (403; a row out of scope is
     NotFound instead, as if it did not exist)."""
+
+
+class Unprocessable(HubError):
+    """The request is well formed but names what cannot be (422): the message says which
+    fields or ids, and why."""

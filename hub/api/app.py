@@ -26,12 +26,13 @@ from hub.api.routes import (
     staff,
     stores,
     tenant,
+    transfers,
 )
 from hub.api.routes.health import LiveState
 from hub.api.schemas import Problem
 from hub.auth.policy import AuthPolicy
 from hub.crm.org.errors import Duplicate, Inconsistent
-from hub.errors import ConfigError, Forbidden, NotFound, StorageError
+from hub.errors import ConfigError, Forbidden, NotFound, StorageError, Unprocessable
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -58,13 +59,14 @@ def build_api(
     app.state.auth_policy = auth_policy(settings)
     for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
         app.include_router(module.router)
-    for module in (customers, offers, regions, stores, staff, tenant, audit):
+    for module in (customers, offers, regions, stores, staff, transfers, tenant, audit):
         app.include_router(module.router, responses=_NEEDS_CREDENTIAL)
     add_allow_handler(app)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Duplicate, _conflict)
     app.add_exception_handler(Inconsistent, _conflict)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(Unprocessable, _unprocessable)
     app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(SQLAlchemyError, _unavailable)
     app.add_middleware(RequestIdMiddleware)
@@ -98,6 +100,10 @@ async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+
+async def _unprocessable(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": str(exc)})
 
 
 async def _forbidden(_request: Request, exc: Exception) -> JSONResponse:

@@ -20,7 +20,7 @@ from hub.auth import api_keys
 from hub.auth.scope import Role, Scope
 from hub.crm import offers
 from hub.crm.offers import OfferDraft
-from hub.db.models import AuditEntry, Tenant
+from hub.db.models import AuditEntry, Customer, Tenant
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
 from tests.support.hub_auth import add_staff
@@ -35,7 +35,7 @@ CALLERS = {
     Role.FIELD_ENGINEER: CallerSpec("ww-fe", "field_engineer", region_id="region-sh"),
 }
 OTHER_TENANT = "tenant-walk-other"
-STAFF_OPS = ("PATCH", "leave", "shift", "login")
+STAFF_OPS = ("PATCH", "leave", "shift", "login", "transfer")
 
 
 def written_table() -> dict[str, dict[Role, bool]]:
@@ -100,6 +100,10 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
         "PATCH /staff/{staff_id}": (f"/staff/{staff['PATCH']}", {"skills": [f"walk-{t.tag}"]}),
         "POST /staff/{staff_id}/leave": (f"/staff/{staff['leave']}/leave", None),
         "POST /staff/{staff_id}/shift": (f"/staff/{staff['shift']}/shift", {"on_shift": True}),
+        "POST /staff/{staff_id}/transfer": (  # to a colleague who stays
+            f"/staff/{staff['transfer']}/transfer",
+            {"rule": "round_robin", "successors": [staff["shift"]]},
+        ),
         "PUT /staff/{staff_id}/login": (
             f"/staff/{staff['login']}/login",
             {"login": f"w-{t.tag}-{side}", "password": "walk-the-routes-2026"},
@@ -155,10 +159,21 @@ def world(
             offer_in=offer,
             offer_out=other_offer,
         )
+    with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
+        for t in targets.values():
+            for leaver in (t.staff_in["transfer"], t.staff_out["transfer"]):
+                session.add(_owned_customer(leaver, now))
     clients = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield clients, targets
     for client in clients.values():
         client.close()
+
+
+def _owned_customer(owner: str, now: datetime) -> Customer:
+    return Customer(
+        id=f"cus-{owner}", tenant_id="tenant-demo", name="走客", owner_staff_id=owner,
+        tags=[], created_at=now, updated_at=now,
+    )  # fmt: skip
 
 
 def _offer(session: Session, scope: Scope, tag: str) -> str:

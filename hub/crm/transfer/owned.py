@@ -1,0 +1,17 @@
+"""What a member of staff owns, kind by kind: the tables a transfer moves. A new owned kind
+(a table with an owner column) is one line here; rows tied to a customer follow the
+successor of that customer, so a customer's open deals stay with whoever looks after them."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OwnedKind:
+    kind: str  # what the plan and the audit entry call it
+    table: str
+    owner: str  # the column naming the staff id
+    moves: str  # SQL condition on the row: only these move (closed deals stay, as history)
+    customer: str | None  # the column naming the customer; "id" for customers themselves
+
+
+OWNED: tuple[OwnedKind, ...] = (OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),)
