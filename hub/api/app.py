@@ -17,6 +17,7 @@ from hub.api.routes import (
     api_keys,
     audit,
     auth,
+    custom_fields,
     customers,
     health,
     logins,
@@ -59,7 +60,17 @@ def build_api(
     app.state.auth_policy = auth_policy(settings)
     for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
         app.include_router(module.router)
-    for module in (customers, offers, regions, stores, staff, transfers, tenant, audit):
+    for module in (
+        customers,
+        custom_fields,
+        offers,
+        regions,
+        stores,
+        staff,
+        transfers,
+        tenant,
+        audit,
+    ):
         app.include_router(module.router, responses=_NEEDS_CREDENTIAL)
     add_allow_handler(app)
     app.add_exception_handler(NotFound, _not_found)

@@ -57,9 +57,8 @@ RegionIdPath = Annotated[
 StaffIdPath = Annotated[
     str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["stf-demo-xuhui-1"])
 ]
-OfferIdPath = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["off-0193…"])
-]
+RecordIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN)]
+OfferIdPath = RecordIdPath
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]

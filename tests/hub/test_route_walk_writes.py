@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.auth import api_keys
 from hub.auth.scope import Role, Scope
 from hub.crm import offers
+from hub.crm.custom_fields import definitions
+from hub.crm.custom_fields.definitions import FieldDraft
 from hub.crm.offers import OfferDraft
 from hub.db.models import AuditEntry, Customer, Tenant
 from hub.demo.seed import SeedResult
@@ -35,6 +37,7 @@ CALLERS = {
     Role.FIELD_ENGINEER: CallerSpec("ww-fe", "field_engineer", region_id="region-sh"),
 }
 OTHER_TENANT = "tenant-walk-other"
+HZ_CUSTOMER = "cus-ww-hz"  # homed in Hangzhou: in no scoped caller's scope
 STAFF_OPS = ("PATCH", "leave", "shift", "login", "transfer")
 
 
@@ -73,6 +76,8 @@ class Targets:
     key_out: str  # another tenant's key
     offer_in: str
     offer_out: str  # another tenant's offer
+    field_in: str
+    field_out: str  # another tenant's custom field
 
 
 def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
@@ -117,6 +122,23 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
         "PATCH /tenant": (path, {"ownership_rule": "most_visits_90d"}) if inside else None,
         "POST /offers": (path, {"text": f"walk {t.tag}", "tags": ["高血压"]}) if inside else None,
         "DELETE /offers/{offer_id}": (f"/offers/{t.offer_in if inside else t.offer_out}", None),
+        "POST /custom-fields": (
+            path,
+            {"name": f"w_{t.tag}", "label_zh_cn": "走", "label_en": "Walk", "type": "text"},
+        )
+        if inside
+        else None,
+        "DELETE /custom-fields/{field_id}": (
+            f"/custom-fields/{t.field_in if inside else t.field_out}",
+            None,
+        ),
+        "POST /custom-fields/templates/{template}": ("/custom-fields/templates/pharmacy", None)
+        if inside
+        else None,
+        "PATCH /customers/{customer_id}/custom": (
+            f"/customers/{'cus-demo-01' if inside else HZ_CUSTOMER}/custom",
+            {"values": {"walk_note": f"walk {t.tag}"}},
+        ),
     }
     found = bodies[operation]
     return None if found is None else Attempt(method, found[0], found[1])
@@ -133,6 +155,10 @@ def world(
         theirs = Scope(OTHER_TENANT, Role.ADMIN, "test:setup")
         other_key = api_keys.create(session, theirs, "theirs", ["stores:read"], now).row.id
         other_offer = _offer(session, theirs, "theirs")
+        other_field = _field(session, theirs, "theirs")
+        admin_setup = Scope("tenant-demo", Role.ADMIN, "test:setup")
+        _field(session, admin_setup, "walk_note")  # what PATCH .../custom sets
+        session.add(_owned_customer("hz", now, HZ_CUSTOMER, "store-hz-xihu"))
     admin = Scope("tenant-demo", Role.ADMIN, "test:setup")
     targets = {}
     for role in CALLERS:
@@ -140,6 +166,7 @@ def world(
         with sessions.begin() as session:
             key = api_keys.create(session, admin, f"key of {tag}", ["stores:read"], now).row.id
             offer = _offer(session, admin, tag)
+            field = _field(session, admin, f"f_{tag}")
         targets[role] = Targets(
             tag=tag,
             staff_in={
@@ -158,6 +185,8 @@ def world(
             key_out=other_key,
             offer_in=offer,
             offer_out=other_offer,
+            field_in=field,
+            field_out=other_field,
         )
     with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
         for t in targets.values():
@@ -169,11 +198,19 @@ def world(
         client.close()
 
 
-def _owned_customer(owner: str, now: datetime) -> Customer:
+def _owned_customer(
+    owner: str | None, now: datetime, customer_id: str = "", home: str | None = None
+) -> Customer:
     return Customer(
-        id=f"cus-{owner}", tenant_id="tenant-demo", name="走客", owner_staff_id=owner,
+        id=customer_id or f"cus-{owner}", tenant_id="tenant-demo", name="走客",
+        owner_staff_id=owner if not customer_id else None, home_store_id=home,
         tags=[], created_at=now, updated_at=now,
     )  # fmt: skip
+
+
+def _field(session: Session, scope: Scope, name: str) -> str:
+    draft = FieldDraft(name=name, label_zh_cn="走", label_en="Walk", type="text")
+    return definitions.add_field(session=session, scope=scope, draft=draft).id
 
 
 def _offer(session: Session, scope: Scope, tag: str) -> str:
@@ -220,7 +257,8 @@ def test_every_write_route_as_every_role_in_and_out_of_scope(
                     continue
                 status, text, request_id = _send(client, a)
                 where = (operation, role.value, "in" if inside else "out", text)
-                other_tenant = a.path.endswith((targets[role].key_out, targets[role].offer_out))
+                theirs = (targets[role].key_out, targets[role].offer_out, targets[role].field_out)
+                other_tenant = a.path.endswith(theirs)
                 if allowed[role] and (inside or role is Role.ADMIN) and not other_tenant:
                     assert 200 <= status < 300, where
                     assert _audited(sessions, request_id), where

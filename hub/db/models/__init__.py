@@ -12,6 +12,7 @@ from hub.db.models.crm import (
     PurchaseItem,
     Touchpoint,
 )
+from hub.db.models.custom_fields import CustomField
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
     OUTCOME_DEAD,
@@ -63,6 +64,7 @@ __all__ = [
     "CacheChange",
     "CacheVersion",
     "Credential",
+    "CustomField",
     "Customer",
     "DeadLetter",
     "DeadLetterDay",

@@ -29,6 +29,14 @@ UNKNOWN = text("staff_unknown")
 
 class Customer(Base):
     __tablename__ = "customers"
+    __table_args__ = (
+        Index(
+            "ix_customers_custom",
+            "custom",
+            postgresql_using="gin",
+            postgresql_ops={"custom": "jsonb_path_ops"},
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
@@ -45,6 +53,8 @@ class Customer(Base):
     latitude: Mapped[float | None] = mapped_column(Float, default=None)  # where they live
     longitude: Mapped[float | None] = mapped_column(Float, default=None)
     tags: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    # The tenant's custom fields (hub/crm/custom_fields), validated on every write.
+    custom: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
