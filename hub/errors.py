@@ -40,5 +40,10 @@ class Forbidden(HubError):
 
 
 class Unprocessable(HubError):
-    """The request is well formed but names what cannot be (422): the message says which
-    fields or ids, and why."""
+    """The request is well formed but names what cannot be (422). Each problem is a
+    (location, message) pair, location as in a validation error (["body", "successors"]),
+    so the answer has the shape of FastAPI's own 422s."""
+
+    def __init__(self, *problems: tuple[list[str], str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{'.'.join(loc)}: {msg}" for loc, msg in problems))

@@ -114,7 +114,9 @@ async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unprocessable(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": str(exc)})
+    assert isinstance(exc, Unprocessable)
+    detail = [{"loc": loc, "msg": msg, "type": "value_error"} for loc, msg in exc.problems]
+    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 async def _forbidden(_request: Request, exc: Exception) -> JSONResponse:

@@ -11,7 +11,15 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
@@ -26,6 +34,16 @@ from hub.errors import NotFound
 MAX_SHOWN = 10  # wire: CachedCustomer.offers
 OfferText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _iso_text(value: object) -> object:
+    """A time is an ISO 8601 string with its offset, never a bare number of seconds."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("give the time as ISO 8601 text, e.g. 2026-12-03T09:00:00+08:00")
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 READERS = frozenset({Role.ADMIN, Role.REGIONAL_MANAGER, Role.STORE_MANAGER, Role.STAFF})
 
 APPLYING = text(
@@ -48,8 +66,8 @@ class OfferDraft(BaseModel):
     tags: list[Tag] = Field(
         default_factory=list, max_length=20, description="for customers with any of these"
     )
-    starts_at: AwareDatetime | None = Field(default=None, description="default: now")
-    ends_at: AwareDatetime | None = None
+    starts_at: IsoTime | None = Field(default=None, description="default: now")
+    ends_at: IsoTime | None = None
 
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> "OfferDraft":

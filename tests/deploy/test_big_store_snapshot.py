@@ -152,9 +152,12 @@ async def _assemble(
     )
     timings["first part to swapped in"] = swapped - first_part
     # The batch's new customers come as a delta: held while assembling, applied after.
+    # Wait for all of them: counting them while the delta lands raced the cache's size.
     taps = [Identifier(kind=IdentifierKind.CARD_UID, value=f"C0FFEE{n:06X}") for n in range(20)]
-    tapped = sum(gateway.cache.lookup(tap) is not None for tap in taps)
-    assert len(gateway.cache) == CUSTOMERS + SEEDED + tapped
+    await _until(
+        "the batch's customers", lambda: all(gateway.cache.lookup(t) is not None for t in taps), 60
+    )
+    assert len(gateway.cache) == CUSTOMERS + SEEDED + len(taps)
     assert gateway.cache.lookup(Identifier(kind=IdentifierKind.CARD_UID, value=card_uid(99_999)))
     assert gateway.follower.counters["stalled"] == 0
     assert gateway.follower.counters["abandoned"] == 0

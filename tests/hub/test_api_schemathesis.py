@@ -17,6 +17,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -79,11 +80,26 @@ def seeded_hub() -> Iterator[str]:
         yield from _bind(make_engine(url), "postgres")
 
 
+# Bodies the domain checks against the tenant's own records beyond what a schema can say
+# (a custom value of the tenant's field type, successors who are active staff, a choice
+# field's choices): a schema-valid body may rightly be a 422 there, in FastAPI's own
+# validation shape (still checked against the document); an offer's end must also be
+# after now, which no schema says. Every other route stays strict.
+DOMAIN_CHECKED = {
+    ("POST", "/offers"),
+    ("PATCH", "/customers/{customer_id}/custom"),
+    ("POST", "/staff/{staff_id}/transfer"),
+    ("POST", "/custom-fields"),
+}
+
+
 @schema.parametrize()
 def test_no_5xx_and_every_answer_matches_the_schema(
     case: schemathesis.Case[Any], seeded_hub: str
 ) -> None:
-    response = case.call_and_validate(headers=HEADERS)
+    lenient = (case.method.upper(), case.path) in DOMAIN_CHECKED
+    excluded = [positive_data_acceptance] if lenient else []
+    response = case.call_and_validate(headers=HEADERS, excluded_checks=excluded)
     STATUSES[(seeded_hub, case.method, case.path, response.status_code)] += 1
 
 

@@ -18,7 +18,7 @@ from hub.db.models import CustomField
 from hub.errors import NotFound
 
 router = APIRouter(tags=["crm"], responses={503: {"model": Problem}})
-ERRORS = {**WRITE_ERRORS, 422: {"model": Problem}}
+ERRORS = WRITE_ERRORS  # 422: FastAPI's own shape, which Unprocessable answers too
 
 
 class FieldOut(BaseModel):

@@ -29,7 +29,7 @@ class TransferOut(BaseModel):
 @router.post(
     "/{staff_id}/transfer",
     response_model=TransferOut,
-    responses={**WRITE_ERRORS, 422: {"model": Problem}},
+    responses=WRITE_ERRORS,
 )
 def transfer(
     staff_id: StaffIdPath, request: TransferRequest, session: WriteSessionDep, scope: ScopeDep

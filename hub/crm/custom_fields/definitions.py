@@ -4,7 +4,7 @@ role), audited. A retired field keeps its stored values but takes no new ones.""
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
@@ -31,7 +31,7 @@ class FieldDraft(BaseModel):
     label_en: Label
     type: FieldType
     choices: list[Choice] = Field(default_factory=list, max_length=100)
-    required: bool = False
+    required: StrictBool = False
 
     @model_validator(mode="after")
     def _choices_for_choice_types(self) -> "FieldDraft":

@@ -56,7 +56,7 @@ def checked(
     """`current` with `changes` applied (a null removes a value), or Unprocessable naming
     every field that is unknown, of the wrong type, or required and missing."""
     by_name = {d.name: d for d in definitions}
-    problems = [f"custom.{n}: no such field" for n in sorted(changes) if n not in by_name]
+    problems = [(n, "no such field") for n in sorted(changes) if n not in by_name]
     merged = {k: v for k, v in current.items() if k in by_name}
     for name, value in changes.items():
         if name not in by_name:
@@ -64,12 +64,10 @@ def checked(
         if value is None:
             merged.pop(name, None)
         elif (why := _problem(by_name[name], value)) is not None:
-            problems.append(f"custom.{name}: must be {why}")
+            problems.append((name, f"must be {why}"))
         else:
             merged[name] = value
-    problems += [
-        f"custom.{d.name}: required" for d in definitions if d.required and d.name not in merged
-    ]
+    problems += [(d.name, "required") for d in definitions if d.required and d.name not in merged]
     if problems:
-        raise Unprocessable("; ".join(problems))
+        raise Unprocessable(*((["body", "values", name], why) for name, why in problems))
     return merged

@@ -37,8 +37,11 @@ def transfer_book(
     plan = make_plan(session, scope.tenant_id, leaver.id, request, lock=not request.dry_run)
     if plan.missing or plan.unknown:
         raise Unprocessable(
-            f"customers: not named {plan.missing[:SHOWN_IDS]}; "
-            f"not {leaver.id}'s {plan.unknown[:SHOWN_IDS]}"
+            *(
+                (["body", "customers"], f"{what}: {ids[:SHOWN_IDS]}")
+                for what, ids in (("not named", plan.missing), (f"not {leaver.id}'s", plan.unknown))
+                if ids
+            )
         )
     if request.plan_digest is not None and request.plan_digest != plan.digest():
         raise Inconsistent("the book changed since the preview: preview again")
@@ -85,12 +88,13 @@ def _reached(session: Session, scope: Scope, staff_id: str) -> Staff:
 
 def _check_successors(session: Session, scope: Scope, leaver: str, named: list[str]) -> None:
     if leaver in named:
-        raise Unprocessable("successors: the leaver cannot succeed themselves")
+        raise Unprocessable((["body", "successors"], "the leaver cannot succeed themselves"))
     rows = session.scalars(select(Staff).where(Staff.id.in_(named), staff_clause(scope))).all()
     fit = {s.id for s in rows if s.status == STAFF_ACTIVE and s.role in OWNING_ROLES}
     unfit = [s for s in named if s not in fit]
     if unfit:
-        raise Unprocessable(
-            f"successors: {unfit[:SHOWN_IDS]} are not active staff in your scope who can "
-            "look after customers (staff, store or regional managers)"
+        why = (
+            f"{unfit[:SHOWN_IDS]} are not active staff in your scope who can look after "
+            "customers (staff, store or regional managers)"
         )
+        raise Unprocessable((["body", "successors"], why))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import cycle
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ class TransferRequest(BaseModel):
     customers: dict[str, str] = Field(
         default_factory=dict, description="list rule: customer id -> successor staff id"
     )
-    dry_run: bool = Field(default=False, description="only say what would move")
+    dry_run: StrictBool = Field(default=False, description="only say what would move")
     plan_digest: str | None = Field(
         default=None, description="the preview's digest: 409 if the plan changed since"
     )
