@@ -19,11 +19,13 @@ from hub.api.routes import (
     auth,
     customers,
     health,
+    leads,
     logins,
     metrics,
     regions,
     staff,
     stores,
+    wecom,
 )
 from hub.api.routes.health import LiveState
 from hub.api.schemas import Problem
@@ -54,9 +56,9 @@ def build_api(
     app.state.session_factory = session_factory
     app.state.live = live
     app.state.auth_policy = auth_policy(settings)
-    for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
+    for module in (health, metrics, auth, logins, api_keys, wecom):  # each says its own refusals
         app.include_router(module.router)
-    for module in (customers, regions, stores, staff, audit):
+    for module in (customers, leads, regions, stores, staff, audit):
         app.include_router(module.router, responses=_NEEDS_CREDENTIAL)
     add_allow_handler(app)
     app.add_exception_handler(NotFound, _not_found)

@@ -21,6 +21,7 @@ from hub.db.models.ingest import (
     EventKey,
     RawEvent,
 )
+from hub.db.models.leads import Lead
 from hub.db.models.org import (
     GATEWAY_ACTIVE,
     GATEWAY_REVOKED,
@@ -66,6 +67,7 @@ __all__ = [
     "EventKey",
     "Gateway",
     "Identity",
+    "Lead",
     "LoginThrottle",
     "Purchase",
     "PurchaseItem",
