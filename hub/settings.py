@@ -12,6 +12,7 @@ from pydantic_settings import (
 )
 
 from hub.auth.signing_key import check_signing_key
+from hub.crm.leads.config import LeadSettings
 from hub.errors import ConfigError
 from wire.message_size import (
     CEILING_MAX_MESSAGE_BYTES,
@@ -129,6 +130,11 @@ class HubSettings(BaseSettings):
     )
     dead_letter_retention_days: int = Field(
         default=30, ge=1, le=3650, description="dead letters older than this are deleted"
+    )
+
+    leads: LeadSettings = Field(
+        default_factory=LeadSettings,
+        description="[leads]: keyword rules, score weights, the WeCom callback",
     )
 
     @field_validator("tenant_key")

@@ -20,6 +20,7 @@ from hub.api.routes import (
     custom_fields,
     customers,
     health,
+    leads,
     logins,
     metrics,
     offers,
@@ -28,6 +29,7 @@ from hub.api.routes import (
     stores,
     tenant,
     transfers,
+    wecom,
 )
 from hub.api.routes.health import LiveState
 from hub.api.schemas import Problem
@@ -58,10 +60,11 @@ def build_api(
     app.state.session_factory = session_factory
     app.state.live = live
     app.state.auth_policy = auth_policy(settings)
-    for module in (health, metrics, auth, logins, api_keys):  # each says its own refusals
+    for module in (health, metrics, auth, logins, api_keys, wecom):  # each says its own refusals
         app.include_router(module.router)
     for module in (
         customers,
+        leads,
         custom_fields,
         offers,
         regions,

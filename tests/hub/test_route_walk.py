@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth.masking import SHOWN
 from hub.auth.scope import Role
-from hub.db.models import Customer
+from hub.db.models import Customer, Lead
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
 
@@ -31,7 +31,10 @@ IDS = {
     "store_id": ("store-sh-xuhui", "store-hz-xihu"),
     "region_id": ("region-sh", "region-hz"),
     "staff_id": ("stf-demo-xuhui-1", "stf-demo-xihu-1"),
+    "lead_id": ("lead-walk-sh", "lead-walk-hz"),
 }
+# Called by WeCom, signed with its token (msg_signature), not by a logged-in caller.
+SIGNED_BY_SENDER = {"/leads/wecom/callback"}
 OUT_OF_SCOPE = [out for _, out in IDS.values()]
 
 
@@ -53,6 +56,23 @@ def clients(
                 updated_at=now,
             )
         )
+        for lead_id, store in (
+            ("lead-walk-sh", "store-sh-xuhui"),
+            ("lead-walk-hz", "store-hz-xihu"),
+        ):
+            session.add(
+                Lead(
+                    id=lead_id,
+                    tenant_id="tenant-demo",
+                    source="web_form",
+                    source_id=lead_id,
+                    store_id=store,
+                    customer_id="cus-walk-hz" if store == "store-hz-xihu" else None,
+                    scored_at=now,
+                    captured_at=now,
+                    created_at=now,
+                )
+            )
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():
@@ -61,7 +81,7 @@ def clients(
 
 def _get_routes(client: TestClient) -> list[str]:
     paths = client.get("/openapi.json").json()["paths"]
-    return sorted(p for p, methods in paths.items() if "get" in methods)
+    return sorted(p for p, m in paths.items() if "get" in m and p not in SIGNED_BY_SENDER)
 
 
 def _fill(path: str, pick: int) -> str | None:

@@ -23,6 +23,7 @@ from hub.db.models.ingest import (
     EventKey,
     RawEvent,
 )
+from hub.db.models.leads import Lead
 from hub.db.models.offers import Offer
 from hub.db.models.org import (
     GATEWAY_ACTIVE,
@@ -71,6 +72,7 @@ __all__ = [
     "EventKey",
     "Gateway",
     "Identity",
+    "Lead",
     "LoginThrottle",
     "Offer",
     "Purchase",
