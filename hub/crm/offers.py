@@ -32,8 +32,12 @@ from hub.db.models import Offer
 from hub.errors import NotFound
 
 MAX_SHOWN = 10  # wire: CachedCustomer.offers
-OfferText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# No control characters: PostgreSQL refuses a NUL in text, and a clerk's screen any of them.
+_TEXT = StringConstraints(
+    strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+)
+OfferText = Annotated[str, _TEXT]
+Tag = Annotated[str, _TEXT]
 
 
 def _iso_text(value: object) -> object:

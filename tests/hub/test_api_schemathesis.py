@@ -84,8 +84,13 @@ def seeded_hub() -> Iterator[str]:
 # (a custom value of the tenant's field type, successors who are active staff, a choice
 # field's choices): a schema-valid body may rightly be a 422 there, in FastAPI's own
 # validation shape (still checked against the document); an offer's end must also be
-# after now, which no schema says. Every other route stays strict.
+# after now, which no schema says; a lead's phone or e-mail as typed must be one
+# (libphonenumber, email-validator), and a page cursor one the hub gave. Every other route
+# stays strict.
 DOMAIN_CHECKED = {
+    ("POST", "/leads"),
+    ("POST", "/leads/phone-calls"),
+    ("GET", "/leads"),
     ("POST", "/offers"),
     ("PATCH", "/customers/{customer_id}/custom"),
     ("POST", "/staff/{staff_id}/transfer"),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.deps import SessionDep, SettingsDep, WriteSessionDep
 from hub.api.lead_schemas import LeadOut, LeadPageOut, PhoneCallLead, WebFormLead
+from hub.api.routes.org_params import WRITE_ERRORS
 from hub.api.schemas import Problem
 from hub.api.security import require_grant
 from hub.auth.grants import CUSTOMERS_READ, LEADS_WRITE
@@ -30,6 +31,7 @@ LeadsWriteDep = Annotated[Scope, Depends(require_grant(LEADS_WRITE))]
 LeadsReadDep = Annotated[Scope, Depends(require_grant(CUSTOMERS_READ))]
 LeadIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 _WRITTEN: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS,
     200: {"model": LeadOut, "description": "this source id was sent before: that lead"},
     422: {"description": "a field that is missing or wrong, named"},
 }

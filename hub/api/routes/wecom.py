@@ -20,7 +20,10 @@ from hub.crm.leads.wecom_message import MAX_XML_BYTES
 from hub.settings import HubSettings
 
 PATH = "/leads/wecom/callback"
+# Not in the OpenAPI document: WeCom calls it as its own callback protocol says (signed
+# query, encrypted XML, plain-text answers), no client of ours does (docs/crm/leads.md).
 router = APIRouter(
+    include_in_schema=False,
     tags=["leads"],
     responses={
         403: {"model": Problem, "description": "not signed by WeCom, or for another corp"},

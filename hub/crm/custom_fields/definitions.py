@@ -18,8 +18,12 @@ from hub.errors import NotFound
 
 Entity = Literal["customer", "deal"]
 FieldType = Literal["text", "number", "date", "choice", "multi_choice"]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# No control characters: PostgreSQL refuses a NUL in text, and nobody means one.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=PRINTABLE)
+]
+Choice = Label
 
 
 class FieldDraft(BaseModel):

@@ -22,8 +22,8 @@ class Definition(Protocol):
 def _problem(definition: Definition, value: object) -> str | None:
     kind, choices = definition.type, [str(c) for c in definition.choices]
     if kind == "text":
-        ok = isinstance(value, str) and len(value) <= TEXT_CHARS
-        return None if ok else f"text of at most {TEXT_CHARS} characters"
+        ok = isinstance(value, str) and len(value) <= TEXT_CHARS and "\x00" not in value
+        return None if ok else f"text of at most {TEXT_CHARS} characters, without NUL"
     if kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else "a number"

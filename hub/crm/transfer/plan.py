@@ -13,27 +13,30 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import cycle
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hub.crm.transfer.owned import OWNED, OwnedKind
 
 TransferRule = Literal["round_robin", "list"]
+RecordRef = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 
 
 class TransferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rule: TransferRule = "round_robin"
-    successors: list[str] = Field(
+    successors: list[RecordRef] = Field(
         default_factory=list,
         max_length=50,
         description="staff ids who take the book (round_robin), or the rest (list)",
     )
-    customers: dict[str, str] = Field(
+    customers: dict[RecordRef, RecordRef] = Field(
         default_factory=dict, description="list rule: customer id -> successor staff id"
     )
     dry_run: StrictBool = Field(default=False, description="only say what would move")
