@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.auth.grants import Grant
 from hub.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from hub.crm.org.fields import PRINTABLE
 
 
 class _Out(BaseModel):
@@ -49,9 +50,7 @@ class LoginIn(BaseModel):
 
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(
-        min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["web form"]
-    )
+    name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE, examples=["web form"])
     grants: list[Grant] = Field(min_length=1, max_length=20, examples=[["leads:write"]])
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.api.security import current_scope, current_staff, require_admin, require_grant
 from hub.auth.grants import CUSTOMERS_READ, GATEWAYS_READ
 from hub.auth.scope import Scope
+from hub.crm.org.fields import PRINTABLE
 from hub.settings import HubSettings
 
 
@@ -44,21 +45,19 @@ async def get_session_factory(request: Request) -> sessionmaker[Session]:
 
 # A path id names a record: at most 64 characters (String(64) columns) and no control
 # characters (PostgreSQL refuses a NUL in text, which made the lookup a 500).
-_ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 CustomerIdPath = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["cus-demo-01"])
+    str, Path(min_length=1, max_length=64, pattern=PRINTABLE, examples=["cus-demo-01"])
 ]
 StoreIdPath = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["store-sh-xuhui"])
+    str, Path(min_length=1, max_length=64, pattern=PRINTABLE, examples=["store-sh-xuhui"])
 ]
 RegionIdPath = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["region-sh"])
+    str, Path(min_length=1, max_length=64, pattern=PRINTABLE, examples=["region-sh"])
 ]
 StaffIdPath = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["stf-demo-xuhui-1"])
+    str, Path(min_length=1, max_length=64, pattern=PRINTABLE, examples=["stf-demo-xuhui-1"])
 ]
-RecordIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN)]
-OfferIdPath = RecordIdPath
+RecordIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTABLE)]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]

@@ -6,9 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.api.deps import Instant
 from hub.crm.contacts import AnyEmail, AnyPhone
+from hub.crm.org.fields import PRINTABLE
 
-SourceId = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
-StoreRef = Field(default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
+SourceId = Field(min_length=1, max_length=128, pattern=PRINTABLE)
+StoreRef = Field(default=None, min_length=1, max_length=64, pattern=PRINTABLE)
 Tag = str
 
 

@@ -10,10 +10,10 @@ of them what the customer is after the commit, or a delete."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, literal, select, text
 from sqlalchemy.orm import Session
 
-from hub.crm.customer_stores import stores_of_customers
+from hub.crm.customer_stores import memberships, stores_of_customers
 from hub.db.models import CacheChange
 
 CHANNEL = "storepulse_cache_changes"
@@ -52,20 +52,11 @@ def _queue(session: Session, tenant_id: str, pairs: list[tuple[str, str]], now: 
     session.execute(NOTIFY)
 
 
-MARK_TENANT = text(
-    "INSERT INTO cache_changes (tenant_id, store_id, customer_id, at) "
-    "SELECT :tenant_id, s.store_id, s.customer_id, :now FROM ("
-    " SELECT home_store_id AS store_id, id AS customer_id FROM customers"
-    "  WHERE tenant_id = :tenant_id AND home_store_id IS NOT NULL"
-    " UNION SELECT store_id, customer_id FROM touchpoints"
-    "  WHERE tenant_id = :tenant_id AND customer_id IS NOT NULL"
-    " UNION SELECT store_id, customer_id FROM purchases"
-    "  WHERE tenant_id = :tenant_id AND customer_id IS NOT NULL) AS s"
-)
-
-
 def mark_tenant(session: Session, tenant_id: str, now: datetime) -> None:
     """Queue every customer of the tenant for every store that caches them (a change of
     the ownership rule or of an area, which may move any of them); one statement."""
-    session.execute(MARK_TENANT, {"tenant_id": tenant_id, "now": now})
+    pairs = memberships(tenant_id=tenant_id)
+    rows = select(literal(tenant_id), pairs.c.store_id, pairs.c.customer_id, literal(now))
+    columns = ["tenant_id", "store_id", "customer_id", "at"]
+    session.execute(insert(CacheChange).from_select(columns, rows))
     session.execute(NOTIFY)

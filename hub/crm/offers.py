@@ -20,22 +20,21 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
 
 from hub.auth import audit
 from hub.auth.scope import Role, Scope
 from hub.crm.customer_changes import mark_changed, mark_tenant
+from hub.crm.org.fields import PRINTABLE
 from hub.crm.org.scoping import require
+from hub.crm.retirement import of_tenant, retire
 from hub.db.models import Offer
-from hub.errors import NotFound
 
 MAX_SHOWN = 10  # wire: CachedCustomer.offers
 # No control characters: PostgreSQL refuses a NUL in text, and a clerk's screen any of them.
-_TEXT = StringConstraints(
-    strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
-)
+_TEXT = StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PRINTABLE)
 OfferText = Annotated[str, _TEXT]
 Tag = Annotated[str, _TEXT]
 
@@ -82,9 +81,7 @@ class OfferDraft(BaseModel):
 
 def list_offers(*, session: Session, scope: Scope, live_only: bool = True) -> list[Offer]:
     require(scope.role in READERS, "your role does not read offers")
-    stmt = select(Offer).where(Offer.tenant_id == scope.tenant_id)
-    if live_only:
-        stmt = stmt.where(Offer.retired_at.is_(None))
+    stmt = of_tenant(Offer, scope.tenant_id, live_only=live_only)
     return list(session.scalars(stmt.order_by(Offer.created_at.desc(), Offer.id)))
 
 
@@ -109,15 +106,9 @@ def add_offer(*, session: Session, scope: Scope, draft: OfferDraft) -> Offer:
 
 def retire_offer(*, session: Session, scope: Scope, offer_id: str) -> Offer:
     require(scope.role is Role.ADMIN, "only admins retire offers")
-    offer = session.get(Offer, offer_id)
-    if offer is None or offer.tenant_id != scope.tenant_id:
-        raise NotFound("no such offer")
-    if offer.retired_at is None:
-        now = datetime.now(UTC)
-        offer.retired_at = now
-        session.flush()
-        audit.record(session, scope, "retire", "offer", offer.id, before=_shown(offer))
-        _caches_follow(session, offer, now)
+    offer, retired_now = retire(session, scope, Offer, offer_id, noun="offer", shown=_shown)
+    if retired_now is not None:
+        _caches_follow(session, offer, retired_now)
     return offer
 
 

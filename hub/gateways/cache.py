@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select, union, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub.auth.masking import mask_name
+from hub.crm.customer_stores import memberships
 from hub.crm.offers import offers_for
 from hub.crm.ownership import owners
 from hub.db.arrays import any_of
@@ -23,7 +24,6 @@ from hub.db.models import (
     Purchase,
     PurchaseItem,
     Store,
-    Touchpoint,
 )
 from wire.identity import HASHED_KINDS, Identifier, IdentifierKind, is_keyed_hash
 from wire.messages import CachedCustomer, PurchaseSummary
@@ -37,14 +37,10 @@ def newest_customers_of_store(session: Session, store_id: str, limit: int) -> tu
     """The ids of the customers the store caches, most recently updated first, at most
     `limit` of them; and how many it caches in all. One statement: a store can have far
     more customers than one snapshot carries."""
-    members = union(
-        select(Customer.id).where(Customer.home_store_id == store_id),
-        select(Touchpoint.customer_id).where(Touchpoint.store_id == store_id),
-        select(Purchase.customer_id).where(Purchase.store_id == store_id),
-    ).subquery()
+    members = memberships(store_id=store_id)
     stmt = (
         select(Customer.id, func.count().over())
-        .where(Customer.id.in_(select(members.c[0])))
+        .where(Customer.id.in_(select(members.c.customer_id)))
         .order_by(Customer.updated_at.desc(), Customer.id.desc())
         .limit(limit)
     )

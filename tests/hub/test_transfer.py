@@ -2,18 +2,20 @@
 round robin or by list, previewed first, history left where it is."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db.models import AuditEntry, Customer, Touchpoint
+from hub.db.models import AuditEntry, Customer, Lead, Touchpoint
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
 from tests.support.hub_auth import add_staff
 
 XUHUI = "store-sh-xuhui"
+TENANT = "tenant-demo"
 BOOK = [f"cus-demo-{n:02d}" for n in range(1, 6)]
 
 
@@ -154,3 +156,27 @@ def test_who_may_transfer(sessions: sessionmaker[Session], people: dict[str, str
     empty = client_as(sessions, CallerSpec("tr-admin", "admin"))
     assert empty.post("/staff/tr-leaver/transfer", json={"rule": "round_robin"}).status_code == 422
     assert set(_owners(sessions).values()) == {"tr-leaver"}
+
+
+def test_leads_follow_their_customers_successor(
+    sessions: sessionmaker[Session], manager: TestClient
+) -> None:
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        for lead_id, customer_id in (("ld-tr-1", "cus-demo-02"), ("ld-tr-2", None)):
+            session.add(
+                Lead(id=lead_id, tenant_id=TENANT, source="web_form", source_id=lead_id,
+                     customer_id=customer_id, owner_staff_id="tr-leaver", scored_at=now,
+                     captured_at=now, created_at=now)
+            )  # fmt: skip
+    body = {"rule": "round_robin", "successors": ["tr-a", "tr-b"]}
+    done = manager.post("/staff/tr-leaver/transfer", json=body)
+    assert done.status_code == 200, done.text
+    moved = {m["id"]: m["to"] for m in done.json()["moved"]}
+    # Customers dealt a, b, a, b, a; cus-demo-02's lead goes with it to tr-b; the lead
+    # without a customer takes the next turn, the sixth: tr-b.
+    assert (moved["cus-demo-02"], moved["ld-tr-1"], moved["ld-tr-2"]) == ("tr-b", "tr-b", "tr-b")
+    assert done.json()["counts"] == {"tr-a": {"customer": 3}, "tr-b": {"customer": 2, "lead": 2}}
+    with sessions() as session:
+        owners = dict(session.execute(select(Lead.id, Lead.owner_staff_id)).all())
+    assert (owners["ld-tr-1"], owners["ld-tr-2"]) == ("tr-b", "tr-b")

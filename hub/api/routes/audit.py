@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from hub.api.deps import Instant, ScopeDep, SessionDep
 from hub.api.schemas import AuditEntryOut, AuditPage, Problem
 from hub.auth import audit
+from hub.crm.org.fields import PRINTABLE
 
 router = APIRouter(
     prefix="/audit",
@@ -14,7 +15,7 @@ router = APIRouter(
     responses={403: {"model": Problem}, 503: {"model": Problem}},
 )
 
-Text = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Text = Annotated[str | None, Query(min_length=1, max_length=200, pattern=PRINTABLE)]
 
 
 @router.get("", response_model=AuditPage)

@@ -10,6 +10,7 @@ from hub.api.deps import AdminDep, SessionFactoryDep
 from hub.api.schemas import Problem
 from hub.auth.credentials import LoginTaken, set_password
 from hub.auth.passwords import WeakPassword
+from hub.crm.org.fields import PRINTABLE
 from hub.errors import RejectedError
 
 router = APIRouter(
@@ -25,7 +26,7 @@ router = APIRouter(
         503: {"model": Problem},
     },
 )
-StaffIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+StaffIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTABLE)]
 
 
 @router.put(

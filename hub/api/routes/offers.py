@@ -6,7 +6,7 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 
-from hub.api.deps import OfferIdPath, ScopeDep, SessionDep, WriteSessionDep
+from hub.api.deps import RecordIdPath, ScopeDep, SessionDep, WriteSessionDep
 from hub.api.routes.org_params import READ_ERRORS, WRITE_ERRORS
 from hub.api.schemas import Problem
 from hub.crm import offers
@@ -52,6 +52,6 @@ def add_offer(draft: OfferDraft, session: WriteSessionDep, scope: ScopeDep) -> O
 
 
 @router.delete("/{offer_id}", response_model=OfferOut, responses={**READ_ERRORS, **WRITE_ERRORS})
-def retire_offer(offer_id: OfferIdPath, session: WriteSessionDep, scope: ScopeDep) -> OfferOut:
+def retire_offer(offer_id: RecordIdPath, session: WriteSessionDep, scope: ScopeDep) -> OfferOut:
     """Admins only; retiring twice is the same as once. The offer leaves every cache."""
     return OfferOut.of(offers.retire_offer(session=session, scope=scope, offer_id=offer_id))

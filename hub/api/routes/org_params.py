@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from hub.api.schemas import Problem
-from hub.crm.org.fields import SLUG_PATTERN
+from hub.crm.org.fields import PRINTABLE, SLUG_PATTERN
 from hub.crm.org.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 Limit = Annotated[
@@ -16,7 +16,7 @@ After = Annotated[
     Query(
         min_length=1,
         max_length=64,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
+        pattern=PRINTABLE,
         description="The `next` of the previous page: only ids after it",
     ),
 ]

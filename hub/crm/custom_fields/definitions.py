@@ -12,14 +12,14 @@ from uuid6 import uuid7
 from hub.auth import audit
 from hub.auth.scope import Role, Scope
 from hub.crm.org.errors import Duplicate
+from hub.crm.org.fields import PRINTABLE
 from hub.crm.org.scoping import require
+from hub.crm.retirement import of_tenant, retire
 from hub.db.models import CustomField
-from hub.errors import NotFound
 
 Entity = Literal["customer", "deal"]
 FieldType = Literal["text", "number", "date", "choice", "multi_choice"]
 # No control characters: PostgreSQL refuses a NUL in text, and nobody means one.
-PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 Label = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=PRINTABLE)
 ]
@@ -50,11 +50,7 @@ class FieldDraft(BaseModel):
 
 
 def live_fields(session: Session, tenant_id: str, entity: str) -> list[CustomField]:
-    stmt = select(CustomField).where(
-        CustomField.tenant_id == tenant_id,
-        CustomField.entity == entity,
-        CustomField.retired_at.is_(None),
-    )
+    stmt = of_tenant(CustomField, tenant_id).where(CustomField.entity == entity)
     return list(session.scalars(stmt.order_by(CustomField.created_at, CustomField.name)))
 
 
@@ -86,15 +82,9 @@ def add_field(*, session: Session, scope: Scope, draft: FieldDraft) -> CustomFie
 
 def retire_field(*, session: Session, scope: Scope, field_id: str) -> CustomField:
     require(scope.role is Role.ADMIN, "only admins retire custom fields")
-    field = session.get(CustomField, field_id)
-    if field is None or field.tenant_id != scope.tenant_id:
-        raise NotFound("no such custom field")
-    if field.retired_at is None:
-        field.retired_at = datetime.now(UTC)
-        session.flush()
-        audit.record(
-            session, scope, "retire", "custom_field", field.id, before={"name": field.name}
-        )
+    field, _ = retire(
+        session, scope, CustomField, field_id, noun="custom_field", shown=lambda f: {"name": f.name}
+    )
     return field
 
 

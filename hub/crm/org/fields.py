@@ -24,6 +24,9 @@ from hub.auth.scope import STAFF_ROLES, Role
 
 # Ids of regions and stores: the names gateways and configs use, e.g. "store-sh-xuhui".
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# Free text and foreign ids: no C0 control character or DEL (NUL would fail in PostgreSQL).
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+PRINTABLE_OR_EMPTY = r"^[^\x00-\x1f\x7f]*$"
 RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
 # No control characters (C0 or C1), at least one that is not a space; spaces around are
 # dropped. Spelled out, not with \s: JSON Schema's regex and Python's disagree on it.
@@ -36,8 +39,8 @@ Name = Annotated[
     ),
     AfterValidator(lambda name: name.strip(" ")),
 ]
-Address = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")]
-City = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Address = Annotated[str, Field(max_length=500, pattern=PRINTABLE_OR_EMPTY)]
+City = Annotated[str, Field(max_length=100, pattern=PRINTABLE_OR_EMPTY)]
 # What a till sends as staff_id and a store device's clerk list holds (edge clerks).
 StaffCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["S01"])]
 SkillTag = Annotated[

@@ -53,9 +53,8 @@ def transfer_book(
             session.execute(
                 text(
                     f"UPDATE {kind.table} SET {kind.owner} = v.to_staff FROM unnest("
-                    "CAST(:ids AS text[]), CAST(:tos AS text[])) AS v(id, to_staff) "
-                    f"WHERE {kind.table}.{kind.owner} = :leaver "
-                    f"AND CAST({kind.table}.id AS text) = v.id"
+                    f"CAST(:ids AS {kind.id_type}[]), CAST(:tos AS text[])) AS v(id, to_staff) "
+                    f"WHERE {kind.table}.{kind.owner} = :leaver AND {kind.table}.id = v.id"
                 ),
                 {
                     "ids": [m.record_id for m in moves],

@@ -12,6 +12,10 @@ class OwnedKind:
     owner: str  # the column naming the staff id
     moves: str  # SQL condition on the row: only these move (closed deals stay, as history)
     customer: str | None  # the column naming the customer; "id" for customers themselves
+    id_type: str = "text"  # SQL type of the primary key: the UPDATE matches it as such
 
 
-OWNED: tuple[OwnedKind, ...] = (OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),)
+OWNED: tuple[OwnedKind, ...] = (
+    OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),
+    OwnedKind("lead", "leads", "owner_staff_id", "TRUE", "customer_id"),
+)

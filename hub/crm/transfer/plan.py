@@ -19,12 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from hub.crm.org.fields import PRINTABLE
 from hub.crm.transfer.owned import OWNED, OwnedKind
 
 TransferRule = Literal["round_robin", "list"]
-RecordRef = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
+RecordRef = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE)]
 
 
 class TransferRequest(BaseModel):
