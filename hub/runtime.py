@@ -27,6 +27,7 @@ from hub.ingest.service import IngestService
 from hub.projection.consumer import ConsumerRunner
 from hub.projection.loop import ConsumerLoop
 from hub.projection.registry import stream_consumers
+from hub.rules.schedule import Every, lead_decay
 from hub.settings import HubSettings
 from wire.topics import Channel
 
@@ -49,6 +50,7 @@ class HubRuntime:
         self.consumer: IngestConsumer | None = None
         self.loops: list[ConsumerLoop] = []
         self.follower: CacheFollower | None = None  # API writes -> the stores' caches
+        self.jobs: list[Every] = []  # work on a clock (hub/rules/schedule.py)
         self.ingest_processes: IngestProcesses | None = None
         self.api_port: int | None = None
         self._server: uvicorn.Server | None = None
@@ -79,7 +81,7 @@ class HubRuntime:
             settings, self.service, self.sessions, workers=workers, channels=channels
         )
         with self.engine.connect() as conn:
-            consumers = stream_consumers(conn)
+            consumers = stream_consumers(conn, settings.leads.weights)
         self.loops = [
             ConsumerLoop(
                 ConsumerRunner(self.sessions, consumer, settings.projection_max_events),
@@ -103,6 +105,9 @@ class HubRuntime:
             self.consumer.max_message_bytes,
         )
         self.follower.start()
+        self.jobs = [lead_decay(settings.leads, self.sessions)]
+        for job in self.jobs:
+            job.start()
         if processes:
             self.ingest_processes = processes
             processes.start()
@@ -192,6 +197,8 @@ class HubRuntime:
             await asyncio.to_thread(self.ingest_processes.stop)
         if self.follower is not None:
             await asyncio.to_thread(self.follower.stop)
+        for job in self.jobs:
+            await asyncio.to_thread(job.stop)
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
         for loop in self.loops:

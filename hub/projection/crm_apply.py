@@ -34,6 +34,8 @@ class Applied:
     committed: set[int] = field(default_factory=set)
     dead: dict[int, tuple[str, str]] = field(default_factory=dict)  # position -> (reason, detail)
     changed_customers: set[str] = field(default_factory=set)
+    lead_customers: dict[str, set[str]] = field(default_factory=dict)  # tenant -> customers
+    new_leads: set[str] = field(default_factory=set)
 
 
 def apply_crm(session: Session, items: Sequence[tuple[Where, Event]]) -> Applied:
@@ -47,6 +49,8 @@ def apply_crm(session: Session, items: Sequence[tuple[Where, Event]]) -> Applied
         applied.committed |= {positions[i] for i in part.committed}
         applied.dead.update({positions[i]: why for i, why in part.rejected.items()})
         applied.changed_customers |= part.changed_customers
+        applied.lead_customers[tenant_id] = part.lead_customers
+        applied.new_leads |= part.new_leads
         metrics.STAFF_UNKNOWN.inc(part.staff_unknown)
     return applied
 
@@ -96,5 +100,7 @@ def _one_by_one(session: Session, tenant_id: str, items: list[tuple[Where, Event
             else:
                 result.committed.add(position)
             result.changed_customers |= alone.changed_customers
+            result.lead_customers |= alone.lead_customers
+            result.new_leads |= alone.new_leads
             result.staff_unknown += alone.staff_unknown
     return result

@@ -30,6 +30,9 @@ class BatchCrm:
     committed: set[int] = field(default_factory=set)  # positions in the events given
     rejected: dict[int, tuple[str, str]] = field(default_factory=dict)  # position -> why
     changed_customers: set[str] = field(default_factory=set)
+    # Whose leads to score again: customers with new touchpoints, and new leads' ids.
+    lead_customers: set[str] = field(default_factory=set)
+    new_leads: set[str] = field(default_factory=set)
     staff_unknown: int = 0  # events whose till staff_id names no staff record (kept, flagged)
 
 
@@ -61,6 +64,10 @@ def apply_batch(
         rows.append(row)
         if found.customer_id is not None and (found.changed or row.marks_customer):
             result.changed_customers.add(found.customer_id)
+        if found.customer_id is not None and row.touchpoint is not None:
+            result.lead_customers.add(found.customer_id)
+        if row.lead is not None:
+            result.new_leads.add(row.lead["id"])
         if found.customer_id is not None and event.type in VISITS:
             visits.append((where.store_id, found.customer_id))
         result.committed.add(index)

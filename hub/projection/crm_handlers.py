@@ -137,9 +137,27 @@ def _lead(where: Where, event: LeadCapturedEvent, customer_id: str | None) -> Cr
         channel=body.source[:32],
         detail=f"{body.name}: {body.note}"[:2000],
     )
-    return CrmRows(touchpoint=touch)
+    lead = {
+        "id": f"lead-{event.event_id.hex}",
+        "tenant_id": where.tenant_id,
+        "source": GATEWAY_SOURCE,  # the channel; the store page's own source is a tag
+        "source_id": str(event.event_id),
+        "customer_id": customer_id,
+        "store_id": where.store_id,
+        "owner_staff_id": None,
+        "name": body.name,
+        "note": body.note,
+        "tags": [f"source:{body.source}"],
+        "score": 0,  # scored with the batch's touched customers (CrmProjection)
+        "score_parts": [],
+        "scored_at": where.now,
+        "captured_at": event.occurred_at,
+        "created_at": where.now,
+    }
+    return CrmRows(touchpoint=touch, lead=lead)
 
 
+GATEWAY_SOURCE = "gateway"
 RowsOf = Callable[[Where, Any, str | None], CrmRows]
 # prompt.shown and reader.status are kept as raw events only.
 ROWS: dict[str, RowsOf] = {

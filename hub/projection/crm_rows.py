@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub.db.bulk import insert_rows
-from hub.db.models import Purchase, PurchaseItem, Touchpoint
+from hub.db.models import Lead, Purchase, PurchaseItem, Touchpoint
 
 TOUCHPOINTS = cast(Table, Touchpoint.__table__)
 PURCHASES = cast(Table, Purchase.__table__)
@@ -25,6 +26,7 @@ class CrmRows:
     touchpoint: dict[str, Any] | None = None
     purchase: dict[str, Any] | None = None
     items: list[dict[str, Any]] = field(default_factory=list)
+    lead: dict[str, Any] | None = None  # a lead a gateway captured (lead.captured)
     marks_customer: bool = False
 
     def staff_rows(self) -> list[dict[str, Any]]:
@@ -37,6 +39,9 @@ class CrmRows:
 
 def write_rows(session: Session, rows: list[CrmRows]) -> None:
     insert_rows(session, TOUCHPOINTS, [r.touchpoint for r in rows if r.touchpoint is not None])
+    leads = [r.lead for r in rows if r.lead is not None]
+    if leads:  # few, and once per event id even if a redelivery reaches a second hub
+        session.execute(insert(Lead).values(leads).on_conflict_do_nothing())
     sold = [(r.purchase, r.items) for r in rows if r.purchase is not None]
     if not sold:
         return

@@ -69,6 +69,10 @@ class LeadSettings(BaseModel):
 
     keywords: tuple[KeywordRule, ...] = DEFAULT_KEYWORDS
     weights: ScoreWeights = Field(default_factory=ScoreWeights)
+    decay_every_minutes: float = Field(
+        default=60, gt=0, description="how often leads scored this long ago are scored again"
+    )
+    decay_batch: int = Field(default=1000, ge=1, description="leads scored again per turn")
     wecom: WecomCallback | None = Field(
         default=None, description="unset: the WeCom callback answers 404"
     )

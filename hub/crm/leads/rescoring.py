@@ -59,6 +59,16 @@ def rescore_customers(
     return len(leads)
 
 
+def rescore_leads(
+    session: Session, lead_ids: set[str], weights: ScoreWeights, now: datetime
+) -> None:
+    """Score these leads (new ones a gateway captured; a rescore of their customer's may
+    have done it already, which is harmless)."""
+    if lead_ids:
+        stmt = select(Lead).where(Lead.id.in_(sorted(lead_ids))).order_by(Lead.id)
+        rescore(session, list(session.scalars(stmt.with_for_update())), weights, now)
+
+
 def _touches(
     session: Session, customer_ids: list[str], weights: ScoreWeights, now: datetime
 ) -> dict[str, list[Touch]]:
