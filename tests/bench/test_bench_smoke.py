@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
             ["--events", "4000", "--gateways", "4", "--cards", "2000"],
             ["results", "verdict"],
         ),
+        ("bench.bench_lead_score", ["--leads", "5"], ["results"]),
         ("bench.bench_ingest_db", ["--events", "2000", "--cards", "1000"], ["results", "shape"]),
         (
             "bench.bench_api_360",
