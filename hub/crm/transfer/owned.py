@@ -14,4 +14,7 @@ class OwnedKind:
     customer: str | None  # the column naming the customer; "id" for customers themselves
 
 
-OWNED: tuple[OwnedKind, ...] = (OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),)
+OWNED: tuple[OwnedKind, ...] = (
+    OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),
+    OwnedKind("deal", "deals", "owner_staff_id", "status = 'open'", "customer_id"),
+)
