@@ -4,9 +4,9 @@ missing field), listed with the stale flag."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
-from hub.api.deps import RecordIdPath, ScopeDep, SessionDep, WriteSessionDep
+from hub.api.deps import ScopeDep, SessionDep, WriteSessionDep
 from hub.api.funnel_schemas import DealOut, DealPageOut, Transition
 from hub.api.routes.org_params import READ_ERRORS, WRITE_ERRORS, After
 from hub.api.schemas import Problem
@@ -19,6 +19,10 @@ _MOVED: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "The deal is closed, or already in that stage"},
     422: {"description": "Each field the deal lacks to enter the stage, named in `loc`"},
 }
+DealIdPath = Annotated[
+    str,
+    Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["deal-demo-02"]),
+]
 Limit = Annotated[int, Query(ge=1, le=views.MAX_LIMIT)]
 StageQuery = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
 OwnerQuery = Annotated[
@@ -53,14 +57,14 @@ def list_deals(
 
 
 @router.get("/{deal_id}", response_model=DealOut, responses=READ_ERRORS)
-def get_deal(deal_id: RecordIdPath, session: SessionDep, scope: ScopeDep) -> DealOut:
+def get_deal(deal_id: DealIdPath, session: SessionDep, scope: ScopeDep) -> DealOut:
     """One deal with its stage history (each stage it entered, when and by whom)."""
     return DealOut.of(views.get_deal(session=session, scope=scope, deal_id=deal_id))
 
 
 @router.patch("/{deal_id}", response_model=DealOut, responses=_MOVED)
 def change_deal(
-    deal_id: RecordIdPath, changes: DealChanges, session: WriteSessionDep, scope: ScopeDep
+    deal_id: DealIdPath, changes: DealChanges, session: WriteSessionDep, scope: ScopeDep
 ) -> DealOut:
     """Title, owner, amount, expected close date, custom values (`values`): only what is
     sent changes; `null` clears. A closed deal is 409. Audited with what changed."""
@@ -70,7 +74,7 @@ def change_deal(
 
 @router.post("/{deal_id}/transitions", response_model=DealOut, responses=_MOVED)
 def move_deal(
-    deal_id: RecordIdPath, body: Transition, session: WriteSessionDep, scope: ScopeDep
+    deal_id: DealIdPath, body: Transition, session: WriteSessionDep, scope: ScopeDep
 ) -> DealOut:
     """Move the deal to the stage `to_stage` (a key of its pipeline). A deal lacking what
     the stage requires is 422, one entry of `detail` per missing field (`loc` e.g.

@@ -100,13 +100,22 @@ class PipelineWithStages:
 
 def default_pipeline(session: Session, scope: Scope) -> PipelineWithStages:
     """The tenant's default pipeline, made (and audited) the first time it is asked for."""
-    session.execute(LOCK, {"name": f"{scope.tenant_id}\x1fdefault-pipeline"})
+    found, created = ensure_default(session, scope.tenant_id)
+    if created:
+        after = {"is_default": True, **DEFAULT.model_dump()}
+        audit.record(session, scope, "create", "pipeline", found.pipeline.id, after=after)
+    return found
+
+
+def ensure_default(session: Session, tenant_id: str) -> tuple[PipelineWithStages, bool]:
+    """The tenant's default pipeline and whether it was made now (the demo seeds it so)."""
+    session.execute(LOCK, {"name": f"{tenant_id}\x1fdefault-pipeline"})
     found = session.scalar(
-        select(Pipeline).where(Pipeline.tenant_id == scope.tenant_id, Pipeline.is_default)
+        select(Pipeline).where(Pipeline.tenant_id == tenant_id, Pipeline.is_default)
     )
     if found is not None:
-        return PipelineWithStages(found, _stages(session, found.id))
-    return _add(session, scope, DEFAULT, is_default=True)
+        return PipelineWithStages(found, _stages(session, found.id)), False
+    return _add(session, tenant_id, DEFAULT, is_default=True), True
 
 
 def create_pipeline(*, session: Session, scope: Scope, draft: PipelineDraft) -> PipelineWithStages:
@@ -118,7 +127,10 @@ def create_pipeline(*, session: Session, scope: Scope, draft: PipelineDraft) -> 
     if session.scalar(taken) is not None:
         raise Duplicate(f"pipeline {draft.name!r} exists")
     _check_custom(session, scope.tenant_id, draft)
-    return _add(session, scope, draft, is_default=False)
+    made = _add(session, scope.tenant_id, draft, is_default=False)
+    after = {"is_default": False, **draft.model_dump()}
+    audit.record(session, scope, "create", "pipeline", made.pipeline.id, after=after)
+    return made
 
 
 def list_pipelines(*, session: Session, scope: Scope) -> list[PipelineWithStages]:
@@ -166,12 +178,12 @@ def _check_custom(session: Session, tenant_id: str, draft: PipelineDraft) -> Non
 
 
 def _add(
-    session: Session, scope: Scope, draft: PipelineDraft, *, is_default: bool
+    session: Session, tenant_id: str, draft: PipelineDraft, *, is_default: bool
 ) -> PipelineWithStages:
     now = datetime.now(UTC)
     pipeline = Pipeline(
         id=f"pl-{uuid7().hex}",
-        tenant_id=scope.tenant_id,
+        tenant_id=tenant_id,
         name=draft.name,
         is_default=is_default,
         created_at=now,
@@ -182,7 +194,7 @@ def _add(
     stages = [
         PipelineStage(
             id=f"ps-{uuid7().hex}",
-            tenant_id=scope.tenant_id,
+            tenant_id=tenant_id,
             pipeline_id=pipeline.id,
             key=s.key,
             name=s.name,
@@ -195,6 +207,4 @@ def _add(
     ]
     session.add_all(stages)
     session.flush()
-    after = {"is_default": is_default, **draft.model_dump()}
-    audit.record(session, scope, "create", "pipeline", pipeline.id, after=after, now=now)
     return PipelineWithStages(pipeline, stages)
