@@ -161,3 +161,19 @@ def test_stage_changes_are_timeline_entries_in_scope(
     ]
     assert mine[0].at >= mine[1].at
     assert theirs == []
+
+
+def test_the_demo_has_deals_at_each_step_and_one_stale(callers: dict[str, TestClient]) -> None:
+    page = callers["admin"].get("/deals", params={"limit": 200}).json()["deals"]
+    demo = {d["id"]: (d["stage"], d["stale"]) for d in page if d["id"].startswith("deal-demo-")}
+    assert demo == {
+        "deal-demo-01": ("lead", False),
+        "deal-demo-02": ("proposal", False),
+        "deal-demo-03": ("negotiation", True),  # 21 days; the stage allows 14
+        "deal-demo-04": ("won", False),
+        "deal-demo-05": ("lost", False),
+    }
+    history = callers["admin"].get("/deals/deal-demo-04").json()["history"]
+    assert [h["to_stage"] for h in history] == [
+        "lead", "qualified", "needs_diagnosed", "proposal", "won"
+    ]  # fmt: skip
