@@ -24,6 +24,7 @@ from hub.db.models import (
     Touchpoint,
 )
 from hub.demo import data as demo
+from hub.demo.deals import seed_deals
 from hub.gateways import registry
 from wire.identity import IdentifierKind, keyed_hash
 
@@ -48,6 +49,7 @@ def seed_demo(
         created = sum(
             _customer(session, tenant_key, i, c, now) for i, c in enumerate(demo.CUSTOMERS)
         )
+        seed_deals(session, demo.TENANT[0], now)
     return SeedResult(
         tenant_id=demo.TENANT[0],
         store_ids=[s.id for s in demo.STORES],

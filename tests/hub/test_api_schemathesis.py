@@ -86,8 +86,16 @@ def seeded_hub() -> Iterator[str]:
 # validation shape (still checked against the document); an offer's end must also be
 # after now, which no schema says; a lead's phone or e-mail as typed must be one
 # (libphonenumber, email-validator), and a page cursor one the hub gave. Every other route
-# stays strict.
+# stays strict. The funnel: a pipeline's stage keys must be distinct, with one won and one
+# lost stage after the open ones, and a stage may require only custom fields the tenant
+# has; a deal's owner must be active staff in scope and its custom values of the tenant's
+# fields; a transition's `to_stage` must be a stage of the deal's pipeline and the deal must
+# have what that stage requires (the 422 naming each missing field is the point).
 DOMAIN_CHECKED = {
+    ("POST", "/pipelines"),
+    ("POST", "/deals"),
+    ("PATCH", "/deals/{deal_id}"),
+    ("POST", "/deals/{deal_id}/transitions"),
     ("POST", "/leads"),
     ("POST", "/leads/phone-calls"),
     ("GET", "/leads"),

@@ -21,6 +21,8 @@ from hub.auth.scope import Role, Scope
 from hub.crm import offers
 from hub.crm.custom_fields import definitions
 from hub.crm.custom_fields.definitions import FieldDraft
+from hub.crm.funnel import deals
+from hub.crm.funnel.deals import DealDraft
 from hub.crm.offers import OfferDraft
 from hub.db.models import AuditEntry, Customer, Tenant
 from hub.demo.seed import SeedResult
@@ -79,6 +81,8 @@ class Targets:
     offer_out: str  # another tenant's offer
     field_in: str
     field_out: str  # another tenant's custom field
+    deal_in: str  # a Xuhui customer's open deal
+    deal_out: str  # a Hangzhou customer's open deal
 
 
 def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
@@ -140,6 +144,28 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
             f"/customers/{'cus-demo-01' if inside else HZ_CUSTOMER}/custom",
             {"values": {"walk_note": f"walk {t.tag}"}},
         ),
+        "POST /pipelines": (
+            path,
+            {
+                "name": f"walk {t.tag}",
+                "stages": [
+                    {"key": "visit", "name": "拜访"},
+                    {"key": "won", "name": "成交", "kind": "won"},
+                    {"key": "lost", "name": "流失", "kind": "lost"},
+                ],
+            },
+        )
+        if inside
+        else None,
+        "POST /deals": (path, {"customer_id": "cus-demo-01" if inside else HZ_CUSTOMER}),
+        "PATCH /deals/{deal_id}": (
+            f"/deals/{t.deal_in if inside else t.deal_out}",
+            {"title": f"walk {t.tag}"},
+        ),
+        "POST /deals/{deal_id}/transitions": (
+            f"/deals/{t.deal_in if inside else t.deal_out}/transitions",
+            {"to_stage": "qualified"},
+        ),
         "POST /leads": (
             path,
             {"form_id": f"walk-{t.tag}-{side}", "phone": "13705710000", "store_id": store},
@@ -182,6 +208,8 @@ def world(
             key = api_keys.create(session, admin, f"key of {tag}", ["stores:read"], now).row.id
             offer = _offer(session, admin, tag)
             field = _field(session, admin, f"f_{tag}")
+            deal_in = _deal(session, admin, "cus-demo-01", "stf-demo-xuhui-1")
+            deal_out = _deal(session, admin, HZ_CUSTOMER, "stf-demo-xihu-1")
         targets[role] = Targets(
             tag=tag,
             staff_in={
@@ -202,6 +230,8 @@ def world(
             offer_out=other_offer,
             field_in=field,
             field_out=other_field,
+            deal_in=deal_in,
+            deal_out=deal_out,
         )
     with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
         for t in targets.values():
@@ -226,6 +256,11 @@ def _owned_customer(
 def _field(session: Session, scope: Scope, name: str) -> str:
     draft = FieldDraft(name=name, label_zh_cn="走", label_en="Walk", type="text")
     return definitions.add_field(session=session, scope=scope, draft=draft).id
+
+
+def _deal(session: Session, scope: Scope, customer: str, owner: str) -> str:
+    draft = DealDraft(customer_id=customer, owner_staff_id=owner)
+    return deals.open_deal(session=session, scope=scope, draft=draft).id
 
 
 def _offer(session: Session, scope: Scope, tag: str) -> str:

@@ -18,4 +18,5 @@ class OwnedKind:
 OWNED: tuple[OwnedKind, ...] = (
     OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),
     OwnedKind("lead", "leads", "owner_staff_id", "TRUE", "customer_id"),
+    OwnedKind("deal", "deals", "owner_staff_id", "status = 'open'", "customer_id"),
 )

@@ -13,6 +13,7 @@ from hub.db.models.crm import (
     Touchpoint,
 )
 from hub.db.models.custom_fields import CustomField
+from hub.db.models.funnel import LOST, OPEN, WON, Deal, DealStageChange, Pipeline, PipelineStage
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
     OUTCOME_DEAD,
@@ -47,7 +48,9 @@ from hub.db.models.stream import StreamCursor, StreamSegment
 __all__ = [
     "GATEWAY_ACTIVE",
     "GATEWAY_REVOKED",
+    "LOST",
     "MEMBER",
+    "OPEN",
     "OUTCOME_COMMITTED",
     "OUTCOME_DEAD",
     "PROVISIONAL",
@@ -59,6 +62,7 @@ __all__ = [
     "ROLE_STORE_MANAGER",
     "STAFF_ACTIVE",
     "STAFF_LEFT",
+    "WON",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -69,12 +73,16 @@ __all__ = [
     "Customer",
     "DeadLetter",
     "DeadLetterDay",
+    "Deal",
+    "DealStageChange",
     "EventKey",
     "Gateway",
     "Identity",
     "Lead",
     "LoginThrottle",
     "Offer",
+    "Pipeline",
+    "PipelineStage",
     "Purchase",
     "PurchaseItem",
     "RawEvent",
