@@ -19,7 +19,9 @@ from hub.api.routes import (
     auth,
     custom_fields,
     customers,
+    exports,
     health,
+    imports,
     leads,
     logins,
     metrics,
@@ -63,8 +65,10 @@ def build_api(
     for module in (health, metrics, auth, logins, api_keys, wecom):  # each says its own refusals
         app.include_router(module.router)
     for module in (
+        exports,  # before customers and leads: /customers/export is not a customer id
         customers,
         leads,
+        imports,
         custom_fields,
         offers,
         regions,

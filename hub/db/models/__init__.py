@@ -13,6 +13,7 @@ from hub.db.models.crm import (
     Touchpoint,
 )
 from hub.db.models.custom_fields import CustomField
+from hub.db.models.imports import ImportJob
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
     OUTCOME_DEAD,
@@ -72,6 +73,7 @@ __all__ = [
     "EventKey",
     "Gateway",
     "Identity",
+    "ImportJob",
     "Lead",
     "LoginThrottle",
     "Offer",
