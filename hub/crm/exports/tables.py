@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, raiseload
 
 from hub.auth.masking import shown_to
 from hub.auth.scope import Scope
@@ -42,7 +42,7 @@ def customers(session: Session, scope: Scope) -> Table:
     where = customer_in_scope(scope)
     count = session.scalar(select(func.count()).select_from(Customer).where(where)) or 0
     stmt = (
-        select(Customer).where(where).options(noload("*")).order_by(Customer.id)
+        select(Customer).where(where).options(raiseload("*")).order_by(Customer.id)
         .execution_options(yield_per=YIELD_PER)
     )  # fmt: skip
 
