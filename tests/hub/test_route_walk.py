@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth.masking import SHOWN
 from hub.auth.scope import Role
-from hub.db.models import Customer, Lead
+from hub.crm.imports.report import error_report
+from hub.db.models import Customer, ImportJob, Lead
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
 
@@ -32,6 +33,7 @@ IDS = {
     "region_id": ("region-sh", "region-hz"),
     "staff_id": ("stf-demo-xuhui-1", "stf-demo-xihu-1"),
     "lead_id": ("lead-walk-sh", "lead-walk-hz"),
+    "import_id": ("imp-walk-xuhui", "imp-walk-admin"),  # a Xuhui manager's job, an admin's
 }
 # Called by WeCom, signed with its token (msg_signature), not by a logged-in caller.
 SIGNED_BY_SENDER = {"/leads/wecom/callback"}
@@ -73,10 +75,21 @@ def clients(
                     created_at=now,
                 )
             )
+        for job_id, stores in (("imp-walk-xuhui", ["store-sh-xuhui"]), ("imp-walk-admin", None)):
+            session.add(_import_job(job_id, stores, now))
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():
         client.close()
+
+
+def _import_job(job_id: str, stores: list[str] | None, now: datetime) -> ImportJob:
+    return ImportJob(
+        id=job_id, tenant_id="tenant-demo", kind="customers", file_name="walk.xlsx",
+        digest="0" * 64, status="done", error="", rows_total=0, rows_done=0, rows_ok=0,
+        rows_failed=0, created_count=0, error_report=error_report([]), created_by="test:walk",
+        stores=stores, created_at=now,
+    )  # fmt: skip
 
 
 def _get_routes(client: TestClient) -> list[str]:

@@ -2,6 +2,7 @@
 POST /imports answers 202 at once. The catch-all is this supervisor's: a job that breaks
 is marked failed (and logged with its id), never left running for ever."""
 
+import contextvars
 import logging
 import threading
 from datetime import UTC, datetime
@@ -20,10 +21,13 @@ log = logging.getLogger(__name__)
 def start_job(
     sessions: sessionmaker[Session], scope: Scope, job_id: str, data: bytes, keys: Keys
 ) -> threading.Thread:
+    context = contextvars.copy_context()  # the request id, for the job's closing audit entry
     thread = threading.Thread(
-        target=_supervised, args=(sessions, scope, job_id, data, keys), name=f"import-{job_id}",
+        target=context.run,
+        args=(_supervised, sessions, scope, job_id, data, keys),
+        name=f"import-{job_id}",
         daemon=True,
-    )  # fmt: skip
+    )
     thread.start()
     return thread
 

@@ -46,7 +46,7 @@ def create_job(
         id=f"imp-{uuid7().hex}", tenant_id=scope.tenant_id, kind=kind, file_name=file_name,
         digest=hashlib.sha256(data).hexdigest(), status="queued", error="", rows_total=0,
         rows_done=0, rows_ok=0, rows_failed=0, created_count=0, created_by=scope.subject,
-        created_at=now,
+        stores=None if scope.store_ids is None else sorted(scope.store_ids), created_at=now,
     )  # fmt: skip
     session.add(job)
     after = {"kind": kind, "file_name": file_name, "digest": job.digest, "bytes": len(data)}
@@ -56,10 +56,13 @@ def create_job(
 
 
 def get_job(session: Session, scope: Scope, job_id: str) -> ImportJob:
-    """A job of the caller's tenant, started by the caller unless they are an admin."""
+    """A job of the caller's tenant that they may read: importers who reach every store
+    its creator could import into (an admin's jobs: admins only). Out of that, NotFound."""
+    require(scope.role in IMPORTERS, f"the {scope.role.value} role does not import")
     stmt = select(ImportJob).where(ImportJob.id == job_id, ImportJob.tenant_id == scope.tenant_id)
-    if scope.role is not Role.ADMIN:
-        stmt = stmt.where(ImportJob.created_by == scope.subject)
+    if scope.store_ids is not None:
+        mine = sorted(scope.store_ids)
+        stmt = stmt.where(ImportJob.stores.is_not(None), ImportJob.stores.contained_by(mine))
     job = session.scalars(stmt).first()
     if job is None:
         raise NotFound(f"import {job_id}")

@@ -2,8 +2,10 @@
 report (an .xlsx naming row, column and reason) once it has finished."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base
@@ -33,6 +35,8 @@ class ImportJob(Base):
     created_count: Mapped[int] = mapped_column(Integer, default=0)  # new customers or leads
     error_report: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     created_by: Mapped[str] = mapped_column(String(200))  # Scope.subject
+    # The stores its creator imports into (None: every store, an admin): who may read it.
+    stores: Mapped[list[Any] | None] = mapped_column(JSONB, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

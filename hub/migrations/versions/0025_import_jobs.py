@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0025"
 down_revision: str | None = "0020"
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column("created_count", sa.Integer(), nullable=False),
         sa.Column("error_report", sa.LargeBinary(), nullable=True),
         sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("stores", postgresql.JSONB(), nullable=True),
         sa.Column("created_at", _AT, nullable=False),
         sa.Column("started_at", _AT, nullable=True),
         sa.Column("finished_at", _AT, nullable=True),
