@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from storepulse.hub_auth_cli import api_key_app, login_app
+from storepulse.import_cli import import_app
 from storepulse.org_cli import register as register_org_commands
 from storepulse.provisioning.cli import broker_app
 from storepulse.store_devices_cli import register as register_device_commands
@@ -29,6 +30,7 @@ hub_app = typer.Typer(help="The cloud hub.", no_args_is_help=True)
 app.add_typer(edge_app, name="edge")
 app.add_typer(hub_app, name="hub")
 app.add_typer(broker_app, name="broker")
+app.add_typer(import_app, name="import")
 hub_app.add_typer(api_key_app, name="api-key")
 hub_app.add_typer(login_app, name="login")
 register_device_commands(edge_app)

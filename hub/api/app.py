@@ -20,7 +20,9 @@ from hub.api.routes import (
     custom_fields,
     customers,
     deals,
+    exports,
     health,
+    imports,
     leads,
     logins,
     metrics,
@@ -65,8 +67,10 @@ def build_api(
     for module in (health, metrics, auth, logins, api_keys, wecom):  # each says its own refusals
         app.include_router(module.router)
     for module in (
+        exports,  # before customers and leads: /customers/export is not a customer id
         customers,
         leads,
+        imports,
         custom_fields,
         pipelines,
         deals,

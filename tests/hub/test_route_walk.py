@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.auth.masking import SHOWN
 from hub.auth.scope import Role
 from hub.crm.funnel.pipelines import ensure_default
-from hub.db.models import Customer, Deal, Lead, Pipeline, Tenant
+from hub.crm.imports.report import error_report
+from hub.db.models import Customer, Deal, ImportJob, Lead, Pipeline, Tenant
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
 
@@ -35,6 +36,7 @@ IDS = {
     "lead_id": ("lead-walk-sh", "lead-walk-hz"),
     "pipeline_id": ("pl-walk-sh", "pl-walk-other"),  # the other: another tenant's
     "deal_id": ("deal-demo-01", "deal-walk-hz"),  # a Xuhui customer's, a Hangzhou one's
+    "import_id": ("imp-walk-xuhui", "imp-walk-admin"),  # a Xuhui manager's job, an admin's
 }
 # Tenant-wide records (every role of the tenant reads them): their "out" id is another
 # tenant's, which is 404 for the admin too.
@@ -81,6 +83,8 @@ def clients(
             )
     with sessions.begin() as session:
         _pipelines_and_deal(session, now)
+        for job_id, stores in (("imp-walk-xuhui", ["store-sh-xuhui"]), ("imp-walk-admin", None)):
+            session.add(_import_job(job_id, stores, now))
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():
@@ -103,6 +107,15 @@ def _pipelines_and_deal(session: Session, now: datetime) -> None:
             stage_id=default.stages[0].id, customer_id="cus-walk-hz", status="open",
             entered_stage_at=now, created_at=now, updated_at=now,
         )
+    )  # fmt: skip
+
+
+def _import_job(job_id: str, stores: list[str] | None, now: datetime) -> ImportJob:
+    return ImportJob(
+        id=job_id, tenant_id="tenant-demo", kind="customers", file_name="walk.xlsx",
+        digest="0" * 64, status="done", error="", rows_total=0, rows_done=0, rows_ok=0,
+        rows_failed=0, created_count=0, error_report=error_report([]), created_by="test:walk",
+        stores=stores, created_at=now,
     )  # fmt: skip
 
 

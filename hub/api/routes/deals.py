@@ -12,6 +12,7 @@ from hub.api.routes.org_params import READ_ERRORS, WRITE_ERRORS, After
 from hub.api.schemas import Problem
 from hub.crm.funnel import deals, transitions, views
 from hub.crm.funnel.deals import DealChanges, DealDraft
+from hub.crm.org.fields import PRINTABLE
 
 router = APIRouter(prefix="/deals", tags=["funnel"], responses={503: {"model": Problem}})
 _MOVED: dict[int | str, dict[str, Any]] = {
@@ -21,13 +22,11 @@ _MOVED: dict[int | str, dict[str, Any]] = {
 }
 DealIdPath = Annotated[
     str,
-    Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["deal-demo-02"]),
+    Path(min_length=1, max_length=64, pattern=PRINTABLE, examples=["deal-demo-02"]),
 ]
 Limit = Annotated[int, Query(ge=1, le=views.MAX_LIMIT)]
 StageQuery = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
-OwnerQuery = Annotated[
-    str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
+OwnerQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)]
 
 
 @router.post("", response_model=DealOut, status_code=status.HTTP_201_CREATED, responses=_MOVED)

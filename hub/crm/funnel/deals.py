@@ -23,14 +23,14 @@ from hub.crm.customer_scope import customer_in_scope
 from hub.crm.funnel.deal_scope import deal_in_scope
 from hub.crm.funnel.pipelines import PipelineWithStages, default_pipeline, get_pipeline
 from hub.crm.funnel.transitions import enter, require_open
-from hub.crm.org.fields import Name
+from hub.crm.org.fields import PRINTABLE, Name
 from hub.crm.org.scoping import require, staff_clause
 from hub.db.models import OPEN, STAFF_ACTIVE, Customer, Deal, Staff
 from hub.errors import NotFound, Unprocessable
 
 WRITERS = frozenset({Role.ADMIN, Role.REGIONAL_MANAGER, Role.STORE_MANAGER, Role.STAFF})
 OWNING_ROLES = frozenset({Role.STAFF, Role.STORE_MANAGER, Role.REGIONAL_MANAGER})
-RecordRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+RecordRef = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
 Amount = Annotated[
     str,
     Field(

@@ -14,6 +14,7 @@ from hub.db.models.crm import (
 )
 from hub.db.models.custom_fields import CustomField
 from hub.db.models.funnel import LOST, OPEN, WON, Deal, DealStageChange, Pipeline, PipelineStage
+from hub.db.models.imports import ImportJob
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
     OUTCOME_DEAD,
@@ -78,6 +79,7 @@ __all__ = [
     "EventKey",
     "Gateway",
     "Identity",
+    "ImportJob",
     "Lead",
     "LoginThrottle",
     "Offer",

@@ -1,0 +1,1 @@
+"""Importing customers and leads from CSV and spreadsheet files (docs/crm/import-export.md)."""
