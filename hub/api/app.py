@@ -14,6 +14,7 @@ import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics i
 from hub.api.allow_header import add_allow_handler
 from hub.api.request_id import RequestIdMiddleware
 from hub.api.routes import (
+    activities,
     api_keys,
     audit,
     auth,
@@ -27,8 +28,12 @@ from hub.api.routes import (
     regions,
     staff,
     stores,
+    tasks,
     tenant,
+    tickets,
+    timeline,
     transfers,
+    visits,
     wecom,
 )
 from hub.api.routes.health import LiveState
@@ -64,6 +69,11 @@ def build_api(
         app.include_router(module.router)
     for module in (
         customers,
+        timeline,
+        visits,
+        activities,
+        tasks,
+        tickets,
         leads,
         custom_fields,
         offers,

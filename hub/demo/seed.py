@@ -24,6 +24,7 @@ from hub.db.models import (
     Touchpoint,
 )
 from hub.demo import data as demo
+from hub.demo.activities import seed_activities
 from hub.gateways import registry
 from wire.identity import IdentifierKind, keyed_hash
 
@@ -48,6 +49,8 @@ def seed_demo(
         created = sum(
             _customer(session, tenant_key, i, c, now) for i, c in enumerate(demo.CUSTOMERS)
         )
+        session.flush()
+        seed_activities(session, now)
     return SeedResult(
         tenant_id=demo.TENANT[0],
         store_ids=[s.id for s in demo.STORES],

@@ -14,4 +14,11 @@ class OwnedKind:
     customer: str | None  # the column naming the customer; "id" for customers themselves
 
 
-OWNED: tuple[OwnedKind, ...] = (OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),)
+OWNED: tuple[OwnedKind, ...] = (
+    OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),
+    # Open tasks and open tickets follow their customer's successor; done ones stay.
+    OwnedKind("task", "tasks", "owner_staff_id", "status = 'open'", "customer_id"),
+    OwnedKind(
+        "ticket", "tickets", "assignee_staff_id", "state IN ('intake', 'assigned')", "customer_id"
+    ),
+)
