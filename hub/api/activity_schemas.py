@@ -3,10 +3,11 @@ and check in visits, log calls and notes, add tasks and move tickets, and what i
 Free text has no control characters but tabs and line breaks (PostgreSQL refuses a NUL);
 titles need one character that is not a space; times are ISO 8601 text with an offset."""
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt
 
 from hub.api.deps import Instant
 from hub.crm.org.fields import Name
@@ -16,6 +17,17 @@ Title = Name
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 Latitude = Annotated[StrictFloat, Field(ge=-90, le=90, examples=[31.1955])]
 Longitude = Annotated[StrictFloat, Field(ge=-180, le=180, examples=[121.4387])]
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _date_text(value: object) -> object:
+    # Pydantic would take a number as Unix time; the schema says a date, so only its text.
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("an ISO 8601 date, e.g. 2026-12-03")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text), Field(examples=["2026-12-03"])]
 
 
 class _In(BaseModel):
@@ -46,7 +58,7 @@ class VisitIn(StopIn):
 
 
 class PlanIn(_In):
-    day: Annotated[date, Field(strict=True, description="ISO date, e.g. 2026-12-03")]
+    day: IsoDate
     staff_id: Ref | None = Field(default=None, description="whose route; default: the caller")
     stops: list[StopIn] = Field(min_length=1, max_length=50, description="in the planned order")
 

@@ -23,7 +23,9 @@ def _id(column: Any) -> ColumnElement[str]:
 
 def _text(shown: Shown, free: Any, kind: Any) -> Any:
     """The row's own words for roles shown health data, else what kind of entry it is."""
-    return free if shown.health_tags else literal(kind, String)
+    if shown.health_tags:
+        return free
+    return literal(kind, String) if isinstance(kind, str) else kind
 
 
 def _no_store() -> Label[str]:
