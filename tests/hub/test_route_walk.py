@@ -16,6 +16,7 @@ from hub.auth.masking import SHOWN
 from hub.auth.scope import Role
 from hub.db.models import Customer, Lead
 from hub.demo.seed import SeedResult
+from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
 
 CALLERS = {
@@ -32,6 +33,10 @@ IDS = {
     "region_id": ("region-sh", "region-hz"),
     "staff_id": ("stf-demo-xuhui-1", "stf-demo-xihu-1"),
     "lead_id": ("lead-walk-sh", "lead-walk-hz"),
+    "visit_id": ("visit-walk-sh", "visit-walk-hz"),  # tests/hub/activities/walk_records.py
+    "plan_id": ("plan-walk-sh", "plan-walk-hz"),
+    "task_id": ("task-walk-sh", "task-walk-hz"),
+    "ticket_id": ("ticket-walk-sh", "ticket-walk-hz"),
 }
 # Called by WeCom, signed with its token (msg_signature), not by a logged-in caller.
 SIGNED_BY_SENDER = {"/leads/wecom/callback"}
@@ -73,6 +78,8 @@ def clients(
                     created_at=now,
                 )
             )
+    activity_records(sessions, "sh", "cus-demo-01", "stf-demo-xuhui-1")
+    activity_records(sessions, "hz", "cus-walk-hz", "stf-demo-xihu-1")
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():
