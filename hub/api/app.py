@@ -14,6 +14,7 @@ import hub.metrics  # noqa: F401  (registers the hub's metrics before /metrics i
 from hub.api.allow_header import add_allow_handler
 from hub.api.request_id import RequestIdMiddleware
 from hub.api.routes import (
+    activities,
     api_keys,
     audit,
     auth,
@@ -31,8 +32,12 @@ from hub.api.routes import (
     regions,
     staff,
     stores,
+    tasks,
     tenant,
+    tickets,
+    timeline,
     transfers,
+    visits,
     wecom,
 )
 from hub.api.routes.health import LiveState
@@ -69,6 +74,11 @@ def build_api(
     for module in (
         exports,  # before customers and leads: /customers/export is not a customer id
         customers,
+        timeline,
+        visits,
+        activities,
+        tasks,
+        tickets,
         leads,
         imports,
         custom_fields,

@@ -24,6 +24,7 @@ from hub.db.models import (
     Touchpoint,
 )
 from hub.demo import data as demo
+from hub.demo.activities import seed_activities
 from hub.demo.deals import seed_deals
 from hub.gateways import registry
 from wire.identity import IdentifierKind, keyed_hash
@@ -50,6 +51,8 @@ def seed_demo(
             _customer(session, tenant_key, i, c, now) for i, c in enumerate(demo.CUSTOMERS)
         )
         seed_deals(session, demo.TENANT[0], now)
+        session.flush()
+        seed_activities(session, now)
     return SeedResult(
         tenant_id=demo.TENANT[0],
         store_ids=[s.id for s in demo.STORES],

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from hub.auth.masking import mask_name
+from hub.crm.activities.tasks import open_tasks_for
 from hub.crm.customer_stores import memberships
 from hub.crm.offers import offers_for
 from hub.crm.ownership import owners
@@ -126,6 +127,7 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
     now = datetime.now(UTC)
     owned = owners(session, [c.id for c in customers], now)
     offers = offers_for(session, [c.id for c in customers], now)
+    tasks = open_tasks_for(session, [c.id for c in customers])
     return [
         CachedCustomer(
             customer_id=c.id,
@@ -134,6 +136,7 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
             last_purchases=purchases.get(c.id, []),
             tags=[str(t) for t in c.tags][:50],
             offers=offers.get(c.id, []),
+            open_tasks=tasks.get(c.id, []),
             updated_at=c.updated_at,
             membership="provisional" if c.status == PROVISIONAL else "member",
             home_store_id=owned[c.id].store_id,

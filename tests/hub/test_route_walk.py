@@ -18,6 +18,7 @@ from hub.crm.funnel.pipelines import ensure_default
 from hub.crm.imports.report import error_report
 from hub.db.models import Customer, Deal, ImportJob, Lead, Pipeline, Tenant
 from hub.demo.seed import SeedResult
+from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
 
 CALLERS = {
@@ -37,6 +38,10 @@ IDS = {
     "pipeline_id": ("pl-walk-sh", "pl-walk-other"),  # the other: another tenant's
     "deal_id": ("deal-demo-01", "deal-walk-hz"),  # a Xuhui customer's, a Hangzhou one's
     "import_id": ("imp-walk-xuhui", "imp-walk-admin"),  # a Xuhui manager's job, an admin's
+    "visit_id": ("visit-walk-sh", "visit-walk-hz"),  # tests/hub/activities/walk_records.py
+    "plan_id": ("plan-walk-sh", "plan-walk-hz"),
+    "task_id": ("task-walk-sh", "task-walk-hz"),
+    "ticket_id": ("ticket-walk-sh", "ticket-walk-hz"),
 }
 # Tenant-wide records (every role of the tenant reads them): their "out" id is another
 # tenant's, which is 404 for the admin too.
@@ -85,6 +90,8 @@ def clients(
         _pipelines_and_deal(session, now)
         for job_id, stores in (("imp-walk-xuhui", ["store-sh-xuhui"]), ("imp-walk-admin", None)):
             session.add(_import_job(job_id, stores, now))
+    activity_records(sessions, "sh", "cus-demo-01", "stf-demo-xuhui-1")
+    activity_records(sessions, "hz", "cus-walk-hz", "stf-demo-xihu-1")
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():

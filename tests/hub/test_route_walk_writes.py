@@ -26,6 +26,7 @@ from hub.crm.funnel.deals import DealDraft
 from hub.crm.offers import OfferDraft
 from hub.db.models import AuditEntry, Customer, Tenant
 from hub.demo.seed import SeedResult
+from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
 from tests.support.hub_auth import add_staff
 
@@ -84,6 +85,8 @@ class Targets:
     field_out: str  # another tenant's custom field
     deal_in: str  # a Xuhui customer's open deal
     deal_out: str  # a Hangzhou customer's open deal
+    activity_in: dict[str, str]  # kind -> a visit, plan, task, ticket of a Shanghai customer
+    activity_out: dict[str, str]  # the same of a Hangzhou customer
 
 
 def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
@@ -185,8 +188,44 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
     if operation == "POST /imports":  # multipart; a row out of scope is a row's error
         csv = f"name,phone,store\n走{t.tag},13705710002,{store}\n".encode()
         return Attempt(method, path, {"kind": "customers"}, ("walk.csv", csv)) if inside else None
+    bodies.update(_activity_bodies(t, inside))
     found = bodies[operation]
     return None if found is None else Attempt(method, found[0], found[1])
+
+
+def _activity_bodies(t: Targets, inside: bool) -> dict[str, tuple[str, dict[str, Any] | None]]:
+    """The activity routes (docs/crm/activities.md), on records of the role's own."""
+    customer = "cus-demo-01" if inside else HZ_CUSTOMER
+    ids = t.activity_in if inside else t.activity_out
+    fix = {"at": "2026-12-03T10:00:00+08:00", "lat": 31.0, "lon": 121.0, "accuracy_m": 10.0}
+    when = "2026-12-03T10:00:00+08:00"
+    return {
+        "POST /visits": ("/visits", {"customer_id": customer, "planned_at": when}),
+        "POST /visits/{visit_id}/check-in": (f"/visits/{ids['visit']}/check-in", fix),
+        "POST /visit-plans": (
+            "/visit-plans",
+            {"day": "2026-12-03", "stops": [{"customer_id": customer, "planned_at": when}]},
+        ),
+        "POST /visit-plans/{plan_id}/check-ins": (
+            f"/visit-plans/{ids['plan']}/check-ins",
+            {"customer_id": customer, "fix": fix},
+        ),
+        "POST /visit-plans/{plan_id}/points": (
+            f"/visit-plans/{ids['plan']}/points",
+            {"points": [fix]},
+        ),
+        "POST /activities": (
+            "/activities",
+            {"kind": "note", "customer_id": customer, "at": when, "body": f"walk {t.tag}"},
+        ),
+        "POST /tasks": ("/tasks", {"customer_id": customer, "title": f"walk {t.tag}"}),
+        "PATCH /tasks/{task_id}": (f"/tasks/{ids['task']}", {"status": "done"}),
+        "POST /tickets": ("/tickets", {"customer_id": customer, "title": f"walk {t.tag}"}),
+        "POST /tickets/{ticket_id}/transitions": (
+            f"/tickets/{ids['ticket']}/transitions",
+            {"action": "assign"},
+        ),
+    }
 
 
 @pytest.fixture
@@ -236,6 +275,8 @@ def world(
             field_out=other_field,
             deal_in=deal_in,
             deal_out=deal_out,
+            activity_in=activity_records(sessions, f"{tag}-i", "cus-demo-01", "stf-demo-xuhui-1"),
+            activity_out=activity_records(sessions, f"{tag}-o", HZ_CUSTOMER, "stf-demo-xihu-1"),
         )
     with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
         for t in targets.values():

@@ -19,4 +19,9 @@ OWNED: tuple[OwnedKind, ...] = (
     OwnedKind("customer", "customers", "owner_staff_id", "TRUE", "id"),
     OwnedKind("lead", "leads", "owner_staff_id", "TRUE", "customer_id"),
     OwnedKind("deal", "deals", "owner_staff_id", "status = 'open'", "customer_id"),
+    # Open tasks and open tickets follow their customer's successor; done ones stay.
+    OwnedKind("task", "tasks", "owner_staff_id", "status = 'open'", "customer_id"),
+    OwnedKind(
+        "ticket", "tickets", "assignee_staff_id", "state IN ('intake', 'assigned')", "customer_id"
+    ),
 )

@@ -1,5 +1,16 @@
 """Typed ORM models of the hub. API schemas live in hub/api/schemas.py, not here."""
 
+from hub.db.models.activities import (
+    TASK_DONE,
+    TASK_OPEN,
+    TICKET_STATES,
+    Activity,
+    RoutePoint,
+    Task,
+    Ticket,
+    Visit,
+    VisitPlan,
+)
 from hub.db.models.audit import AuditEntry
 from hub.db.models.auth import ApiKey, Credential, LoginThrottle, RefreshToken
 from hub.db.models.base import Base
@@ -63,7 +74,11 @@ __all__ = [
     "ROLE_STORE_MANAGER",
     "STAFF_ACTIVE",
     "STAFF_LEFT",
+    "TASK_DONE",
+    "TASK_OPEN",
+    "TICKET_STATES",
     "WON",
+    "Activity",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -90,10 +105,15 @@ __all__ = [
     "RawEvent",
     "RefreshToken",
     "Region",
+    "RoutePoint",
     "Staff",
     "Store",
     "StreamCursor",
     "StreamSegment",
+    "Task",
     "Tenant",
+    "Ticket",
     "Touchpoint",
+    "Visit",
+    "VisitPlan",
 ]
