@@ -48,7 +48,7 @@ def test_every_source_in_one_stream_paged_without_loss_or_repeat(callers: Seeded
     client = callers.as_(ADMIN)
     whole = _all(client, 200)
     assert {e["source"] for e in whole} == {
-        "touchpoint", "purchase", "visit", "call", "note", "task", "ticket"
+        "touchpoint", "purchase", "visit", "call", "note", "task", "ticket", "deal_stage"
     }  # fmt: skip
     keys = [(e["at"], e["source"], e["id"]) for e in whole]
     assert len(set(keys)) == len(keys)

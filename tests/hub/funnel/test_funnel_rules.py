@@ -9,8 +9,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.auth.scope import Role, Scope
-from hub.crm.funnel.timeline import deal_stage_entries
 from hub.db.models import Customer, Deal
 from tests.hub.funnel.conftest import SH_CUSTOMER
 from tests.support.hub_auth import add_staff
@@ -141,26 +139,22 @@ def test_a_leavers_open_deals_move_with_their_book_and_closed_ones_stay(
     assert owners == {follows: "fn-a", dealt: "fn-b", won: "fn-leaver"}
 
 
-def test_stage_changes_are_timeline_entries_in_scope(
-    callers: dict[str, TestClient], sessions: sessionmaker[Session]
+def test_stage_changes_are_on_the_customers_timeline_in_scope(
+    callers: dict[str, TestClient],
 ) -> None:
     clerk = callers["clerk"]
     deal = _open(clerk, title="血糖仪")
     assert _move(clerk, deal["id"], "qualified").status_code == 200
-    sh = Scope("tenant-demo", Role.REGIONAL_MANAGER, "test", region_ids=frozenset({"region-sh"}),
-               store_ids=frozenset({"store-sh-xuhui", "store-sh-jingan"}))  # fmt: skip
-    hz = Scope("tenant-demo", Role.REGIONAL_MANAGER, "test", region_ids=frozenset({"region-hz"}),
-               store_ids=frozenset({"store-hz-xihu", "store-hz-binjiang"}))  # fmt: skip
-    with sessions() as session:
-        entries = deal_stage_entries(session=session, scope=sh, customer_id=SH_CUSTOMER)
-        theirs = deal_stage_entries(session=session, scope=hz, customer_id=SH_CUSTOMER)
-    mine = [e for e in entries if e.deal_id == deal["id"]]
-    assert [(e.kind, e.summary) for e in mine] == [
-        ("deal_stage", "商机 血糖仪: lead → qualified"),
-        ("deal_stage", "商机 血糖仪: opened in lead"),
+    page = clerk.get(f"/customers/{SH_CUSTOMER}/timeline", params={"limit": 200})
+    assert page.status_code == 200, page.text
+    mine = [e for e in page.json()["entries"] if e["source"] == "deal_stage"
+            and e["title"].startswith("商机 血糖仪")]  # fmt: skip
+    assert [e["title"] for e in mine] == [
+        "商机 血糖仪: lead → qualified",
+        "商机 血糖仪: opened in lead",
     ]
-    assert mine[0].at >= mine[1].at
-    assert theirs == []
+    assert mine[0]["at"] >= mine[1]["at"]
+    assert callers["rm_hz"].get(f"/customers/{SH_CUSTOMER}/timeline").status_code == 404
 
 
 def test_the_demo_has_deals_at_each_step_and_one_stale(callers: dict[str, TestClient]) -> None:
