@@ -25,13 +25,14 @@ RULES: tuple[str, ...] = get_args(OwnershipRule)
 VISIT_WINDOW = timedelta(days=90)
 VISIT_KINDS = ["visit", "checkout"]
 
-# With the home store's name and purchases there: under the default rule (home_store) this
-# one statement is all; the other rules read more only for whom they name another store.
+# With the home store's name: under the default rule (home_store) this and the purchase
+# counts are all; the other rules read store names only for whom they name another store.
+# (A count per customer as a correlated subquery was tried: with stale statistics on a
+# fresh purchases table the planner scanned it once per customer, and a 100k snapshot
+# stalled.)
 CUSTOMERS = text(
     "SELECT c.id, c.tenant_id, c.home_store_id, c.latitude, c.longitude, t.ownership_rule, "
-    "coalesce(s.name, '') AS home_name, (SELECT count(*) FROM purchases p "
-    " WHERE p.customer_id = c.id AND p.store_id = c.home_store_id) AS home_purchases "
-    "FROM customers c JOIN tenants t ON t.id = c.tenant_id "
+    "coalesce(s.name, '') AS home_name FROM customers c JOIN tenants t ON t.id = c.tenant_id "
     "LEFT JOIN stores s ON s.id = c.home_store_id WHERE c.id = ANY(:ids)"
 )
 MOST_VISITED = text(
@@ -44,9 +45,8 @@ AREAS = text(
     "AND jsonb_typeof(area) = 'object' ORDER BY id"
 )
 PURCHASES_AT = text(
-    "SELECT p.customer_id, p.store_id, count(*) FROM purchases p "
-    "JOIN unnest(CAST(:ids AS text[]), CAST(:stores AS text[])) AS o(customer_id, store_id) "
-    "ON p.customer_id = o.customer_id AND p.store_id = o.store_id GROUP BY 1, 2"
+    "SELECT customer_id, store_id, count(*) FROM purchases WHERE customer_id = ANY(:ids) "
+    "GROUP BY customer_id, store_id"
 )
 STORE_NAMES = text("SELECT id, name FROM stores WHERE id = ANY(:ids)")
 
@@ -78,27 +78,16 @@ def owners(session: Session, customer_ids: Iterable[str], now: datetime) -> dict
                 r.latitude,
                 r.longitude,
             )
-    owned = {
-        r.id: Owner(r.home_store_id, r.home_name if r.home_store_id else "", r.home_purchases)
-        for r in rows
-    }
-    elsewhere = {
-        r.id: store for r in rows if (store := by_rule.get(r.id)) and store != r.home_store_id
-    }
+    store_of = {r.id: by_rule.get(r.id) or r.home_store_id for r in rows}
+    counts = {(c, s): n for c, s, n in session.execute(PURCHASES_AT, {"ids": ids}).all()}
+    names = {r.home_store_id: r.home_name for r in rows if r.home_store_id}
+    elsewhere = sorted({s for s in store_of.values() if s and s not in names})
     if elsewhere:
-        owned.update(_owners_at(session, elsewhere))
-    return owned
-
-
-def _owners_at(session: Session, store_of: dict[str, str]) -> dict[str, Owner]:
-    """Owners at stores other than the home store: those stores' names, purchases there."""
-    pairs = sorted(store_of.items())
-    params = {"ids": [c for c, _ in pairs], "stores": [s for _, s in pairs]}
-    counts = {(c, s): n for c, s, n in session.execute(PURCHASES_AT, params).all()}
-    names: dict[str, str] = dict(
-        session.execute(STORE_NAMES, {"ids": sorted(set(store_of.values()))}).all()
-    )
-    return {c: Owner(s, names.get(s, ""), counts.get((c, s), 0)) for c, s in pairs}
+        names.update(session.execute(STORE_NAMES, {"ids": elsewhere}).all())
+    return {
+        c: Owner(s, names.get(s, "") if s else "", counts.get((c, s), 0) if s else 0)
+        for c, s in store_of.items()
+    }
 
 
 def _area_store(
