@@ -18,10 +18,12 @@ from hub.api.routes import (
     audit,
     auth,
     custom_fields,
+    customer_identities,
     customers,
     health,
     leads,
     logins,
+    merges,
     metrics,
     offers,
     regions,
@@ -35,7 +37,7 @@ from hub.api.routes.health import LiveState
 from hub.api.schemas import Problem
 from hub.auth.policy import AuthPolicy
 from hub.crm.org.errors import Duplicate, Inconsistent
-from hub.errors import ConfigError, Forbidden, NotFound, StorageError, Unprocessable
+from hub.errors import ConfigError, Conflict, Forbidden, NotFound, StorageError, Unprocessable
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,8 @@ def build_api(
         app.include_router(module.router)
     for module in (
         customers,
+        customer_identities,
+        merges,
         leads,
         custom_fields,
         offers,
@@ -79,6 +83,7 @@ def build_api(
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Duplicate, _conflict)
     app.add_exception_handler(Inconsistent, _conflict)
+    app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(Unprocessable, _unprocessable)
     app.add_exception_handler(StorageError, _unavailable)

@@ -24,6 +24,7 @@ from hub.db.models.ingest import (
     RawEvent,
 )
 from hub.db.models.leads import Lead
+from hub.db.models.merges import Merge, MergeMove
 from hub.db.models.offers import Offer
 from hub.db.models.org import (
     GATEWAY_ACTIVE,
@@ -74,6 +75,8 @@ __all__ = [
     "Identity",
     "Lead",
     "LoginThrottle",
+    "Merge",
+    "MergeMove",
     "Offer",
     "Purchase",
     "PurchaseItem",
