@@ -85,8 +85,10 @@ def seeded_hub() -> Iterator[str]:
 # field's choices): a schema-valid body may rightly be a 422 there, in FastAPI's own
 # validation shape (still checked against the document); an offer's end must also be
 # after now, which no schema says; a lead's phone or e-mail as typed must be one
-# (libphonenumber, email-validator), and a page cursor one the hub gave. Every other route
-# stays strict.
+# (libphonenumber, email-validator), and a page cursor one the hub gave. A customer's
+# identifiers likewise (a phone, an e-mail, an ID number's check character, a card UID in
+# hex), and a caller scoped to stores must name one as home store; a merge of a customer
+# with itself is a 422. Every other route stays strict.
 DOMAIN_CHECKED = {
     ("POST", "/leads"),
     ("POST", "/leads/phone-calls"),
@@ -95,6 +97,11 @@ DOMAIN_CHECKED = {
     ("PATCH", "/customers/{customer_id}/custom"),
     ("POST", "/staff/{staff_id}/transfer"),
     ("POST", "/custom-fields"),
+    ("POST", "/customers"),
+    ("POST", "/customers/{customer_id}/identities"),
+    ("POST", "/merges"),
+    ("GET", "/duplicates"),
+    ("GET", "/customers/{customer_id}/duplicates"),
 }
 
 
