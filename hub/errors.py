@@ -47,3 +47,8 @@ class Unprocessable(HubError):
     def __init__(self, *problems: tuple[list[str], str]) -> None:
         self.problems = list(problems)
         super().__init__("; ".join(f"{'.'.join(loc)}: {msg}" for loc, msg in problems))
+
+
+class Conflict(HubError):
+    """The request contradicts the state of a record (HTTP 409): an identifier another
+    customer holds, a merge already undone, a customer already merged away."""

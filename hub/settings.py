@@ -12,6 +12,7 @@ from pydantic_settings import (
 )
 
 from hub.auth.signing_key import check_signing_key
+from hub.crm.duplicates.rules import DuplicateSettings
 from hub.crm.leads.config import LeadSettings
 from hub.errors import ConfigError
 from wire.message_size import (
@@ -135,6 +136,10 @@ class HubSettings(BaseSettings):
     leads: LeadSettings = Field(
         default_factory=LeadSettings,
         description="[leads]: keyword rules, score weights, the WeCom callback",
+    )
+    duplicates: DuplicateSettings = Field(
+        default_factory=DuplicateSettings,
+        description="[duplicates]: the rules that find likely duplicate customers",
     )
 
     @field_validator("tenant_key")

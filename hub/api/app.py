@@ -19,6 +19,7 @@ from hub.api.routes import (
     audit,
     auth,
     custom_fields,
+    customer_identities,
     customers,
     deals,
     exports,
@@ -26,6 +27,7 @@ from hub.api.routes import (
     imports,
     leads,
     logins,
+    merges,
     metrics,
     offers,
     pipelines,
@@ -44,7 +46,7 @@ from hub.api.routes.health import LiveState
 from hub.api.schemas import Problem
 from hub.auth.policy import AuthPolicy
 from hub.crm.org.errors import Duplicate, Inconsistent
-from hub.errors import ConfigError, Forbidden, NotFound, StorageError, Unprocessable
+from hub.errors import ConfigError, Conflict, Forbidden, NotFound, StorageError, Unprocessable
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ def build_api(
         activities,
         tasks,
         tickets,
+        customer_identities,
+        merges,
         leads,
         imports,
         custom_fields,
@@ -97,6 +101,7 @@ def build_api(
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Duplicate, _conflict)
     app.add_exception_handler(Inconsistent, _conflict)
+    app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(Unprocessable, _unprocessable)
     app.add_exception_handler(StorageError, _unavailable)

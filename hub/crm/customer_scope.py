@@ -8,7 +8,8 @@ touchpoint there; every purchase of a known customer has one). A scope reaches:
 - staff: the customers of their store, with that store's rows, and the customers they own
   (`owner_staff_id`), with every row: they look after them wherever they shop;
 - field engineers: no customer (hub.auth.masking.shown_to refuses them first).
-A customer out of scope is not found, exactly as if it did not exist.
+A customer out of scope is not found, exactly as if it did not exist; so is one merged
+into another (`merged_into` set, hub/crm/merge) unless `merged=True` asks for them.
 """
 
 from typing import Any
@@ -19,12 +20,17 @@ from hub.auth.scope import Scope
 from hub.db.models import Customer, Touchpoint
 
 
-def customer_in_scope(scope: Scope) -> ColumnElement[bool]:
-    """WHERE clause over `customers` for the customers `scope` reaches."""
-    tenant = Customer.tenant_id == scope.tenant_id
+def customer_in_scope(
+    scope: Scope, customers: Any = Customer, merged: bool = False
+) -> ColumnElement[bool]:
+    """WHERE clause over `customers` (the table, or an alias of it) for the customers
+    `scope` reaches; merged-away records only when `merged`."""
+    tenant: ColumnElement[bool] = customers.tenant_id == scope.tenant_id
+    if not merged:
+        tenant = and_(tenant, customers.merged_into.is_(None))
     if scope.store_ids is None:
         return tenant
-    return and_(tenant, or_(_of_stores(scope), _owned(scope)))
+    return and_(tenant, or_(_of_stores(scope, customers), _owned(scope, customers)))
 
 
 def rows_in_scope(scope: Scope, customer: Customer, store_column: Any) -> ColumnElement[bool]:
@@ -34,22 +40,23 @@ def rows_in_scope(scope: Scope, customer: Customer, store_column: Any) -> Column
     return scope.store_filter(store_column)
 
 
-def _of_stores(scope: Scope) -> ColumnElement[bool]:
+def _of_stores(scope: Scope, customers: Any) -> ColumnElement[bool]:
     if not scope.store_ids:
         return false()
     stores = sorted(scope.store_ids)
     served = exists(
         select(Touchpoint.id).where(
-            Touchpoint.customer_id == Customer.id, Touchpoint.store_id.in_(stores)
+            Touchpoint.customer_id == customers.id, Touchpoint.store_id.in_(stores)
         )
     )
-    return or_(Customer.home_store_id.in_(stores), served)
+    return or_(customers.home_store_id.in_(stores), served)
 
 
-def _owned(scope: Scope) -> ColumnElement[bool]:
+def _owned(scope: Scope, customers: Any) -> ColumnElement[bool]:
     if scope.staff_id is None:
         return false()
-    return Customer.owner_staff_id == scope.staff_id
+    owned: ColumnElement[bool] = customers.owner_staff_id == scope.staff_id
+    return owned
 
 
 def _owns(scope: Scope, customer: Customer) -> bool:

@@ -85,12 +85,15 @@ def seeded_hub() -> Iterator[str]:
 # field's choices): a schema-valid body may rightly be a 422 there, in FastAPI's own
 # validation shape (still checked against the document); an offer's end must also be
 # after now, which no schema says; a lead's phone or e-mail as typed must be one
-# (libphonenumber, email-validator), and a page cursor one the hub gave. Every other route
-# stays strict. The funnel: a pipeline's stage keys must be distinct, with one won and one
-# lost stage after the open ones, and a stage may require only custom fields the tenant
-# has; a deal's owner must be active staff in scope and its custom values of the tenant's
-# fields; a transition's `to_stage` must be a stage of the deal's pipeline and the deal must
-# have what that stage requires (the 422 naming each missing field is the point).
+# (libphonenumber, email-validator), and a page cursor one the hub gave. A customer's
+# identifiers likewise (a phone, an e-mail, an ID number's check character, a card UID in
+# hex), and a caller scoped to stores must name one as home store; a merge of a customer
+# with itself is a 422. The funnel: a pipeline's stage keys must be distinct, with one won
+# and one lost stage after the open ones, and a stage may require only custom fields the
+# tenant has; a deal's owner must be active staff in scope and its custom values of the
+# tenant's fields; a transition's `to_stage` must be a stage of the deal's pipeline and
+# the deal must have what that stage requires (the 422 naming each missing field is the
+# point). Every other route stays strict.
 DOMAIN_CHECKED = {
     ("POST", "/pipelines"),
     ("POST", "/deals"),
@@ -103,6 +106,11 @@ DOMAIN_CHECKED = {
     ("PATCH", "/customers/{customer_id}/custom"),
     ("POST", "/staff/{staff_id}/transfer"),
     ("POST", "/custom-fields"),
+    ("POST", "/customers"),
+    ("POST", "/customers/{customer_id}/identities"),
+    ("POST", "/merges"),
+    ("GET", "/duplicates"),
+    ("GET", "/customers/{customer_id}/duplicates"),
 }
 
 

@@ -23,8 +23,9 @@ from hub.crm.custom_fields import definitions
 from hub.crm.custom_fields.definitions import FieldDraft
 from hub.crm.funnel import deals
 from hub.crm.funnel.deals import DealDraft
+from hub.crm.merge import service as merge_service
 from hub.crm.offers import OfferDraft
-from hub.db.models import AuditEntry, Customer, Tenant
+from hub.db.models import AuditEntry, Customer, Identity, Tenant
 from hub.demo.seed import SeedResult
 from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
@@ -87,6 +88,10 @@ class Targets:
     deal_out: str  # a Hangzhou customer's open deal
     activity_in: dict[str, str]  # kind -> a visit, plan, task, ticket of a Shanghai customer
     activity_out: dict[str, str]  # the same of a Hangzhou customer
+    identity_in: int = 0  # of cus-demo-01
+    identity_out: int = 0  # of the Hangzhou customer
+    merge_in: str = ""  # of two Xuhui customers
+    merge_out: str = ""  # of two Hangzhou customers
 
 
 def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
@@ -184,6 +189,27 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
                 "store_id": store,
             },
         ),
+        "POST /customers": (
+            path,
+            {"name": "走客", "member_no": f"WC-{t.tag}-{side}", "home_store_id": store},
+        ),
+        "POST /customers/{customer_id}/identities": (
+            f"/customers/{'cus-demo-01' if inside else HZ_CUSTOMER}/identities",
+            {"kind": "member_no", "value": f"WI-{t.tag}-{side}"},
+        ),
+        "DELETE /customers/{customer_id}/identities/{identity_id}": (
+            f"/customers/{'cus-demo-01' if inside else HZ_CUSTOMER}/identities/"
+            f"{t.identity_in if inside else t.identity_out}",
+            None,
+        ),
+        "POST /merges": (
+            path,
+            {"survivor_id": f"cus-wm-{t.tag}-{side}-s", "merged_id": f"cus-wm-{t.tag}-{side}-m"},
+        ),
+        "POST /merges/{merge_id}/undo": (
+            f"/merges/{t.merge_in if inside else t.merge_out}/undo",
+            None,
+        ),
     }
     if operation == "POST /imports":  # multipart; a row out of scope is a row's error
         csv = f"name,phone,store\n走{t.tag},13705710002,{store}\n".encode()
@@ -253,6 +279,7 @@ def world(
             field = _field(session, admin, f"f_{tag}")
             deal_in = _deal(session, admin, "cus-demo-01", "stf-demo-xuhui-1")
             deal_out = _deal(session, admin, HZ_CUSTOMER, "stf-demo-xihu-1")
+        identities, merges = _merge_targets(sessions, admin, tag, now)
         targets[role] = Targets(
             tag=tag,
             staff_in={
@@ -277,6 +304,10 @@ def world(
             deal_out=deal_out,
             activity_in=activity_records(sessions, f"{tag}-i", "cus-demo-01", "stf-demo-xuhui-1"),
             activity_out=activity_records(sessions, f"{tag}-o", HZ_CUSTOMER, "stf-demo-xihu-1"),
+            identity_in=identities[0],
+            identity_out=identities[1],
+            merge_in=merges[0],
+            merge_out=merges[1],
         )
     with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
         for t in targets.values():
@@ -296,6 +327,30 @@ def _owned_customer(
         owner_staff_id=owner if not customer_id else None, home_store_id=home,
         tags=[], created_at=now, updated_at=now,
     )  # fmt: skip
+
+
+def _merge_targets(
+    sessions: sessionmaker[Session], admin: Scope, tag: str, now: datetime
+) -> tuple[tuple[int, int], tuple[str, str]]:
+    """Per role: an identity each of cus-demo-01 and the Hangzhou customer (to remove), two
+    pairs of customers for POST /merges and two merges to undo, in Shanghai and Hangzhou."""
+    with sessions.begin() as session:
+        ids = []
+        for customer_id, side in (("cus-demo-01", "i"), (HZ_CUSTOMER, "o")):
+            row = Identity(
+                tenant_id="tenant-demo", customer_id=customer_id, kind="member_no",
+                value=f"WD-{tag}-{side}", created_at=now,
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            ids.append(row.id)
+        merges = []
+        for side, store in (("i", "store-sh-xuhui"), ("o", "store-hz-xihu")):
+            pair = [f"cus-wm-{tag}-{side}-{end}" for end in ("s", "m", "us", "um")]
+            session.add_all([_owned_customer(None, now, c, store) for c in pair])
+            session.flush()
+            merges.append(merge_service.merge(session, admin, pair[2], pair[3], now).id)
+    return (ids[0], ids[1]), (merges[0], merges[1])
 
 
 def _field(session: Session, scope: Scope, name: str) -> str:

@@ -37,6 +37,7 @@ from hub.db.models.ingest import (
     RawEvent,
 )
 from hub.db.models.leads import Lead
+from hub.db.models.merges import Merge, MergeMove
 from hub.db.models.offers import Offer
 from hub.db.models.org import (
     GATEWAY_ACTIVE,
@@ -97,6 +98,8 @@ __all__ = [
     "ImportJob",
     "Lead",
     "LoginThrottle",
+    "Merge",
+    "MergeMove",
     "Offer",
     "Pipeline",
     "PipelineStage",

@@ -1,11 +1,12 @@
 """Customers, their identities, purchases and touchpoints."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -55,11 +56,17 @@ class Customer(Base):
     tags: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     # The tenant's custom fields (hub/crm/custom_fields), validated on every write.
     custom: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict, server_default="{}")
+    birthday: Mapped[date | None] = mapped_column(Date, default=None)
+    # Set when a merge folded this record into another (hub/crm/merge): hidden from every
+    # read until the merge is undone.
+    merged_into: Mapped[str | None] = mapped_column(
+        ForeignKey("customers.id"), index=True, default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     identities: Mapped[list["Identity"]] = relationship(
-        back_populates="customer", order_by="Identity.id"
+        back_populates="customer", order_by="Identity.id", foreign_keys="Identity.customer_id"
     )
     purchases: Mapped[list["Purchase"]] = relationship(order_by="Purchase.at.desc()")
     touchpoints: Mapped[list["Touchpoint"]] = relationship(order_by="Touchpoint.at.desc()")

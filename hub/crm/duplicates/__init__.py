@@ -1,0 +1,1 @@
+"""Likely duplicate customers, found by matching rules that are data (rules.py)."""

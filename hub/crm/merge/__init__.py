@@ -1,0 +1,1 @@
+"""Merging two customer records, reversibly (docs/crm/identities.md)."""
