@@ -20,6 +20,7 @@ from hub.api.routes import (
     custom_fields,
     customers,
     health,
+    households,
     leads,
     logins,
     metrics,
@@ -64,6 +65,7 @@ def build_api(
         app.include_router(module.router)
     for module in (
         customers,
+        households,
         leads,
         custom_fields,
         offers,

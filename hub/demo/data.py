@@ -172,3 +172,11 @@ OFFERS = (
     ("off-demo-sugar", "血糖试纸买二送一", ("糖尿病",)),
     ("off-demo-points", "今日积分翻倍", ()),
 )
+
+# A family: 刘洋 and his mother 吴秀英, both of Xuhui; two of his purchases were for her
+# (家属代购). Tap 刘洋's card (04B7C8D9E0F112) and the prompt shows the household.
+HOUSEHOLDS = (("hh-demo-liu", (("cus-demo-04", "self"), ("cus-demo-10", "parent"))),)
+FAMILY_PURCHASES = (  # (buyer, receipt, bought for): hub/demo/seed.py's receipt numbers
+    ("cus-demo-04", "XUHUI-0401", "cus-demo-10"),
+    ("cus-demo-04", "XUHUI-0402", "cus-demo-10"),
+)

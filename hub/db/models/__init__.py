@@ -13,6 +13,7 @@ from hub.db.models.crm import (
     Touchpoint,
 )
 from hub.db.models.custom_fields import CustomField
+from hub.db.models.households import RELATIONS, Household, HouseholdMember
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
     OUTCOME_DEAD,
@@ -51,6 +52,7 @@ __all__ = [
     "OUTCOME_COMMITTED",
     "OUTCOME_DEAD",
     "PROVISIONAL",
+    "RELATIONS",
     "ROLES",
     "ROLE_ADMIN",
     "ROLE_FIELD_ENGINEER",
@@ -71,6 +73,8 @@ __all__ = [
     "DeadLetterDay",
     "EventKey",
     "Gateway",
+    "Household",
+    "HouseholdMember",
     "Identity",
     "Lead",
     "LoginThrottle",
