@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.auth.masking import SHOWN
 from hub.auth.scope import Role
-from hub.db.models import Customer, Lead
+from hub.db.models import Customer, Household, HouseholdMember, Lead
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
 
@@ -32,6 +32,7 @@ IDS = {
     "region_id": ("region-sh", "region-hz"),
     "staff_id": ("stf-demo-xuhui-1", "stf-demo-xihu-1"),
     "lead_id": ("lead-walk-sh", "lead-walk-hz"),
+    "household_id": ("hh-walk-sh", "hh-walk-hz"),
 }
 # Called by WeCom, signed with its token (msg_signature), not by a logged-in caller.
 SIGNED_BY_SENDER = {"/leads/wecom/callback"}
@@ -73,6 +74,16 @@ def clients(
                     created_at=now,
                 )
             )
+    with sessions.begin() as session:  # the in-scope customer and the Hangzhou one in one each
+        for household_id, member in (("hh-walk-sh", "cus-demo-01"), ("hh-walk-hz", "cus-walk-hz")):
+            session.add(Household(id=household_id, tenant_id="tenant-demo", created_at=now))
+            session.flush()
+            session.add(
+                HouseholdMember(
+                    customer_id=member, tenant_id="tenant-demo", household_id=household_id,
+                    relation="self", joined_at=now,
+                )
+            )  # fmt: skip
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():

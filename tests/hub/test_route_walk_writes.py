@@ -25,6 +25,7 @@ from hub.crm.offers import OfferDraft
 from hub.db.models import AuditEntry, Customer, Tenant
 from hub.demo.seed import SeedResult
 from tests.hub.callers import CallerSpec, client_as
+from tests.hub.households.walk_targets import Side, household_attempts, household_targets
 from tests.support.hub_auth import add_staff
 
 SECURITY_MD = Path(__file__).parents[2] / "docs" / "security.md"
@@ -79,6 +80,7 @@ class Targets:
     offer_out: str  # another tenant's offer
     field_in: str
     field_out: str  # another tenant's custom field
+    households: dict[bool, Side]  # inside / outside -> a household's records
 
 
 def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
@@ -154,6 +156,7 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
                 "store_id": store,
             },
         ),
+        **household_attempts(t.households[inside], path),
     }
     found = bodies[operation]
     return None if found is None else Attempt(method, found[0], found[1])
@@ -202,6 +205,7 @@ def world(
             offer_out=other_offer,
             field_in=field,
             field_out=other_field,
+            households=household_targets(sessions, tag),
         )
     with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
         for t in targets.values():
