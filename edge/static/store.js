@@ -104,7 +104,7 @@
   }
 
   // One tap logs a counter service for this prompt's customer (200: it already was);
-  // forId: the household member a 家属代购 was for.
+  // forId: the household member a family purchase was for.
   async function tick(card, button, forId) {
     button.disabled = true;
     try {
@@ -138,7 +138,7 @@
     box.closest("[data-block]").hidden = services.length === 0;
   }
 
-  // 家属代购 in a household: the clerk says which member it was for (or leaves it unsaid).
+  // A family purchase in a household: the clerk says which member it was for (or not).
   function chooseMember(card, button, p) {
     const chooser = card.querySelector('[data-field="family-for"]');
     for (const old of chooser.querySelectorAll("button")) old.remove();
@@ -159,10 +159,12 @@
     chooser.hidden = false;
   }
 
+  // A customer in no household has no such block on their card at all.
   function fillHousehold(card, p) {
     const h = p.household;
-    const lines = h ? [...h.members.map((m) => m.label), ...h.lines] : [];
-    fill(card.querySelector('[data-field="household"]'), lines, (x) => x);
+    const list = card.querySelector('[data-field="household"]');
+    if (!h) { list.closest("[data-block]").remove(); return; }
+    fill(list, [...h.members.map((m) => m.label), ...h.lines], (x) => x);
   }
 
   // The gateway revoked this device: show nothing more, go back to the pairing form.

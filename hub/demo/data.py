@@ -173,10 +173,12 @@ OFFERS = (
     ("off-demo-points", "今日积分翻倍", ()),
 )
 
-# A family: 刘洋 and his mother 吴秀英, both of Xuhui; two of his purchases were for her
-# (家属代购). Tap 刘洋's card (04B7C8D9E0F112) and the prompt shows the household.
-HOUSEHOLDS = (("hh-demo-liu", (("cus-demo-04", "self"), ("cus-demo-10", "parent"))),)
+# A family of Xuhui: 王芳 and her husband 刘洋, who made 5 of its 7 purchases (the
+# decision-maker); two of his were for her and one of hers for him (家属代购). The demo's
+# tap is 王芳's card: its prompt shows the household.
+HOUSEHOLDS = (("hh-demo-wang", (("cus-demo-01", "self"), ("cus-demo-04", "spouse"))),)
 FAMILY_PURCHASES = (  # (buyer, receipt, bought for): hub/demo/seed.py's receipt numbers
-    ("cus-demo-04", "XUHUI-0401", "cus-demo-10"),
-    ("cus-demo-04", "XUHUI-0402", "cus-demo-10"),
+    ("cus-demo-04", "XUHUI-0401", "cus-demo-01"),
+    ("cus-demo-04", "XUHUI-0402", "cus-demo-01"),
+    ("cus-demo-01", "XUHUI-0101", "cus-demo-04"),
 )

@@ -32,7 +32,7 @@ IDS = {
     "region_id": ("region-sh", "region-hz"),
     "staff_id": ("stf-demo-xuhui-1", "stf-demo-xihu-1"),
     "lead_id": ("lead-walk-sh", "lead-walk-hz"),
-    "household_id": ("hh-walk-sh", "hh-walk-hz"),
+    "household_id": ("hh-demo-wang", "hh-walk-hz"),  # the demo's: cus-demo-01's
 }
 # Called by WeCom, signed with its token (msg_signature), not by a logged-in caller.
 SIGNED_BY_SENDER = {"/leads/wecom/callback"}
@@ -74,16 +74,15 @@ def clients(
                     created_at=now,
                 )
             )
-    with sessions.begin() as session:  # the in-scope customer and the Hangzhou one in one each
-        for household_id, member in (("hh-walk-sh", "cus-demo-01"), ("hh-walk-hz", "cus-walk-hz")):
-            session.add(Household(id=household_id, tenant_id="tenant-demo", created_at=now))
-            session.flush()
-            session.add(
-                HouseholdMember(
-                    customer_id=member, tenant_id="tenant-demo", household_id=household_id,
-                    relation="self", joined_at=now,
-                )
-            )  # fmt: skip
+    with sessions.begin() as session:  # the Hangzhou customer's household
+        session.add(Household(id="hh-walk-hz", tenant_id="tenant-demo", created_at=now))
+        session.flush()
+        session.add(
+            HouseholdMember(
+                customer_id="cus-walk-hz", tenant_id="tenant-demo", household_id="hh-walk-hz",
+                relation="self", joined_at=now,
+            )
+        )  # fmt: skip
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():

@@ -20,7 +20,7 @@ from wire.identity import Identifier, IdentifierKind
 GW = "gw-demo-1"  # Xuhui
 T0 = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 LIU = Identifier(kind=IdentifierKind.CARD_UID, value="04B7C8D9E0F112")  # cus-demo-04
-MOTHER = "cus-demo-10"  # in 刘洋's household (hub/demo/data.py)
+WIFE = "cus-demo-01"  # 王芳, in 刘洋's household (hub/demo/data.py)
 
 
 def _checkout(receipt: str) -> PosCheckout:
@@ -45,24 +45,25 @@ def test_a_tick_before_the_checkout_marks_that_purchase(
     ingest: IngestService, projector: ConsumerRunner, sessions: sessionmaker[Session]
 ) -> None:
     with sessions() as s:
-        before = figures_of(s, ["hh-demo-liu"])["hh-demo-liu"]
-    b = batch(GW, [_tick(MOTHER), _checkout("R-FAM-1")], at=T0)
+        before = figures_of(s, ["hh-demo-wang"])["hh-demo-wang"]
+    b = batch(GW, [_tick(WIFE), _checkout("R-FAM-1")], at=T0)
     ingest.commit_batch(GW, payload(b), T0 + timedelta(minutes=1))
     outcome = projector.drain()
     assert (outcome.applied, outcome.dead_lettered) == (2, 0)
-    assert _for(sessions, "R-FAM-1") == MOTHER
+    assert _for(sessions, "R-FAM-1") == WIFE
     with sessions() as s:
-        after = figures_of(s, ["hh-demo-liu"])["hh-demo-liu"]
+        after = figures_of(s, ["hh-demo-wang"])["hh-demo-wang"]
         [entry] = cached_customers(s, ["cus-demo-04"])
-    # the demo's 2 of 8, and now 3 of 9
-    assert (before.for_family, before.purchases) == (2, 8)
-    assert (after.for_family, after.purchases) == (3, 9)
+    # the demo's 3 of 7, and now 4 of 8
+    assert (before.for_family, before.purchases) == (3, 7)
+    assert (after.for_family, after.purchases) == (4, 8)
     assert entry.household is not None
     assert [(f.buyer_id, f.for_id, f.count) for f in entry.household.bought_for] == [
-        ("cus-demo-04", MOTHER, 3)
+        ("cus-demo-04", WIFE, 3),
+        (WIFE, "cus-demo-04", 1),
     ]
     # both members' stores hear of it
-    assert {"cus-demo-04", MOTHER} <= outcome.touched["store-sh-xuhui"]
+    assert {"cus-demo-04", WIFE} <= outcome.touched["store-sh-xuhui"]
 
 
 def test_a_tick_after_the_checkout_marks_it_and_only_it(
@@ -72,10 +73,10 @@ def test_a_tick_after_the_checkout_marks_it_and_only_it(
     ingest.commit_batch(GW, payload(first), T0 + timedelta(minutes=1))
     projector.drain()
     assert _for(sessions, "R-FAM-2") is None
-    later = batch(GW, [_tick(MOTHER)], epoch=first.epoch, first_seq=2, at=T0 + timedelta(minutes=4))
+    later = batch(GW, [_tick(WIFE)], epoch=first.epoch, first_seq=2, at=T0 + timedelta(minutes=4))
     ingest.commit_batch(GW, payload(later), T0 + timedelta(minutes=5))
     projector.drain()
-    assert _for(sessions, "R-FAM-2") == MOTHER
+    assert _for(sessions, "R-FAM-2") == WIFE
     # a second checkout 6 minutes on: the tick has its purchase already
     again = batch(
         GW, [_checkout("R-FAM-3")], epoch=first.epoch, first_seq=3, at=T0 + timedelta(minutes=10)
@@ -90,7 +91,7 @@ def test_ticks_that_name_no_member_or_another_service_mark_nothing(
 ) -> None:
     b = batch(
         GW,
-        [_tick("cus-demo-03"), _checkout("R-FAM-4"), _tick(MOTHER, "medication_advice")],
+        [_tick("cus-demo-03"), _checkout("R-FAM-4"), _tick(WIFE, "medication_advice")],
         at=T0,
     )
     ingest.commit_batch(GW, payload(b), T0 + timedelta(minutes=1))

@@ -75,19 +75,23 @@ def _create(clerk: TestClient) -> dict[str, object]:
 
 
 def test_the_demo_household_by_hand(clerk: TestClient) -> None:
-    # 刘洋 (cus-demo-04) made 5 purchases, 2 of them for his mother 吴秀英 (cus-demo-10),
-    # who made 3: 2 of 8 for the family; 5 of 8 = 62.5 % > 60 %: he decides.
-    got = clerk.get("/customers/cus-demo-10/household")
+    # 刘洋 (cus-demo-04) made 5 purchases, 2 of them for his wife 王芳 (cus-demo-01), who
+    # made 2, 1 of them for him: 3 of 7 for the family; 5 of 7 = 71 % > 60 %: he decides.
+    got = clerk.get("/customers/cus-demo-04/household")
     assert got.status_code == 200, got.text
     h = got.json()
-    assert h["id"] == "hh-demo-liu"
-    assert (h["purchases"], h["family_purchases"], h["family_purchase_share"]) == (8, 2, 0.25)
+    assert h["id"] == "hh-demo-wang"
+    assert (h["purchases"], h["family_purchases"]) == (7, 3)
+    assert h["family_purchase_share"] == pytest.approx(3 / 7)
     assert h["decision_maker_id"] == "cus-demo-04"
-    assert h["bought_for"] == [{"buyer_id": "cus-demo-04", "for_id": "cus-demo-10", "count": 2}]
+    assert h["bought_for"] == [
+        {"buyer_id": "cus-demo-04", "for_id": "cus-demo-01", "count": 2},
+        {"buyer_id": "cus-demo-01", "for_id": "cus-demo-04", "count": 1},
+    ]
     people = {m["customer_id"]: (m["name"], m["phone"], m["relation"]) for m in h["members"]}
     assert people == {  # a clerk of their store is shown everything
-        "cus-demo-04": ("刘洋", "+8615800002222", "self"),
-        "cus-demo-10": ("吴秀英", "+8613500008888", "parent"),
+        "cus-demo-01": ("王芳", "+8613812345678", "self"),
+        "cus-demo-04": ("刘洋", "+8615800002222", "spouse"),
     }
 
 
@@ -212,7 +216,7 @@ def test_who_sees_the_household(
     phone: str | None,
 ) -> None:
     client = client_as(sessions, who)
-    got = client.get("/households/hh-demo-liu")
+    got = client.get("/households/hh-demo-wang")
     assert got.status_code == status, got.text
     assert client.get("/customers/cus-demo-04/household").status_code == status
     if status == 200:
@@ -220,6 +224,6 @@ def test_who_sees_the_household(
         assert (liu["name"], liu["phone"]) == (name, phone)
     # and none of them may link a customer out of their scope
     if status == 404:
-        made = client.post("/households", json={"members": [{"customer_id": "cus-demo-01",
+        made = client.post("/households", json={"members": [{"customer_id": "cus-demo-03",
                            "relation": "self"}]})  # fmt: skip
         assert made.status_code == 404
