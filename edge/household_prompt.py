@@ -57,6 +57,14 @@ def shown_household(
         }
         if flow.buyer_id == customer_id:
             lines.append(text("prompt.household.bought_for", **values))
+        elif flow.for_id == customer_id:
+            lines.append(
+                text(
+                    "prompt.household.bought_for_them",
+                    buyer=names[flow.buyer_id],
+                    count=str(flow.count),
+                )
+            )
         else:
             lines.append(text("prompt.household.bought_by", buyer=names[flow.buyer_id], **values))
     decider = household.decision_maker_id

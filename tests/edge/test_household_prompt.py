@@ -72,7 +72,7 @@ def test_the_prompt_shows_the_household_in_chinese_and_in_english() -> None:
     ]
     assert zh.lines == [
         "为 父母 吴* 代购 4 次",
-        "陈* 为 本人 刘* 代购 1 次",
+        "陈* 为其代购 1 次",
         "家庭决策人：本人",
         "家属电话：+86135****8888",
     ]
@@ -81,7 +81,7 @@ def test_the_prompt_shows_the_household_in_chinese_and_in_english() -> None:
     assert [m.label for m in en.members] == ["吴* (parent)", "陈* (spouse)"]
     assert en.lines == [
         "Bought for parent 吴* 4×",
-        "陈* bought for self 刘* 1×",
+        "陈* bought for them 1×",
         "Decides for the family: this customer",
         "Family phone: +86135****8888",
     ]
@@ -162,7 +162,7 @@ def test_the_clerk_names_the_member_in_chromium(served: Served, device: httpx.Cl
         page.goto(served.url)
         card = page.get_by_test_id("prompt").first
         expect(card.get_by_test_id("household").locator("li")).to_have_text(
-            ["吴*（父母）", "陈*（配偶）", "为 父母 吴* 代购 4 次", "陈* 为 本人 刘* 代购 1 次",
+            ["吴*（父母）", "陈*（配偶）", "为 父母 吴* 代购 4 次", "陈* 为其代购 1 次",
              "家庭决策人：本人", "家属电话：+86135****8888"]
         )  # fmt: skip
         chooser = card.get_by_test_id("family-for")
