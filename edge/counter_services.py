@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from edge.catalogue import Locale
 
 ServiceType = str
+FAMILY_PURCHASE = "family_purchase"  # 家属代购: may name the household member it was for
 
 
 class CounterService(BaseModel):
@@ -31,7 +32,7 @@ class CounterService(BaseModel):
 
 DEFAULT_SERVICES: tuple[CounterService, ...] = (
     CounterService(type="medication_advice", label_zh_cn="用药指导", label_en="Medication advice"),
-    CounterService(type="family_purchase", label_zh_cn="家属代购", label_en="Bought for family"),
+    CounterService(type=FAMILY_PURCHASE, label_zh_cn="家属代购", label_en="Bought for family"),
     CounterService(type="insurance_help", label_zh_cn="医保协助", label_en="Insurance help"),
     CounterService(type="blood_pressure", label_zh_cn="血压测量", label_en="Blood pressure"),
 )

@@ -203,7 +203,11 @@ class Pipeline:
         self._stored(await self.writer.append(body, datetime.now(UTC)))
 
     async def service_logged(
-        self, prompt_id: UUID, service_type: str, staff_id: str | None
+        self,
+        prompt_id: UUID,
+        service_type: str,
+        staff_id: str | None,
+        for_customer_id: str | None = None,
     ) -> None:
         """A clerk ticked a counter service on a prompt: a `pos.service_logged` of the
         prompt's customer (by the identifier they were found by, which the hub resolves as
@@ -213,6 +217,7 @@ class Pipeline:
             service_type=service_type,
             member=prompt.identifier if prompt else None,
             staff_id=staff_id,
+            for_customer_id=for_customer_id,
         )
         self._stored(await self.writer.append(body, datetime.now(UTC)))
 

@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
 
+from edge.household_prompt import ShownHousehold, shown_household
 from edge.store_locale import DEFAULT_STORE_LOCALE, StoreLocale
 from wire.events import CardTapped, EventBody, IdCardRead, PosCheckout
 from wire.identity import Identifier, IdentifierKind
@@ -66,6 +67,9 @@ class Prompt(BaseModel):
     tags: list[Text] = Field(default_factory=list)
     open_tasks: list[ShownTask] = Field(default_factory=list)
     offers: list[Text] = Field(default_factory=list)
+    household: ShownHousehold | None = Field(
+        default=None, description="their family: members, 家属代购, masked phone"
+    )
     services_logged: list[Text] = Field(
         default_factory=list, description="counter services ticked for it (their types)"
     )
@@ -196,6 +200,9 @@ def compose_prompt(
         tags=customer.tags if customer else [],
         open_tasks=_shown_tasks(customer, store_locale) if customer else [],
         offers=customer.offers if customer else [],
+        household=shown_household(customer.household, customer.customer_id, store_locale)
+        if customer
+        else None,
         identifier_label=mask_identifier(identifier, store_locale),
         identifier=identifier,
     )

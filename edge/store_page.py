@@ -28,7 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from edge.clerk_page import PAGE_HEADERS, STATIC_DIR, render_clerk_page, render_pairing_page
-from edge.counter_services import DEFAULT_SERVICES, CounterService, page_services
+from edge.counter_services import (
+    DEFAULT_SERVICES,
+    FAMILY_PURCHASE,
+    CounterService,
+    page_services,
+)
 from edge.errors import EdgeError
 from edge.prompt_bus import Action, PromptBus, prompt_notice
 from edge.store_device.access import DeviceAccess, PairedRequest
@@ -41,7 +46,8 @@ __all__ = ["ActedRequest", "Action", "PromptBus", "build_store_app", "make_serve
 log = logging.getLogger(__name__)
 
 OnActed = Callable[[UUID, Action, str | None], Awaitable[None]]
-OnService = Callable[[UUID, str, str | None], Awaitable[None]]  # prompt, service type, clerk
+# prompt, service type, clerk, the household member a 家属代购 was for
+OnService = Callable[[UUID, str, str | None, str | None], Awaitable[None]]
 
 ACTED = Counter("storepulse_prompts_acted_total", "Prompts acted on by clerks", ["action"])
 SERVICES = Counter("storepulse_counter_services_total", "Counter services ticked", ["service"])
@@ -68,12 +74,32 @@ class ServiceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_type: str = Field(max_length=48)
+    for_customer_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="家属代购: the member of the prompt's household it was for",
+    )
 
 
 class ServiceResponse(BaseModel):
     prompt_id: UUID
     service_type: str
     logged: bool = Field(description="false: it was ticked on this prompt before")
+
+
+def _check_family_member(bus: PromptBus, prompt_id: UUID, request: ServiceRequest) -> None:
+    """A named member must be another member of the prompt's household, and only a
+    家属代购 names one (422 otherwise)."""
+    if request.for_customer_id is None:
+        return
+    if request.service_type != FAMILY_PURCHASE:
+        raise HTTPException(422, "only a family_purchase names whom it was for")
+    prompt = bus.get(prompt_id)
+    household = prompt.household if prompt else None
+    if household is None or request.for_customer_id not in {
+        m.customer_id for m in household.members
+    }:
+        raise HTTPException(422, "not a member of this customer's household")
 
 
 def _is_loopback_peer(request: Request) -> bool:
@@ -183,6 +209,7 @@ def build_store_app(
                 f"unknown service_type {kind!r}; this store offers: "
                 + ", ".join(sorted(service_types)),
             )
+        _check_family_member(bus, prompt_id, request)
         tick = bus.tick(prompt_id, kind)
         if tick == "unknown":
             raise HTTPException(404, "unknown prompt")
@@ -190,7 +217,7 @@ def build_store_app(
             response.status_code = 200
             return ServiceResponse(prompt_id=prompt_id, service_type=kind, logged=False)
         try:
-            await on_service(prompt_id, kind, staff_id)
+            await on_service(prompt_id, kind, staff_id, request.for_customer_id)
         except EdgeError as exc:  # e.g. OutboxFull: the clerk may tap again
             bus.untick(prompt_id, kind)
             log.error("service %s on prompt %s not recorded: %s", kind, prompt_id, exc)

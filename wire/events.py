@@ -5,10 +5,18 @@ Each event is an envelope (`event_id`, `gateway_id`, `seq`, `occurred_at`,
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from wire import SCHEMA_VERSION
@@ -25,6 +33,7 @@ from wire.limits import (
     SchemaVersion,
     ShortText,
     UtcDatetime,
+    omit_none,
     text,
 )
 from wire.topics import GATEWAY_ID_PATTERN
@@ -86,6 +95,15 @@ class PosServiceLogged(_Body):
     note: NoteText = ""
     member: Identifier | None = None
     staff_id: ShortText | None = None
+    # Added with households; left out of the JSON when unset, so a hub that does not know
+    # it yet reads a gateway's events as before.
+    for_customer_id: ShortText | None = Field(
+        default=None, description="family_purchase: the household member it was bought for"
+    )
+
+    @model_serializer(mode="wrap")
+    def _unset_is_absent(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_none(handler(self), "for_customer_id")
 
 
 class PromptShown(_Body):

@@ -7,7 +7,7 @@ so the hub's fast decode path pays no Python call per field.
 """
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field, Strict, StringConstraints, WithJsonSchema
 
@@ -26,6 +26,16 @@ IDENTIFIER_CHARS = 128
 def text(max_length: int, *, min_length: int = 0) -> StringConstraints:
     """A string of at most `max_length` characters without NUL (use as Annotated metadata)."""
     return StringConstraints(min_length=min_length or None, max_length=max_length, pattern=NUL_FREE)
+
+
+def omit_none(dumped: Any, *names: str) -> Any:
+    """A dump without the named fields that are None: fields added to the contract later,
+    so a peer that does not know them yet (extra="forbid") reads the message as before."""
+    if isinstance(dumped, dict):
+        for name in names:
+            if dumped.get(name, 0) is None:
+                del dumped[name]
+    return dumped
 
 
 def fitted(value: str, max_length: int = DETAIL_CHARS) -> str:

@@ -1,14 +1,29 @@
 """Messages other than single events: batches, acks, status, cache deltas, commands."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from wire import SCHEMA_VERSION
 from wire.events import Event, GatewayId
 from wire.identity import Identifier
-from wire.limits import DetailText, Money, NoteText, SchemaVersion, ShortText, UtcDatetime
+from wire.limits import (
+    DetailText,
+    Money,
+    NoteText,
+    SchemaVersion,
+    ShortText,
+    UtcDatetime,
+    omit_none,
+)
 
 MAX_BATCH_EVENTS = 1000
 
@@ -124,6 +139,42 @@ class TaskSummary(BaseModel):
     due_at: UtcDatetime | None = None
 
 
+class HouseholdMember(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: ShortText
+    display_name: ShortText = Field(description="already masked by the hub, e.g. '吴*'")
+    relation: Literal["self", "spouse", "parent", "child", "sibling", "other"] = Field(
+        description="to the household's head (the member whose relation is 'self')"
+    )
+
+
+class FamilyPurchases(BaseModel):
+    """Purchases one member made for another (家属代购)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    buyer_id: ShortText
+    for_id: ShortText
+    count: int = Field(ge=1)
+
+
+class CachedHousehold(BaseModel):
+    """The family a customer belongs to, for the clerk's prompt."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    household_id: ShortText
+    members: list[HouseholdMember] = Field(min_length=1, max_length=20)
+    bought_for: list[FamilyPurchases] = Field(default_factory=list, max_length=50)
+    family_phone: ShortText | None = Field(
+        default=None, description="another member's phone, masked by the hub: '+86135****8888'"
+    )
+    decision_maker_id: ShortText | None = Field(
+        default=None, description="the member who made over 60 % of its purchases"
+    )
+
+
 class CachedCustomer(BaseModel):
     """What a gateway needs to greet a customer without asking the hub."""
 
@@ -150,6 +201,13 @@ class CachedCustomer(BaseModel):
     home_store_purchases: int = Field(
         default=0, ge=0, description="their purchases at that store, for 'bought 3x at ...'"
     )
+    # Added with households; left out of the JSON when None, so a gateway that does not
+    # know it yet reads an entry without a household as before.
+    household: CachedHousehold | None = None
+
+    @model_serializer(mode="wrap")
+    def _unset_is_absent(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_none(handler(self), "household")
 
 
 MAX_CACHE_ENTRIES = 5000  # upserts (and deletes) of one cache message

@@ -103,11 +103,13 @@
     button.setAttribute("aria-pressed", "true");
   }
 
-  // One tap logs a counter service for this prompt's customer (200: it already was).
-  async function tick(card, button) {
+  // One tap logs a counter service for this prompt's customer (200: it already was);
+  // forId: the household member a family purchase was for.
+  async function tick(card, button, forId) {
     button.disabled = true;
     try {
       const body = { service_type: button.dataset.service };
+      if (forId) body.for_customer_id = forId;
       const res = await post("/prompts/" + card.dataset.promptId + "/services", body);
       if (res.status === 202 || res.status === 200) { markTicked(button); return; }
       const err = failure(res);
@@ -129,10 +131,40 @@
       b.textContent = s.label;
       b.setAttribute("aria-pressed", "false");
       if ((p.services_logged || []).includes(s.type)) markTicked(b);
-      b.addEventListener("click", () => tick(card, b));
+      const family = s.type === "family_purchase" && p.household && p.household.members.length;
+      b.addEventListener("click", () => (family ? chooseMember(card, b, p) : tick(card, b)));
       box.appendChild(b);
     }
     box.closest("[data-block]").hidden = services.length === 0;
+  }
+
+  // A family purchase in a household: the clerk says which member it was for (or not).
+  function chooseMember(card, button, p) {
+    const chooser = card.querySelector('[data-field="family-for"]');
+    for (const old of chooser.querySelectorAll("button")) old.remove();
+    const choices = p.household.members.map((m) => [m.customer_id, m.label]);
+    choices.push(["", t("page.family_for.unnamed")]);
+    for (const [forId, label] of choices) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "family-member";
+      b.dataset.forId = forId;
+      b.textContent = label;
+      b.addEventListener("click", async () => {
+        chooser.hidden = true;
+        await tick(card, button, forId);
+      });
+      chooser.appendChild(b);
+    }
+    chooser.hidden = false;
+  }
+
+  // A customer in no household has no such block on their card at all.
+  function fillHousehold(card, p) {
+    const h = p.household;
+    const list = card.querySelector('[data-field="household"]');
+    if (!h) { list.closest("[data-block]").remove(); return; }
+    fill(list, [...h.members.map((m) => m.label), ...h.lines], (x) => x);
   }
 
   // The gateway revoked this device: show nothing more, go back to the pairing form.
@@ -213,6 +245,7 @@
     fill(field("tasks"), p.open_tasks, (x) =>
       x.title + (x.due_at_local ? "  " + t("page.due", { time: x.due_at_local }) : ""));
     fill(field("offers"), p.offers, (x) => x);
+    fillHousehold(card, p);
     fillServices(card, p);
     for (const b of card.querySelectorAll("button[data-action]")) {
       b.addEventListener("click", () => act(card, b.dataset.action));

@@ -172,3 +172,13 @@ OFFERS = (
     ("off-demo-sugar", "血糖试纸买二送一", ("糖尿病",)),
     ("off-demo-points", "今日积分翻倍", ()),
 )
+
+# A family of Xuhui: 王芳 and her husband 刘洋, who made 5 of its 7 purchases (the
+# decision-maker); two of his were for her and one of hers for him (家属代购). The demo's
+# tap is 王芳's card: its prompt shows the household.
+HOUSEHOLDS = (("hh-demo-wang", (("cus-demo-01", "self"), ("cus-demo-04", "spouse"))),)
+FAMILY_PURCHASES = (  # (buyer, receipt, bought for): hub/demo/seed.py's receipt numbers
+    ("cus-demo-04", "XUHUI-0401", "cus-demo-01"),
+    ("cus-demo-04", "XUHUI-0402", "cus-demo-01"),
+    ("cus-demo-01", "XUHUI-0101", "cus-demo-04"),
+)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crm.org.fields import Coordinates
@@ -13,6 +14,8 @@ from hub.crm.org.staff import staff_row
 from hub.db.models import (
     Customer,
     Gateway,
+    Household,
+    HouseholdMember,
     Identity,
     Offer,
     Purchase,
@@ -53,6 +56,7 @@ def seed_demo(
         seed_deals(session, demo.TENANT[0], now)
         session.flush()
         seed_activities(session, now)
+        _households(session, now)
     return SeedResult(
         tenant_id=demo.TENANT[0],
         store_ids=[s.id for s in demo.STORES],
@@ -101,6 +105,29 @@ def _offers(session: Session, now: datetime) -> None:
                     starts_at=now,
                     created_at=now,
                 )
+            )
+
+
+def _households(session: Session, now: datetime) -> None:
+    """The demo's families, once; the 家属代购 of FAMILY_PURCHASES marked on the purchases."""
+    for household_id, members in demo.HOUSEHOLDS:
+        if session.get(Household, household_id) is not None:
+            continue
+        session.add(Household(id=household_id, tenant_id=demo.TENANT[0], created_at=now))
+        session.flush()
+        for customer_id, relation in members:
+            session.add(
+                HouseholdMember(
+                    customer_id=customer_id, tenant_id=demo.TENANT[0],
+                    household_id=household_id, relation=relation, joined_at=now,
+                )
+            )  # fmt: skip
+        session.flush()
+        for buyer, receipt, for_id in demo.FAMILY_PURCHASES:
+            session.execute(
+                update(Purchase)
+                .where(Purchase.customer_id == buyer, Purchase.receipt_no == receipt)
+                .values(for_customer_id=for_id)
             )
 
 

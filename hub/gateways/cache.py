@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hub.auth.masking import mask_name
 from hub.crm.activities.tasks import open_tasks_for
 from hub.crm.customer_stores import memberships
+from hub.crm.households.prompt import households_for
 from hub.crm.offers import offers_for
 from hub.crm.ownership import owners
 from hub.db.arrays import any_of
@@ -128,6 +129,7 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
     owned = owners(session, [c.id for c in customers], now)
     offers = offers_for(session, [c.id for c in customers], now)
     tasks = open_tasks_for(session, [c.id for c in customers])
+    households = households_for(session, [c.id for c in customers])
     return [
         CachedCustomer(
             customer_id=c.id,
@@ -142,6 +144,7 @@ def cached_customers(session: Session, customer_ids: Iterable[str]) -> list[Cach
             home_store_id=owned[c.id].store_id,
             home_store_name=owned[c.id].store_name[:200],
             home_store_purchases=owned[c.id].purchases,
+            household=households.get(c.id),
         )
         for c in customers
     ]

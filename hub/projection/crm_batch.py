@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from hub.crm.households.family import link_ticks
 from hub.crm.identities import resolve_batch
 from hub.db.event_origin import Where
 from hub.projection.crm_handlers import (
@@ -74,4 +75,17 @@ def apply_batch(
     result.changed_customers |= new_to_store(session, visits)  # before this batch's rows
     result.staff_unknown = link_staff(session, tenant_id, rows)
     write_rows(session, rows)
+    result.changed_customers |= link_ticks(session, tenant_id, _family_candidates(rows))
     return result
+
+
+def _family_candidates(rows: list[CrmRows]) -> dict[str, str]:
+    """event id -> buyer of this batch's checkouts and 家属代购 ticks of known customers."""
+    found = {}
+    for row in rows:
+        for written in (row.purchase, row.touchpoint):
+            if written is None or written["customer_id"] is None:
+                continue
+            if written is row.purchase or written.get("for_customer_id") is not None:
+                found[written["event_id"]] = written["customer_id"]
+    return found

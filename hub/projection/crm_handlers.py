@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.crm.households.family import FAMILY_PURCHASE
 from hub.db.arrays import any_of
 from hub.db.event_origin import Where
 from hub.db.models import Customer, Purchase, Touchpoint
@@ -56,6 +57,7 @@ def _touch(where: Where, event: Event, customer_id: str | None, **fields: Any) -
         "event_id": str(event.event_id),
         "staff_id": None,
         "detail": "",
+        "for_customer_id": None,
         **fields,
     }
 
@@ -101,6 +103,7 @@ def _checkout(where: Where, event: PosCheckoutEvent, customer_id: str | None) ->
 def _service(where: Where, event: PosServiceLoggedEvent, customer_id: str | None) -> CrmRows:
     body = event.body
     detail = (body.service_type + (f": {body.note}" if body.note else ""))[:2000]
+    family = body.for_customer_id if body.service_type == FAMILY_PURCHASE else None
     touch = _touch(
         where,
         event,
@@ -109,6 +112,7 @@ def _service(where: Where, event: PosServiceLoggedEvent, customer_id: str | None
         channel="pos",
         staff_id=body.staff_id,
         detail=detail,
+        for_customer_id=family,
     )
     return CrmRows(touchpoint=touch)
 

@@ -146,6 +146,9 @@ class Scenario:
             f"({time.monotonic() - started:.2f}s after the card was presented) "
             f"last purchases: {purchases or '-'}"
         )
+        if household := prompt.get("household"):
+            members = ", ".join(m["label"] for m in household["members"])
+            self.say(f"family   {members}; " + "; ".join(household["lines"]))
         return prompt
 
     async def checkout(self) -> str:

@@ -81,12 +81,16 @@ class Recorder:
 
     def __init__(self) -> None:
         self.calls: list[tuple[UUID, str, str | None]] = []
+        self.for_ids: list[str | None] = []  # on_service: whom a 家属代购 was for
         self.fail = False
 
-    async def __call__(self, prompt_id: UUID, what: str, staff_id: str | None) -> None:
+    async def __call__(
+        self, prompt_id: UUID, what: str, staff_id: str | None, for_id: str | None = None
+    ) -> None:
         if self.fail:
             raise OutboxFull("outbox full")
         self.calls.append((prompt_id, what, staff_id))
+        self.for_ids.append(for_id)
 
 
 class Served:

@@ -93,7 +93,9 @@ def seeded_hub() -> Iterator[str]:
 # tenant has; a deal's owner must be active staff in scope and its custom values of the
 # tenant's fields; a transition's `to_stage` must be a stage of the deal's pipeline and
 # the deal must have what that stage requires (the 422 naming each missing field is the
-# point). Every other route stays strict.
+# point). A household has one head and names each customer once, and a purchase is bought
+# for another member of the buyer's household (hub/crm/households). Every other route
+# stays strict.
 DOMAIN_CHECKED = {
     ("POST", "/pipelines"),
     ("POST", "/deals"),
@@ -111,6 +113,9 @@ DOMAIN_CHECKED = {
     ("POST", "/merges"),
     ("GET", "/duplicates"),
     ("GET", "/customers/{customer_id}/duplicates"),
+    ("POST", "/households"),
+    ("POST", "/households/{household_id}/members"),
+    ("PATCH", "/purchases/{purchase_id}"),
 }
 
 

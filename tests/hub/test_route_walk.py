@@ -16,7 +16,16 @@ from hub.auth.masking import SHOWN
 from hub.auth.scope import Role
 from hub.crm.funnel.pipelines import ensure_default
 from hub.crm.imports.report import error_report
-from hub.db.models import Customer, Deal, ImportJob, Lead, Pipeline, Tenant
+from hub.db.models import (
+    Customer,
+    Deal,
+    Household,
+    HouseholdMember,
+    ImportJob,
+    Lead,
+    Pipeline,
+    Tenant,
+)  # fmt: skip
 from hub.demo.seed import SeedResult
 from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
@@ -42,6 +51,7 @@ IDS = {
     "plan_id": ("plan-walk-sh", "plan-walk-hz"),
     "task_id": ("task-walk-sh", "task-walk-hz"),
     "ticket_id": ("ticket-walk-sh", "ticket-walk-hz"),
+    "household_id": ("hh-demo-wang", "hh-walk-hz"),  # the demo's: cus-demo-01's
 }
 # Tenant-wide records (every role of the tenant reads them): their "out" id is another
 # tenant's, which is 404 for the admin too.
@@ -92,6 +102,15 @@ def clients(
             session.add(_import_job(job_id, stores, now))
     activity_records(sessions, "sh", "cus-demo-01", "stf-demo-xuhui-1")
     activity_records(sessions, "hz", "cus-walk-hz", "stf-demo-xihu-1")
+    with sessions.begin() as session:  # the Hangzhou customer's household
+        session.add(Household(id="hh-walk-hz", tenant_id="tenant-demo", created_at=now))
+        session.flush()
+        session.add(
+            HouseholdMember(
+                customer_id="cus-walk-hz", tenant_id="tenant-demo", household_id="hh-walk-hz",
+                relation="self", joined_at=now,
+            )
+        )  # fmt: skip
     made = {role: client_as(sessions, spec) for role, spec in CALLERS.items()}
     yield made
     for client in made.values():

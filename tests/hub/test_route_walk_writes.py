@@ -29,6 +29,7 @@ from hub.db.models import AuditEntry, Customer, Identity, Tenant
 from hub.demo.seed import SeedResult
 from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
+from tests.hub.households.walk_targets import Side, household_attempts, household_targets
 from tests.support.hub_auth import add_staff
 
 SECURITY_MD = Path(__file__).parents[2] / "docs" / "security.md"
@@ -88,6 +89,7 @@ class Targets:
     deal_out: str  # a Hangzhou customer's open deal
     activity_in: dict[str, str]  # kind -> a visit, plan, task, ticket of a Shanghai customer
     activity_out: dict[str, str]  # the same of a Hangzhou customer
+    households: dict[bool, Side]  # inside / outside -> a household's records
     identity_in: int = 0  # of cus-demo-01
     identity_out: int = 0  # of the Hangzhou customer
     merge_in: str = ""  # of two Xuhui customers
@@ -210,6 +212,7 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
             f"/merges/{t.merge_in if inside else t.merge_out}/undo",
             None,
         ),
+        **household_attempts(t.households[inside], path),
     }
     if operation == "POST /imports":  # multipart; a row out of scope is a row's error
         csv = f"name,phone,store\n走{t.tag},13705710002,{store}\n".encode()
@@ -308,6 +311,7 @@ def world(
             identity_out=identities[1],
             merge_in=merges[0],
             merge_out=merges[1],
+            households=household_targets(sessions, tag),
         )
     with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
         for t in targets.values():

@@ -25,6 +25,7 @@ from hub.db.models.crm import (
 )
 from hub.db.models.custom_fields import CustomField
 from hub.db.models.funnel import LOST, OPEN, WON, Deal, DealStageChange, Pipeline, PipelineStage
+from hub.db.models.households import RELATIONS, Household, HouseholdMember
 from hub.db.models.imports import ImportJob
 from hub.db.models.ingest import (
     OUTCOME_COMMITTED,
@@ -67,6 +68,7 @@ __all__ = [
     "OUTCOME_COMMITTED",
     "OUTCOME_DEAD",
     "PROVISIONAL",
+    "RELATIONS",
     "ROLES",
     "ROLE_ADMIN",
     "ROLE_FIELD_ENGINEER",
@@ -94,6 +96,8 @@ __all__ = [
     "DealStageChange",
     "EventKey",
     "Gateway",
+    "Household",
+    "HouseholdMember",
     "Identity",
     "ImportJob",
     "Lead",

@@ -26,6 +26,8 @@ MEMBER = "member"
 PROVISIONAL = "provisional"
 # Rows whose till staff_id named nobody yet: few, and what resolving a new code reads.
 UNKNOWN = text("staff_unknown")
+# 家属代购 ticks that named a member: what a new checkout is matched against.
+FAMILY_TICK = text("for_customer_id IS NOT NULL")
 
 
 class Customer(Base):
@@ -68,7 +70,9 @@ class Customer(Base):
     identities: Mapped[list["Identity"]] = relationship(
         back_populates="customer", order_by="Identity.id", foreign_keys="Identity.customer_id"
     )
-    purchases: Mapped[list["Purchase"]] = relationship(order_by="Purchase.at.desc()")
+    purchases: Mapped[list["Purchase"]] = relationship(
+        order_by="Purchase.at.desc()", foreign_keys="Purchase.customer_id"
+    )
     touchpoints: Mapped[list["Touchpoint"]] = relationship(order_by="Touchpoint.at.desc()")
 
 
@@ -109,6 +113,8 @@ class Purchase(Base):
     staff_ref: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), default=None)
     staff_unknown: Mapped[bool] = mapped_column(Boolean, default=False)  # a code nobody has
     terminal: Mapped[str] = mapped_column(String(200), default="")
+    # 家属代购: the household member it was bought for (hub/crm/households/family.py).
+    for_customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), default=None)
 
     items: Mapped[list["PurchaseItem"]] = relationship(order_by="PurchaseItem.id")
 
@@ -132,6 +138,7 @@ class Touchpoint(Base):
     __table_args__ = (
         Index("ix_touchpoints_customer_at", "customer_id", "at", "id"),
         Index("ix_touchpoints_staff_unknown", "tenant_id", "staff_id", postgresql_where=UNKNOWN),
+        Index("ix_touchpoints_family", "customer_id", "at", postgresql_where=FAMILY_TICK),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -146,3 +153,5 @@ class Touchpoint(Base):
     staff_unknown: Mapped[bool] = mapped_column(Boolean, default=False)  # a code nobody has
     detail: Mapped[str] = mapped_column(String(2000), default="")
     event_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # A 家属代购 tick: the member the clerk named, as the gateway sent it (not a key).
+    for_customer_id: Mapped[str | None] = mapped_column(String(64), default=None)

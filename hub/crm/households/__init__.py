@@ -1,0 +1,1 @@
+"""Households: family members linked as one unit (docs/crm/households.md)."""
