@@ -37,7 +37,7 @@ def move_rows(
         "INSERT INTO merge_moves (tenant_id, merge_id, table_name, row_key) "
         f"SELECT :tenant, :merge, :table, CAST({key} AS text) FROM moved"
     )
-    params = {"tenant": tenant_id, "merge": merge_id, "table": table}
+    params = {"tenant": tenant_id, "merge": merge_id, "table": ref.name}
     result = session.execute(sql, {**params, "source": source, "target": target})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -53,7 +53,7 @@ def move_back(
         f"AND CAST(t.{key} AS text) = m.row_key AND t.tenant_id = :tenant "
         f"AND t.{column} = :survivor"
     )
-    params = {"tenant": tenant_id, "merge": merge_id, "table": table}
+    params = {"tenant": tenant_id, "merge": merge_id, "table": ref.name}
     result = session.execute(sql, {**params, "survivor": survivor, "merged": merged})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -73,9 +73,16 @@ def move_arrivals(
         " SELECT 1 FROM merge_moves m JOIN identities i ON CAST(i.id AS text) = m.row_key"
         f" JOIN events e ON e.event_id = CAST(t.{ref.event_column} AS uuid)"
         "  AND e.tenant_id = :tenant"
-        f" WHERE m.merge_id = :merge AND m.table_name = '{IDENTITIES.table}'"
+        f" WHERE m.merge_id = :merge AND m.table_name = '{IDENTITIES.name}'"
         f" AND ({EVENT_NAMED}))"
     )
     params = {"tenant": tenant_id, "merge": merge_id, "survivor": survivor, "merged": merged}
     result = session.execute(sql, params)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def both_hold(session: Session, ref: Reference, first: str, second: str) -> bool:
+    """Whether each of the two customers has a row of the table."""
+    table, column, _key = _names(ref)
+    sql = f"SELECT count(DISTINCT {column}) FROM {table} WHERE {column} IN (:a, :b)"
+    return int(session.execute(text(sql), {"a": first, "b": second}).scalar_one()) == 2

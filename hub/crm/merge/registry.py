@@ -13,16 +13,32 @@ class Reference:
     # A column naming the event a row came from (events.event_id): a row that arrived
     # after the merge through one of the merged customer's identifiers goes back on undo.
     event_column: str | None = None
+    # At most one row per customer (a household membership): a merge of two customers who
+    # both have one is refused, not guessed at.
+    one_per_customer: bool = False
+
+    @property
+    def name(self) -> str:
+        """What merge_moves and a merge's counts call it: the table, or table.column when
+        one table names a customer twice (a purchase's buyer and who it was for)."""
+        return self.table if self.column == "customer_id" else f"{self.table}.{self.column}"
 
 
 REFERENCES: tuple[Reference, ...] = (
     Reference("identities"),
     Reference("touchpoints", event_column="event_id"),
     Reference("purchases", event_column="event_id"),
+    Reference("purchases", column="for_customer_id"),
     Reference("leads"),
+    Reference("deals"),
+    Reference("visits"),
+    Reference("activities"),
+    Reference("tasks"),
+    Reference("tickets"),
+    Reference("household_members", key="customer_id", one_per_customer=True),
 )
 IDENTITIES = REFERENCES[0]
 
 
-def reference(table: str) -> Reference:
-    return next(r for r in REFERENCES if r.table == table)
+def reference(name: str) -> Reference:
+    return next(r for r in REFERENCES if r.name == name)

@@ -48,6 +48,9 @@ def merge(session: Session, scope: Scope, survivor_id: str, merged_id: str, now:
         if customer.merged_into is not None:
             raise Conflict(f"customer {customer_id} is already merged into {customer.merged_into}")
     survivor, merged = found[survivor_id], found[merged_id]
+    for ref in REFERENCES:
+        if ref.one_per_customer and moves.both_hold(session, ref, survivor_id, merged_id):
+            raise Conflict(f"both customers have a {ref.table} row: remove one of them first")
     mark_changed(session, scope.tenant_id, [survivor_id, merged_id], now)
     row = Merge(
         id=f"mrg-{uuid7().hex}",
@@ -61,10 +64,11 @@ def merge(session: Session, scope: Scope, survivor_id: str, merged_id: str, now:
     )
     session.add(row)
     session.flush()
-    row.moved = {
-        ref.table: moves.move_rows(session, scope.tenant_id, row.id, ref, merged_id, survivor_id)
+    counts = {
+        ref.name: moves.move_rows(session, scope.tenant_id, row.id, ref, merged_id, survivor_id)
         for ref in REFERENCES
     }
+    row.moved = {name: n for name, n in counts.items() if n}  # what moved, table by table
     row.survivor_before = absorb(survivor, merged)
     merged.merged_into = survivor_id
     survivor.updated_at = merged.updated_at = now
@@ -98,11 +102,11 @@ def undo(session: Session, scope: Scope, merge_id: str, now: datetime) -> Undone
     mark_changed(session, scope.tenant_id, [survivor.id, merged.id], now)
     back, arrived = {}, {}
     for ref in REFERENCES:
-        back[ref.table] = moves.move_back(
+        back[ref.name] = moves.move_back(
             session, scope.tenant_id, row.id, ref, survivor.id, merged.id
         )
     for ref in REFERENCES:
-        arrived[ref.table] = moves.move_arrivals(
+        arrived[ref.name] = moves.move_arrivals(
             session, scope.tenant_id, row.id, ref, survivor.id, merged.id
         )
     restore(survivor, row.survivor_before)
@@ -111,10 +115,12 @@ def undo(session: Session, scope: Scope, merge_id: str, now: datetime) -> Undone
     row.undone_at, row.undone_by = now, scope.subject
     session.flush()
     mark_changed(session, scope.tenant_id, [survivor.id, merged.id], now)
+    back = {name: n for name, n in back.items() if n}
+    arrived = {name: n for name, n in arrived.items() if n}
     after = {"merge_id": row.id, "moved_back": back, "arrived_after_merge": arrived}
     before = {"merged_into": survivor.id}
     audit.record(session, scope, "unmerge", "customer", merged.id, before=before, after=after)
-    return Undone(row, back, {t: n for t, n in arrived.items() if n})
+    return Undone(row, back, arrived)
 
 
 def _may_merge(scope: Scope) -> None:

@@ -112,9 +112,11 @@ def test_merge_then_undo_loses_nothing_and_leaves_nothing_behind(
         after = snapshot(session, [two.a, two.b])
         assert {c: customer_fields(session, c) for c in (two.a, two.b)} == fields_before
     # Every row as it was before the merge, and the two newcomers with their own customer.
+    # A lead's score is not part of that: the taps in between scored it again, as they
+    # would have without any merge (hub/projection/crm_projection.py).
     for table, rows in before.items():
         for key, row in rows.items():
-            assert after[table][key] == row, (table, key)
+            assert _unscored(after[table][key]) == _unscored(row), (table, key)
     for key in arrivals:
         row = between["touchpoints"][key]
         assert row["store_id"] == XUHUI
@@ -234,3 +236,7 @@ SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c
 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
 WHERE c.contype = 'f' AND c.confrelid = 'customers'::regclass
 """
+
+
+def _unscored(row: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in row.items() if k not in {"score", "score_parts", "scored_at"}}
