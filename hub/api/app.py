@@ -18,6 +18,7 @@ from hub.api.routes import (
     audit,
     auth,
     custom_fields,
+    customer_lists,
     customers,
     health,
     leads,
@@ -63,6 +64,7 @@ def build_api(
     for module in (health, metrics, auth, logins, api_keys, wecom):  # each says its own refusals
         app.include_router(module.router)
     for module in (
+        customer_lists,
         customers,
         leads,
         custom_fields,

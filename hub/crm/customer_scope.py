@@ -11,9 +11,10 @@ touchpoint there; every purchase of a known customer has one). A scope reaches:
 A customer out of scope is not found, exactly as if it did not exist.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
 from hub.auth.scope import Scope
 from hub.db.models import Customer, Touchpoint
@@ -37,7 +38,11 @@ def rows_in_scope(scope: Scope, customer: Customer, store_column: Any) -> Column
 def _of_stores(scope: Scope) -> ColumnElement[bool]:
     if not scope.store_ids:
         return false()
-    stores = sorted(scope.store_ids)
+    return customer_of_stores(sorted(scope.store_ids))
+
+
+def customer_of_stores(stores: Sequence[str] | Select[Any]) -> ColumnElement[bool]:
+    """WHERE clause over `customers`: home store among `stores`, or served in one."""
     served = exists(
         select(Touchpoint.id).where(
             Touchpoint.customer_id == Customer.id, Touchpoint.store_id.in_(stores)
