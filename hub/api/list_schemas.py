@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from hub.crm.lists.cursor import MAX_CURSOR
 from hub.crm.lists.customer_list import MAX_LIMIT
@@ -45,8 +45,11 @@ Phone = Annotated[
         description="an exact phone number in any common format (matched by its keyed hash)",
     ),
 ]
+CustomItem = Annotated[
+    str, StringConstraints(max_length=200, pattern=r"^[a-z][a-z0-9_]{0,47}:[^\x00-\x1f\x7f]+$")
+]
 Custom = Annotated[
-    list[str] | None,
+    list[CustomItem] | None,
     Query(
         max_length=20,
         description="`name:value` of a custom field; repeat for several (all must hold)",

@@ -85,8 +85,9 @@ def seeded_hub() -> Iterator[str]:
 # field's choices): a schema-valid body may rightly be a 422 there, in FastAPI's own
 # validation shape (still checked against the document); an offer's end must also be
 # after now, which no schema says; a lead's phone or e-mail as typed must be one
-# (libphonenumber, email-validator), and a page cursor one the hub gave. Every other route
-# stays strict.
+# (libphonenumber, email-validator), and a page cursor one the hub gave. The customer
+# list's filters: a custom-field filter names one of the tenant's fields with a value of
+# its type, a phone is one, a cursor one the list gave. Every other route stays strict.
 DOMAIN_CHECKED = {
     ("POST", "/leads"),
     ("POST", "/leads/phone-calls"),
@@ -95,6 +96,7 @@ DOMAIN_CHECKED = {
     ("PATCH", "/customers/{customer_id}/custom"),
     ("POST", "/staff/{staff_id}/transfer"),
     ("POST", "/custom-fields"),
+    ("GET", "/customers"),
 }
 
 
