@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt
 
 from hub.api.deps import Instant
-from hub.crm.org.fields import Name
+from hub.crm.org.fields import PRINTABLE, Name
 
-Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
 Title = Name
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 Latitude = Annotated[StrictFloat, Field(ge=-90, le=90, examples=[31.1955])]

@@ -20,6 +20,7 @@ from hub.api.routes import (
     auth,
     custom_fields,
     customer_identities,
+    customer_lists,
     customers,
     deals,
     exports,
@@ -76,6 +77,7 @@ def build_api(
         app.include_router(module.router)
     for module in (
         exports,  # before customers and leads: /customers/export is not a customer id
+        customer_lists,
         customers,
         timeline,
         visits,

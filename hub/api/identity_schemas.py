@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.schemas import CustomerProfile
+from hub.crm.org.fields import PRINTABLE
 
 # No control characters (PostgreSQL refuses a NUL; C1 ones are never typed).
 _PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 Typed = Annotated[str, Field(min_length=1, max_length=64, pattern=_PRINTABLE)]
-CustomerRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+CustomerRef = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
 IdentityKind = Literal["phone", "email", "card_uid", "id_card_number", "member_no", "wecom_id"]
 
 

@@ -12,9 +12,10 @@ A customer out of scope is not found, exactly as if it did not exist; so is one 
 into another (`merged_into` set, hub/crm/merge) unless `merged=True` asks for them.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
 from hub.auth.scope import Scope
 from hub.db.models import Customer, Touchpoint
@@ -43,7 +44,14 @@ def rows_in_scope(scope: Scope, customer: Customer, store_column: Any) -> Column
 def _of_stores(scope: Scope, customers: Any) -> ColumnElement[bool]:
     if not scope.store_ids:
         return false()
-    stores = sorted(scope.store_ids)
+    return customer_of_stores(sorted(scope.store_ids), customers)
+
+
+def customer_of_stores(
+    stores: Sequence[str] | Select[Any], customers: Any = Customer
+) -> ColumnElement[bool]:
+    """WHERE clause over `customers` (the table or an alias): home store among `stores`,
+    or served in one."""
     served = exists(
         select(Touchpoint.id).where(
             Touchpoint.customer_id == customers.id, Touchpoint.store_id.in_(stores)

@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
             ["--customers", "2000", "--events", "10000", "--requests", "100"],
             ["results", "rows"],
         ),
+        ("bench.bench_lists", ["--scale", "0.002", "--requests", "50"], ["latency", "rows"]),
+        ("bench.search_compare", ["--rows", "5000", "--queries", "20"], ["latency", "build_s"]),
     ],
 )
 def test_benchmark_runs_and_records(

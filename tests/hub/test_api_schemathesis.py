@@ -94,8 +94,9 @@ def seeded_hub() -> Iterator[str]:
 # tenant's fields; a transition's `to_stage` must be a stage of the deal's pipeline and
 # the deal must have what that stage requires (the 422 naming each missing field is the
 # point). A household has one head and names each customer once, and a purchase is bought
-# for another member of the buyer's household (hub/crm/households). Every other route
-# stays strict.
+# for another member of the buyer's household (hub/crm/households). The customer list's
+# filters: a custom-field filter names one of the tenant's fields with a value of its
+# type, a phone is one, a cursor one the list gave. Every other route stays strict.
 DOMAIN_CHECKED = {
     ("POST", "/pipelines"),
     ("POST", "/deals"),
@@ -116,6 +117,7 @@ DOMAIN_CHECKED = {
     ("POST", "/households"),
     ("POST", "/households/{household_id}/members"),
     ("PATCH", "/purchases/{purchase_id}"),
+    ("GET", "/customers"),
 }
 
 

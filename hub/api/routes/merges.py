@@ -16,6 +16,7 @@ from hub.auth.grants import CUSTOMERS_WRITE
 from hub.auth.scope import Scope
 from hub.crm.duplicates import finder
 from hub.crm.merge import service
+from hub.crm.org.fields import PRINTABLE
 
 router = APIRouter(tags=["customers"], responses={503: {"model": Problem}})
 CustomersWriteDep = Annotated[Scope, Depends(require_grant(CUSTOMERS_WRITE))]
@@ -23,7 +24,7 @@ MergeIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-
 Limit = Annotated[int, Query(ge=1, le=finder.MAX_LIMIT)]
 After = Annotated[
     str | None,
-    Query(max_length=130, pattern=r"^[^\x00-\x1f\x7f]+$", description="`next` of the last page"),
+    Query(max_length=130, pattern=PRINTABLE, description="`next` of the last page"),
 ]
 _MERGE_ERRORS: dict[int | str, dict[str, Any]] = {
     **WRITE_ERRORS,

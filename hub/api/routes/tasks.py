@@ -13,12 +13,12 @@ from hub.api.schemas import Problem
 from hub.auth.masking import shown_to
 from hub.auth.scope import Scope
 from hub.crm.activities import tasks
+from hub.crm.org.fields import PRINTABLE
 from hub.db.models import Task
 
 router = APIRouter(prefix="/tasks", tags=["activities"], responses={503: {"model": Problem}})
-_ID = r"^[^\x00-\x1f\x7f]+$"
-TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID)]
-RefQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=_ID)]
+TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTABLE)]
+RefQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)]
 
 
 def task_out(scope: Scope, task: Task, now: datetime) -> TaskOut:

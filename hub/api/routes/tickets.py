@@ -13,10 +13,11 @@ from hub.api.schemas import Problem
 from hub.auth.masking import shown_to
 from hub.auth.scope import Scope
 from hub.crm.activities import tickets
+from hub.crm.org.fields import PRINTABLE
 from hub.db.models import Ticket
 
 router = APIRouter(prefix="/tickets", tags=["activities"], responses={503: {"model": Problem}})
-TicketIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+TicketIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTABLE)]
 _STEPPED = {**WRITE_ERRORS, 409: {"model": Problem, "description": "not from this state"}}
 
 

@@ -25,13 +25,13 @@ from hub.api.schemas import Problem
 from hub.crm.activities import route_deviation, visits
 from hub.crm.activities.geo import LatLon
 from hub.crm.activities.scoping import of_reached_customers, writer
+from hub.crm.org.fields import PRINTABLE
 from hub.db.models import Visit
 from hub.errors import NotFound
 
 router = APIRouter(tags=["activities"], responses={503: {"model": Problem}})
-_ID = r"^[^\x00-\x1f\x7f]+$"
-VisitIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID)]
-PlanIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID)]
+VisitIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTABLE)]
+PlanIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTABLE)]
 _CHECKED_IN = {**WRITE_ERRORS, 409: {"model": Problem, "description": "already checked in"}}
 
 

@@ -22,6 +22,7 @@ from hub.auth.scope import Role, Scope
 from hub.crm.customer_changes import mark_changed
 from hub.crm.customer_scope import customer_in_scope
 from hub.crm.org.errors import Inconsistent
+from hub.crm.org.fields import PRINTABLE
 from hub.crm.org.scoping import require
 from hub.db.models import Customer, Household, HouseholdMember
 from hub.errors import NotFound, Unprocessable
@@ -31,7 +32,7 @@ MAX_MEMBERS = 20  # wire: CachedHousehold.members
 Relation = Literal["self", "spouse", "parent", "child", "sibling", "other"]
 CustomerRef = Annotated[
     str,
-    Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["cus-demo-10"]),
+    Field(min_length=1, max_length=64, pattern=PRINTABLE, examples=["cus-demo-10"]),
 ]
 
 

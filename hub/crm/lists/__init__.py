@@ -1,0 +1,1 @@
+"""Customer lists: filtered, searched, keyset-paged, within the caller's scope."""
