@@ -4,6 +4,7 @@ that turns CRM rows into what leaves the hub, so no route can forget a mask."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from hub.auth.masking import Shown, mask_identifier, mask_name, mask_phone
 from hub.crm.customer_view import CustomerView, Page
@@ -71,18 +72,22 @@ def show(view: CustomerView) -> ShownView:
     )
 
 
+def masked(c: Customer, shown: Shown) -> dict[str, Any]:
+    """A customer's own fields as the role is shown them: the 360's profile and every list
+    row are built from this, so a role sees a customer the same way everywhere."""
+    return {
+        "id": c.id,
+        "name": c.name if shown.name == "full" else mask_name(c.name),
+        "phone": c.phone if shown.phone == "full" else mask_phone(c.phone),
+        "status": c.status,
+        "home_store_id": c.home_store_id,
+        "owner_staff_id": c.owner_staff_id,
+        "tags": [str(t) for t in c.tags if shown.health_tags or not is_health_tag(str(t))],
+    }
+
+
 def profile(c: Customer, shown: Shown) -> ShownProfile:
-    return ShownProfile(
-        id=c.id,
-        name=c.name if shown.name == "full" else mask_name(c.name),
-        phone=c.phone if shown.phone == "full" else mask_phone(c.phone),
-        status=c.status,
-        home_store_id=c.home_store_id,
-        owner_staff_id=c.owner_staff_id,
-        tags=[str(t) for t in c.tags if shown.health_tags or not is_health_tag(str(t))],
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-    )
+    return ShownProfile(**masked(c, shown), created_at=c.created_at, updated_at=c.updated_at)
 
 
 def identity(i: Identity) -> ShownIdentity:

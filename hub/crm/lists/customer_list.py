@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import Row, select, tuple_
 from sqlalchemy.orm import Session
 
-from hub.auth.masking import Shown, mask_name, mask_phone, shown_to
+from hub.auth.masking import Shown, shown_to
 from hub.auth.scope import Scope
 from hub.crm.customer_scope import customer_in_scope
+from hub.crm.customer_shown import masked
 from hub.crm.lists import cursor
 from hub.crm.lists.filters import ListFilters, clauses, last_visit, name_key
 from hub.crm.lists.stages import best_lead_score
-from hub.crm.tags import is_health_tag
 from hub.db.models import Customer
 from hub.errors import Forbidden
 
@@ -77,15 +77,6 @@ def list_customers(
 
 
 def _listed(row: Row[Customer, str, int, datetime], shown: Shown) -> ListedCustomer:
-    c = row.Customer
     return ListedCustomer(
-        id=c.id,
-        name=c.name if shown.name == "full" else mask_name(c.name),
-        phone=c.phone if shown.phone == "full" else mask_phone(c.phone),
-        status=c.status,
-        home_store_id=c.home_store_id,
-        owner_staff_id=c.owner_staff_id,
-        tags=[str(t) for t in c.tags if shown.health_tags or not is_health_tag(str(t))],
-        score=row.score,
-        last_visit_at=row.last_visit_at,
+        **masked(row.Customer, shown), score=row.score, last_visit_at=row.last_visit_at
     )
