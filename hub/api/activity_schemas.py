@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
 from hub.api.deps import Instant
 from hub.crm.org.fields import PRINTABLE, Name
@@ -117,7 +117,9 @@ class ActivityIn(_In):
     at: Instant
     body: Text = ""
     direction: Literal["inbound", "outbound"] | None = Field(default=None, description="calls")
-    duration_s: StrictInt | None = Field(default=None, ge=0, le=86_400, description="calls")
+    duration_s: int | None = Field(
+        default=None, ge=0, le=86_400, description="calls (a JSON integer; 60.0 is 60)"
+    )
     staff_id: Ref | None = None
 
 
