@@ -17,7 +17,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -122,11 +122,19 @@ DOMAIN_CHECKED = {
 
 
 @schema.parametrize()
+# Multipart uploads: a part carries bytes, not JSON types, so a "file" generated as a number
+# or a string arrives as a file of those bytes, and the import's answer is a row error in
+# its report, not a 422 (docs/crm/import-export.md). Every other check stays on.
+UNTYPED_UPLOADS = {("POST", "/imports")}
+
+
 def test_no_5xx_and_every_answer_matches_the_schema(
     case: schemathesis.Case[Any], seeded_hub: str
 ) -> None:
     lenient = (case.method.upper(), case.path) in DOMAIN_CHECKED
     excluded = [positive_data_acceptance] if lenient else []
+    if (case.method.upper(), case.path) in UNTYPED_UPLOADS:
+        excluded.append(negative_data_rejection)
     response = case.call_and_validate(headers=HEADERS, excluded_checks=excluded)
     STATUSES[(seeded_hub, case.method, case.path, response.status_code)] += 1
 
