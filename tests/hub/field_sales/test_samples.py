@@ -163,9 +163,12 @@ def test_overdue_follow_ups_are_listed_until_followed_up(
     )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "closed" and done.json()["follow_up_outcome"] == "converted"
-    assert clerk.post(
-        f"/sample-requests/{late['id']}/follow-up", json={"outcome": "interested"}
-    ).status_code == 409
+    assert (
+        clerk.post(
+            f"/sample-requests/{late['id']}/follow-up", json={"outcome": "interested"}
+        ).status_code
+        == 409
+    )
     again = clerk.get("/sample-requests", params={"follow_up_overdue": "true"}).json()
     assert again["sample_requests"] == []
     with sessions() as session:
