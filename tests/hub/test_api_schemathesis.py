@@ -118,6 +118,10 @@ DOMAIN_CHECKED = {
     ("POST", "/households/{household_id}/members"),
     ("PATCH", "/purchases/{purchase_id}"),
     ("GET", "/customers"),
+    # A deal or visit named on an order must be the order's customer's (422 otherwise).
+    ("POST", "/orders"),
+    # The visit of a hand-out must be the rep's, to the request's customer (422 otherwise).
+    ("POST", "/sample-requests/{request_id}/hand-out"),
 }
 
 

@@ -29,7 +29,6 @@ router = APIRouter(prefix="/orders", tags=["field sales"], responses={503: {"mod
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTABLE)]
 RefQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)]
 OrderStatus = Literal["intent", "confirmed", "cancelled"]
-_LINK_ERRORS = {**WRITE_ERRORS, 422: {"model": Problem, "description": "a link not in scope"}}
 _STEP_ERRORS = {**WRITE_ERRORS, 409: {"model": Problem, "description": "not an intent"}}
 
 
@@ -64,7 +63,7 @@ def _competitor(c: CompetitorIn | None) -> orders.Competitor | None:
     return orders.Competitor(c.name, c.product, c.unit_price, c.reason, c.note)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=_LINK_ERRORS)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_ERRORS)
 def take_order(body: OrderIn, session: WriteSessionDep, scope: ScopeDep) -> OrderOut:
     """An order intent for a customer in scope, taken by the caller; the deal and the
     visit, when named, must be in scope and the customer's (422). Total = Σ qty × price."""

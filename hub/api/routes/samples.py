@@ -33,7 +33,6 @@ RequestIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=PRINTAB
 RefQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)]
 SampleStatus = Literal["requested", "approved", "rejected", "handed_out", "closed"]
 _STEP_ERRORS = {**WRITE_ERRORS, 409: {"model": Problem, "description": "not at that step"}}
-_LINK_ERRORS = {**_STEP_ERRORS, 422: {"model": Problem, "description": "not the rep's visit"}}
 
 
 def sample_out(scope: Scope, row: SampleRequest, now: datetime) -> SampleRequestOut:
@@ -114,7 +113,7 @@ def decide(
     )
 
 
-@router.post("/{request_id}/hand-out", responses=_LINK_ERRORS)
+@router.post("/{request_id}/hand-out", responses=_STEP_ERRORS)
 def hand_out(
     request_id: RequestIdPath, body: HandOutIn, session: WriteSessionDep, scope: ScopeDep
 ) -> SampleRequestOut:
