@@ -6,22 +6,14 @@ characters but tabs and line breaks, and is shown only to the roles shown health
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from hub.api.activity_schemas import Ref, Text
+from hub.api.deps import WholeNumber
 from hub.crm.org.fields import Name
 
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x20\x7f-\x9f]+$")]
-
-
-def _whole(value: object) -> object:
-    # JSON Schema's integer includes 3.0; a string or a boolean is not a number here.
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-Whole = BeforeValidator(_whole)  # last: it runs first, then the bounds
+Whole = WholeNumber
 Qty = Annotated[StrictInt, Field(ge=1, le=100_000), Whole]
 Fen = Annotated[StrictInt, Field(ge=0, le=1_000_000_000, description="fen (0.01 CNY)"), Whole]
 Days = Annotated[StrictInt, Field(ge=1, le=365), Whole]
