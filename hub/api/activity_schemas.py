@@ -7,9 +7,9 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt
 
-from hub.api.deps import Instant
+from hub.api.deps import Instant, WholeNumber
 from hub.crm.org.fields import PRINTABLE, Name
 
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
@@ -117,8 +117,8 @@ class ActivityIn(_In):
     at: Instant
     body: Text = ""
     direction: Literal["inbound", "outbound"] | None = Field(default=None, description="calls")
-    duration_s: int | None = Field(
-        default=None, ge=0, le=86_400, description="calls (a JSON integer; 60.0 is 60)"
+    duration_s: Annotated[StrictInt, Field(ge=0, le=86_400), WholeNumber] | None = Field(
+        default=None, description="calls"
     )
     staff_id: Ref | None = None
 

@@ -93,3 +93,15 @@ def _in_utc(value: datetime) -> datetime:
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_instant), AfterValidator(_in_utc)]
+
+
+def _whole(value: object) -> object:
+    # JSON Schema's integer includes 3.0; a string or a boolean is still not a number.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Put last in an Annotated strict int, after its Field bounds: it runs first, then them,
+# and the schema keeps its minimum and maximum.
+WholeNumber = BeforeValidator(_whole)

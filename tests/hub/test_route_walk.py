@@ -29,6 +29,7 @@ from hub.db.models import (
 from hub.demo.seed import SeedResult
 from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
+from tests.hub.field_sales.walk_records import field_sales_records
 
 CALLERS = {
     Role.ADMIN: CallerSpec("walk-admin", "admin"),
@@ -52,6 +53,11 @@ IDS = {
     "task_id": ("task-walk-sh", "task-walk-hz"),
     "ticket_id": ("ticket-walk-sh", "ticket-walk-hz"),
     "household_id": ("hh-demo-wang", "hh-walk-hz"),  # the demo's: cus-demo-01's
+    "request_id": (
+        "fs-decide-walk-sh",
+        "fs-decide-walk-hz",
+    ),  # tests/hub/field_sales/walk_records.py
+    "order_id": ("fs-order-walk-sh", "fs-order-walk-hz"),
 }
 # Tenant-wide records (every role of the tenant reads them): their "out" id is another
 # tenant's, which is 404 for the admin too.
@@ -102,6 +108,9 @@ def clients(
             session.add(_import_job(job_id, stores, now))
     activity_records(sessions, "sh", "cus-demo-01", "stf-demo-xuhui-1")
     activity_records(sessions, "hz", "cus-walk-hz", "stf-demo-xihu-1")
+    for side, customer, rep in (("sh", "cus-demo-01", "stf-demo-xuhui-1"),
+                                ("hz", "cus-walk-hz", "stf-demo-xihu-1")):  # fmt: skip
+        field_sales_records(sessions, side, customer, rep, rep)
     with sessions.begin() as session:  # the Hangzhou customer's household
         session.add(Household(id="hh-walk-hz", tenant_id="tenant-demo", created_at=now))
         session.flush()

@@ -6,7 +6,7 @@ refused (403, or 404 out of scope) leaves none."""
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from hub.db.models import AuditEntry, Customer, Identity, Tenant
 from hub.demo.seed import SeedResult
 from tests.hub.activities.walk_records import activity_records
 from tests.hub.callers import CallerSpec, client_as
+from tests.hub.field_sales.walk_records import field_sales_records
 from tests.hub.households.walk_targets import Side, household_attempts, household_targets
 from tests.support.hub_auth import add_staff
 
@@ -94,6 +95,8 @@ class Targets:
     identity_out: int = 0  # of the Hangzhou customer
     merge_in: str = ""  # of two Xuhui customers
     merge_out: str = ""  # of two Hangzhou customers
+    field_sales_in: dict[str, str] = field(default_factory=dict)  # walk_records.py kinds
+    field_sales_out: dict[str, str] = field(default_factory=dict)
 
 
 def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
@@ -218,6 +221,7 @@ def attempt(operation: str, t: Targets, inside: bool) -> Attempt | None:
         csv = f"name,phone,store\n走{t.tag},13705710002,{store}\n".encode()
         return Attempt(method, path, {"kind": "customers"}, ("walk.csv", csv)) if inside else None
     bodies.update(_activity_bodies(t, inside))
+    bodies.update(_field_sales_bodies(t, inside))
     found = bodies[operation]
     return None if found is None else Attempt(method, found[0], found[1])
 
@@ -253,6 +257,34 @@ def _activity_bodies(t: Targets, inside: bool) -> dict[str, tuple[str, dict[str,
         "POST /tickets/{ticket_id}/transitions": (
             f"/tickets/{ids['ticket']}/transitions",
             {"action": "assign"},
+        ),
+    }
+
+
+def _field_sales_bodies(t: Targets, inside: bool) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Sample requests and orders (docs/crm/field-sales.md), at the step each write needs."""
+    customer = "cus-demo-01" if inside else HZ_CUSTOMER
+    ids = t.field_sales_in if inside else t.field_sales_out
+    item = {"sku": "VET-1", "name": "走样品", "qty": 1}
+    line = item | {"unit_price": 100}
+    return {
+        "POST /sample-requests": ("/sample-requests", {"customer_id": customer, "items": [item]}),
+        "POST /sample-requests/{request_id}/decision": (
+            f"/sample-requests/{ids['decide']}/decision",
+            {"decision": "approve"},
+        ),
+        "POST /sample-requests/{request_id}/hand-out": (
+            f"/sample-requests/{ids['hand_out']}/hand-out",
+            {"visit_id": ids["visit"]},
+        ),
+        "POST /sample-requests/{request_id}/follow-up": (
+            f"/sample-requests/{ids['follow_up']}/follow-up",
+            {"outcome": "interested"},
+        ),
+        "POST /orders": ("/orders", {"customer_id": customer, "lines": [line]}),
+        "POST /orders/{order_id}/transitions": (
+            f"/orders/{ids['order']}/transitions",
+            {"to": "confirmed"},
         ),
     }
 
@@ -312,6 +344,7 @@ def world(
             merge_in=merges[0],
             merge_out=merges[1],
             households=household_targets(sessions, tag),
+            **_field_sales_targets(sessions, role, tag),
         )
     with sessions.begin() as session:  # each leaver has a book to move, so a transfer writes
         for t in targets.values():
@@ -321,6 +354,21 @@ def world(
     yield clients, targets
     for client in clients.values():
         client.close()
+
+
+def _field_sales_targets(
+    sessions: sessionmaker[Session], role: Role, tag: str
+) -> dict[str, dict[str, str]]:
+    """The Xuhui clerk's request to decide; the rest the role's own caller's when staff (the
+    rep records their hand-out), else the clerk's (their manager records it)."""
+    rep = "stf-demo-xuhui-1"
+    if role is Role.STAFF:
+        spec = CALLERS[role]
+        rep = add_staff(sessions, spec.login, spec.role, store_id=spec.store_id)
+    inside = field_sales_records(sessions, f"{tag}-i", "cus-demo-01", "stf-demo-xuhui-1", rep)
+    outside = field_sales_records(sessions, f"{tag}-o", HZ_CUSTOMER, "stf-demo-xihu-1",
+                                  "stf-demo-xihu-1")  # fmt: skip
+    return {"field_sales_in": inside, "field_sales_out": outside}
 
 
 def _owned_customer(

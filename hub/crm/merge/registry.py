@@ -35,6 +35,8 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("activities"),
     Reference("tasks"),
     Reference("tickets"),
+    Reference("sample_requests"),
+    Reference("sales_orders"),
     Reference("household_members", key="customer_id", one_per_customer=True),
 )
 IDENTITIES = REFERENCES[0]

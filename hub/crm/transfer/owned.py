@@ -24,4 +24,14 @@ OWNED: tuple[OwnedKind, ...] = (
     OwnedKind(
         "ticket", "tickets", "assignee_staff_id", "state IN ('intake', 'assigned')", "customer_id"
     ),
+    # Field sales: an open sample request (its hand-out or follow-up still to do) and an
+    # order still an intent follow the customer; decided, closed and confirmed ones stay.
+    OwnedKind(
+        "sample_request",
+        "sample_requests",
+        "rep_staff_id",
+        "status IN ('requested', 'approved', 'handed_out')",
+        "customer_id",
+    ),
+    OwnedKind("sales_order", "sales_orders", "rep_staff_id", "status = 'intent'", "customer_id"),
 )

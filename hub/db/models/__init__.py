@@ -24,6 +24,14 @@ from hub.db.models.crm import (
     Touchpoint,
 )
 from hub.db.models.custom_fields import CustomField
+from hub.db.models.field_sales import (
+    COMPETITOR_REASONS,
+    ORDER_STATES,
+    SAMPLE_OPEN,
+    SAMPLE_STATES,
+    SalesOrder,
+    SampleRequest,
+)
 from hub.db.models.funnel import LOST, OPEN, WON, Deal, DealStageChange, Pipeline, PipelineStage
 from hub.db.models.households import RELATIONS, Household, HouseholdMember
 from hub.db.models.imports import ImportJob
@@ -60,11 +68,13 @@ from hub.db.models.org import (
 from hub.db.models.stream import StreamCursor, StreamSegment
 
 __all__ = [
+    "COMPETITOR_REASONS",
     "GATEWAY_ACTIVE",
     "GATEWAY_REVOKED",
     "LOST",
     "MEMBER",
     "OPEN",
+    "ORDER_STATES",
     "OUTCOME_COMMITTED",
     "OUTCOME_DEAD",
     "PROVISIONAL",
@@ -75,6 +85,8 @@ __all__ = [
     "ROLE_REGIONAL_MANAGER",
     "ROLE_STAFF",
     "ROLE_STORE_MANAGER",
+    "SAMPLE_OPEN",
+    "SAMPLE_STATES",
     "STAFF_ACTIVE",
     "STAFF_LEFT",
     "TASK_DONE",
@@ -113,6 +125,8 @@ __all__ = [
     "RefreshToken",
     "Region",
     "RoutePoint",
+    "SalesOrder",
+    "SampleRequest",
     "Staff",
     "Store",
     "StreamCursor",
